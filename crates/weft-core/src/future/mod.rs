@@ -1,0 +1,1 @@
+//! Runtime-independent future combinators.

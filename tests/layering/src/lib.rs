@@ -1,0 +1,1 @@
+//! Holds the crate-graph test in tests/; no library code.
