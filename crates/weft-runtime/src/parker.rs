@@ -1,0 +1,335 @@
+//! Parking a thread that has nothing to run, with or without the [`Park`] hook.
+//!
+//! Each parker has a small state machine (tokio's): `EMPTY`, `PARKED_CONDVAR`, `PARKED_DRIVER`,
+//! `NOTIFIED`. [`Unparker::unpark`] swaps in `NOTIFIED` and only does expensive work when the
+//! parker is really asleep: a condvar notify for a condvar sleeper, [`Park::unpark`] for the one
+//! thread inside the hook. An unpark that arrives before the park makes the park return at once.
+//!
+//! The hook itself is shared by all parkers of a runtime through [`Driver`], a try-lock: the first
+//! idle thread to take it waits inside `Park::park(None)`, the others sleep on their condvars.
+
+use std::fmt;
+use std::sync::Arc as StdArc;
+use std::time::Duration;
+
+use weft_core::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use weft_core::loom::sync::Arc;
+
+use crate::park::Park;
+use crate::sync::{Condvar, Mutex};
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// The park hook of a runtime plus the token that lets one thread at a time wait in it.
+pub struct Driver {
+    hook: Option<StdArc<dyn Park>>,
+    busy: AtomicBool,
+}
+
+impl Driver {
+    /// Wraps an optional hook.
+    pub fn new(hook: Option<StdArc<dyn Park>>) -> Self {
+        Driver {
+            hook,
+            busy: AtomicBool::new(false),
+        }
+    }
+
+    /// The installed hook.
+    pub fn hook(&self) -> Option<&StdArc<dyn Park>> {
+        self.hook.as_ref()
+    }
+
+    fn try_acquire(&self) -> Option<&dyn Park> {
+        let hook = self.hook.as_deref()?;
+        self.busy
+            .compare_exchange(false, true, Acquire, Relaxed)
+            .ok()
+            .map(|_| hook)
+    }
+
+    fn release(&self) {
+        self.busy.store(false, Release);
+    }
+
+    /// Whether some thread holds the driver token right now.
+    pub fn is_busy(&self) -> bool {
+        self.busy.load(Relaxed)
+    }
+
+    /// Turns the hook once without blocking, unless another thread holds it. Returns whether it
+    /// was turned.
+    pub fn park_zero(&self) -> bool {
+        if self.hook.is_none() || self.is_busy() {
+            return false;
+        }
+        match self.try_acquire() {
+            Some(hook) => {
+                let _release = ReleaseOnDrop(self);
+                hook.park(Some(Duration::ZERO));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Unparks whichever thread waits in the hook.
+    pub fn unpark_hook(&self) {
+        if let Some(hook) = &self.hook {
+            hook.unpark();
+        }
+    }
+}
+
+struct ReleaseOnDrop<'a>(&'a Driver);
+impl Drop for ReleaseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("hook", &self.hook.is_some())
+            .field("busy", &self.is_busy())
+            .finish()
+    }
+}
+
+struct Inner {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+    driver: Arc<Driver>,
+}
+
+/// The sleeping end: one thread at a time parks on it.
+pub struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// The waking end, cloneable, usable from any thread.
+#[derive(Clone)]
+pub struct Unparker {
+    inner: Arc<Inner>,
+}
+
+impl Parker {
+    /// A parker that may wait in `driver`'s hook.
+    pub fn new(driver: Arc<Driver>) -> Self {
+        Parker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                mutex: Mutex::new(()),
+                condvar: Condvar::new(),
+                driver,
+            }),
+        }
+    }
+
+    /// The matching unparker.
+    pub fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The shared driver.
+    pub fn driver(&self) -> &Arc<Driver> {
+        &self.inner.driver
+    }
+
+    /// Blocks until unparked (it may return spuriously). Waits inside the hook if this thread can
+    /// take the driver token, on the condvar otherwise.
+    ///
+    /// Only one thread at a time may park on a given parker.
+    pub fn park(&self) {
+        let inner = &*self.inner;
+        if inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        match inner.driver.try_acquire() {
+            Some(hook) => {
+                let _release = ReleaseOnDrop(&inner.driver);
+                self.park_driver(hook);
+            }
+            None => self.park_condvar(),
+        }
+    }
+
+    fn park_driver(&self, hook: &dyn Park) {
+        let inner = &*self.inner;
+        match inner
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                inner.state.swap(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state {actual}: two threads parked at once"),
+        }
+        hook.park(None);
+        match inner.state.swap(EMPTY, SeqCst) {
+            NOTIFIED | PARKED_DRIVER => {}
+            actual => panic!("inconsistent park state {actual} after the hook"),
+        }
+    }
+
+    fn park_condvar(&self) {
+        let inner = &*self.inner;
+        let mut guard = inner.mutex.lock();
+        match inner
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                inner.state.swap(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state {actual}: two threads parked at once"),
+        }
+        loop {
+            guard = inner.condvar.wait(guard);
+            if inner
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+            // Spurious wake-up: sleep again.
+        }
+    }
+}
+
+impl Unparker {
+    /// Wakes the parked thread, or makes its next park return at once.
+    pub fn unpark(&self) {
+        let inner = &*self.inner;
+        match inner.state.swap(NOTIFIED, SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED_CONDVAR => {
+                // Taking the lock orders this notify after the sleeper's wait began.
+                drop(inner.mutex.lock());
+                inner.condvar.notify_one();
+            }
+            PARKED_DRIVER => inner.driver.unpark_hook(),
+            actual => panic!("inconsistent park state {actual}"),
+        }
+    }
+}
+
+impl fmt::Debug for Parker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parker")
+            .field("state", &self.inner.state.load(Relaxed))
+            .finish()
+    }
+}
+
+impl fmt::Debug for Unparker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unparker").finish_non_exhaustive()
+    }
+}
+
+#[cfg(not(loom))]
+impl std::task::Wake for Unparker {
+    fn wake(self: StdArc<Self>) {
+        self.unpark();
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.unpark();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+
+    #[test]
+    fn unpark_before_park_returns_at_once() {
+        let p = Parker::new(Arc::new(Driver::new(None)));
+        p.unparker().unpark();
+        p.park();
+    }
+
+    #[test]
+    fn unpark_from_other_thread() {
+        let p = Parker::new(Arc::new(Driver::new(None)));
+        let u = p.unparker();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            u.unpark();
+        });
+        p.park();
+        t.join().unwrap();
+    }
+
+    /// A hook that counts parks and returns when unparked.
+    struct CountingHook {
+        parks: StdAtomicUsize,
+        flag: Mutex<bool>,
+        cv: Condvar,
+    }
+    impl Park for CountingHook {
+        fn park(&self, timeout: Option<Duration>) {
+            self.parks.fetch_add(1, SeqCst);
+            let mut g = self.flag.lock();
+            if timeout.is_none() {
+                while !*g {
+                    g = self.cv.wait(g);
+                }
+            }
+            *g = false;
+        }
+        fn unpark(&self) {
+            *self.flag.lock() = true;
+            self.cv.notify_one();
+        }
+        fn as_any(&self) -> &(dyn std::any::Any + Send + Sync) {
+            self
+        }
+    }
+
+    #[test]
+    fn one_thread_in_the_hook_others_on_condvars() {
+        let hook = StdArc::new(CountingHook {
+            parks: StdAtomicUsize::new(0),
+            flag: Mutex::new(false),
+            cv: Condvar::new(),
+        });
+        let driver = Arc::new(Driver::new(Some(hook.clone())));
+        let a = Parker::new(driver.clone());
+        let b = Parker::new(driver.clone());
+        let (ua, ub) = (a.unparker(), b.unparker());
+        let ta = std::thread::spawn(move || a.park());
+        while !driver.is_busy() {
+            std::thread::yield_now();
+        }
+        // `b` cannot take the driver: it sleeps on its condvar.
+        let tb = std::thread::spawn(move || b.park());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(!driver.park_zero(), "driver is held by `a`");
+        ub.unpark();
+        tb.join().unwrap();
+        ua.unpark();
+        ta.join().unwrap();
+        assert_eq!(hook.parks.load(SeqCst), 1);
+        assert!(driver.park_zero());
+        assert_eq!(hook.parks.load(SeqCst), 2);
+    }
+}
