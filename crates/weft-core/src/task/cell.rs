@@ -1,0 +1,102 @@
+//! The memory layout of a task: one allocation, a non-generic header first.
+//!
+//! ```text
+//!   Cell<F, S>  (#[repr(C)], one Box)
+//!   +-- Core<S>  (#[repr(C)])
+//!   |   +-- Header     state word, &'static Vtable, TaskId, spawn Location, name, join waker slot
+//!   |   +-- S          the scheduling hook
+//!   +-- stage          UnsafeCell<Stage<F>>: the future, then its output, then Consumed
+//! ```
+//!
+//! Handles hold a `NonNull<Header>`. Because every struct is `#[repr(C)]` and starts with the one
+//! before it, a pointer to the header is also a pointer to the `Core<S>` and to the `Cell<F, S>`:
+//! code that knows only `S` (scheduling) casts to `Core<S>`, code that knows `F` too casts to the
+//! whole cell. The vtable holds the functions that need those types.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::Location;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use crate::loom::cell::UnsafeCell;
+
+use super::state::State;
+use super::{ScheduleInfo, TaskId};
+
+/// The non-generic start of every task cell.
+///
+/// # Invariants
+///
+/// - `state`, `vtable`, `id`, `location` and `name` never change after spawn.
+/// - `join_waker` is accessed only under the rules of the [task module docs](super), rule 5.
+/// - `vtable` was built for the `F` and `S` this header's cell was allocated with.
+#[repr(C)]
+pub(super) struct Header {
+    pub(super) state: State,
+    pub(super) vtable: &'static Vtable,
+    pub(super) id: TaskId,
+    pub(super) location: &'static Location<'static>,
+    pub(super) name: Option<Box<str>>,
+    pub(super) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// The header and the scheduler: everything that does not depend on the future's type.
+#[repr(C)]
+pub(super) struct Core<S> {
+    pub(super) header: Header,
+    pub(super) scheduler: S,
+}
+
+/// The whole allocation.
+#[repr(C)]
+pub(super) struct Cell<F: Future, S> {
+    pub(super) core: Core<S>,
+    pub(super) stage: UnsafeCell<Stage<F>>,
+}
+
+/// What the cell holds in place of the future as the task goes on.
+pub(super) enum Stage<F: Future> {
+    /// Not finished: the future (pinned here, dropped in place).
+    Running(F),
+    /// Finished with a value.
+    Finished(F::Output),
+    /// The poll panicked (or the future's destructor did): the payload.
+    Panicked(Box<dyn Any + Send>),
+    /// Aborted or dropped before finishing.
+    Cancelled,
+    /// The output was taken (or dropped).
+    Consumed,
+}
+
+/// The functions that need the cell's concrete types, one table per `(F, S)`.
+pub(super) struct Vtable {
+    /// Polls the task once (consumes the `Runnable`'s reference). Returns `true` if it woke itself.
+    pub(super) run: unsafe fn(NonNull<Header>) -> bool,
+    /// Cancels the task for a dropped, un-run `Runnable` (consumes its reference).
+    pub(super) cancel: unsafe fn(NonNull<Header>),
+    /// Hands a `Runnable` (an owned reference) to the scheduler.
+    pub(super) schedule: unsafe fn(NonNull<Header>, ScheduleInfo),
+    /// `JoinHandle::poll`: writes `Poll<Result<F::Output, JoinError>>` to the pointer if finished,
+    /// otherwise registers the waker.
+    pub(super) read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// `JoinHandle::drop` (consumes its reference).
+    pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Frees the cell; called by whoever dropped the last reference.
+    pub(super) dealloc: unsafe fn(NonNull<Header>),
+}
+
+impl Header {
+    /// The header behind a task pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live task cell, and the caller must hold one of its references for
+    /// the lifetime `'a`.
+    #[inline]
+    pub(super) unsafe fn from_ptr<'a>(ptr: NonNull<Header>) -> &'a Header {
+        // SAFETY: the caller holds a reference, so the cell is allocated and its header
+        // initialized for 'a; the header is only ever accessed through shared references.
+        unsafe { ptr.as_ref() }
+    }
+}

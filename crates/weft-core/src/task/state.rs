@@ -1,0 +1,539 @@
+//! The task's state word. This is the only file that touches the atomic.
+//!
+//! One `usize` holds six flags in its low bits and the reference count above them:
+//!
+//! ```text
+//!   bit:   ... 6 | 5          | 4             | 3         | 2        | 1        | 0
+//!        refcount| JOIN_WAKER | JOIN_INTEREST | CANCELLED | NOTIFIED | COMPLETE | RUNNING
+//! ```
+//!
+//! Every transition is a method named after the state it moves to. It runs one CAS loop
+//! ([`State::transition`], written once), decides from a snapshot what the new word is, and returns
+//! a `#[must_use]` value that tells the caller what to do next (schedule, deallocate, cancel, ...).
+//! The caller performs those side effects; nothing here does. The numbers `(1)`..`(9)` refer to the
+//! life-cycle diagram in the [task module docs](super).
+
+use std::fmt;
+
+use crate::loom::sync::atomic::{
+    AtomicUsize,
+    Ordering::{AcqRel, Acquire, Relaxed},
+};
+
+use super::guard::AbortOnPanic;
+
+/// The task is being polled (or cancelled) by the holder of its `Runnable`: only it may touch the
+/// future.
+const RUNNING: usize = 1 << 0;
+/// The task reached its end: the stage holds the output (value, panic or cancellation).
+const COMPLETE: usize = 1 << 1;
+/// The task was woken and must be run again. While not `RUNNING`, exactly one `Runnable` exists.
+const NOTIFIED: usize = 1 << 2;
+/// The task was aborted: the next runner cancels it instead of polling it.
+const CANCELLED: usize = 1 << 3;
+/// The `JoinHandle` is alive.
+const JOIN_INTEREST: usize = 1 << 4;
+/// The join waker slot holds a waker that the runner will wake on completion.
+const JOIN_WAKER: usize = 1 << 5;
+
+/// All flag bits.
+const FLAG_MASK: usize = RUNNING | COMPLETE | NOTIFIED | CANCELLED | JOIN_INTEREST | JOIN_WAKER;
+/// The unit of the reference count: the first bit above the flags.
+const REF_ONE: usize = FLAG_MASK + 1;
+/// The reference count bits.
+const REF_MASK: usize = !FLAG_MASK;
+/// A new task: one reference for the first `Runnable`, one for the `JoinHandle`; notified because
+/// the first `Runnable` exists.
+const INITIAL: usize = (2 * REF_ONE) | NOTIFIED | JOIN_INTEREST;
+
+// The refcount unit must sit right above a contiguous flag mask.
+const _: () = assert!(REF_ONE.is_power_of_two() && REF_ONE & FLAG_MASK == 0);
+
+/// The atomic state word of one task.
+pub(super) struct State {
+    val: AtomicUsize,
+}
+
+/// A copy of the state word at one moment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Snapshot(usize);
+
+/// What the runner must do after [`State::transition_to_running`].
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TransitionToRunning {
+    /// Poll the future.
+    Success,
+    /// The task was aborted: cancel it (drop the future) and complete it.
+    Cancelled,
+}
+
+/// What the runner must do after [`State::transition_to_idle`].
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TransitionToIdle {
+    /// Nothing: the runner's reference was released and others remain.
+    Ok,
+    /// The task was woken while running: the runner's reference now belongs to a new `Runnable`,
+    /// which the runner schedules with `woken_while_running`.
+    OkNotified,
+    /// The runner's reference was the last: deallocate.
+    OkDealloc,
+    /// The task was aborted while running: it stays `RUNNING`; cancel and complete it.
+    Cancelled,
+}
+
+/// What a consuming wake must do after [`State::transition_to_notified_by_val`].
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TransitionToNotifiedByVal {
+    /// Nothing (the waker's reference was released, others remain).
+    DoNothing,
+    /// The waker's reference now belongs to a new `Runnable`: schedule it.
+    Submit,
+    /// The waker's reference was the last: deallocate.
+    Dealloc,
+}
+
+/// What a wake by reference (or an abort) must do.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TransitionToNotifiedByRef {
+    /// Nothing.
+    DoNothing,
+    /// A reference was added for a new `Runnable`: schedule it.
+    Submit,
+}
+
+/// What a dropped `JoinHandle` must do after [`State::transition_to_join_handle_dropped`].
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct JoinHandleDropped {
+    /// The task is complete: the handle owns the output and must drop it.
+    pub(super) drop_output: bool,
+    /// The handle owns the join waker slot and must empty it.
+    pub(super) drop_waker: bool,
+}
+
+impl State {
+    /// The state of a task that was just spawned (see [`INITIAL`]).
+    pub(super) fn new() -> State {
+        State {
+            val: AtomicUsize::new(INITIAL),
+        }
+    }
+
+    /// Reads the state word.
+    pub(super) fn load(&self) -> Snapshot {
+        Snapshot(self.val.load(Acquire))
+    }
+
+    /// The one CAS loop. `f` looks at a snapshot and returns what the caller must do and, if the
+    /// word must change, the new word. `f` may run more than once; it must be free of side effects.
+    /// A panic inside (a broken invariant) aborts the process rather than leaving a torn protocol.
+    fn transition<R>(&self, mut f: impl FnMut(Snapshot) -> (R, Option<Snapshot>)) -> R {
+        let guard = AbortOnPanic("a task state transition");
+        let mut curr = self.load();
+        let out = loop {
+            let (out, next) = f(curr);
+            let Some(next) = next else { break out };
+            match self
+                .val
+                .compare_exchange_weak(curr.0, next.0, AcqRel, Acquire)
+            {
+                Ok(_) => break out,
+                Err(actual) => curr = Snapshot(actual),
+            }
+        };
+        guard.disarm();
+        out
+    }
+
+    /// (1) Notified -> Running. Called by `Runnable::run`; the `Runnable`'s reference becomes the
+    /// runner's.
+    pub(super) fn transition_to_running(&self) -> TransitionToRunning {
+        self.transition(|s| {
+            s.assert_runnable();
+            let mut next = s;
+            next.0 &= !NOTIFIED;
+            next.0 |= RUNNING;
+            let action = if s.is_cancelled() {
+                TransitionToRunning::Cancelled
+            } else {
+                TransitionToRunning::Success
+            };
+            (action, Some(next))
+        })
+    }
+
+    /// (6) Notified -> Running + Cancelled. Called when an un-run `Runnable` is dropped: its holder
+    /// becomes the runner only to cancel the task.
+    pub(super) fn transition_to_running_for_cancel(&self) {
+        self.transition(|s| {
+            s.assert_runnable();
+            let mut next = s;
+            next.0 &= !NOTIFIED;
+            next.0 |= RUNNING | CANCELLED;
+            ((), Some(next))
+        })
+    }
+
+    /// (2) Running -> Idle after a poll returned `Pending`. Releases the runner's reference unless
+    /// the task was woken meanwhile (then the reference goes to the new `Runnable`).
+    pub(super) fn transition_to_idle(&self) -> TransitionToIdle {
+        self.transition(|s| {
+            assert!(
+                s.is_running(),
+                "transition_to_idle on a task that is not running: {s:?}"
+            );
+            if s.is_cancelled() {
+                return (TransitionToIdle::Cancelled, None);
+            }
+            let mut next = s;
+            next.0 &= !RUNNING;
+            if next.is_notified() {
+                return (TransitionToIdle::OkNotified, Some(next));
+            }
+            next.0 -= REF_ONE;
+            let action = if next.ref_count() == 0 {
+                TransitionToIdle::OkDealloc
+            } else {
+                TransitionToIdle::Ok
+            };
+            (action, Some(next))
+        })
+    }
+
+    /// (3) Running -> Complete. The caller has stored the output. Returns the new word: its
+    /// `JOIN_INTEREST` and `JOIN_WAKER` bits say who owns the output and whether to wake the joiner.
+    #[must_use]
+    pub(super) fn transition_to_complete(&self) -> Snapshot {
+        let prev = Snapshot(self.val.fetch_xor(RUNNING | COMPLETE, AcqRel));
+        if !prev.is_running() || prev.is_complete() {
+            let _guard = AbortOnPanic("transition_to_complete");
+            panic!("transition_to_complete on a task that is not running: {prev:?}");
+        }
+        Snapshot(prev.0 ^ (RUNNING | COMPLETE))
+    }
+
+    /// (4) Idle -> Notified through a consuming wake (`Waker::wake`). The waker's reference is
+    /// released or handed to the new `Runnable`.
+    pub(super) fn transition_to_notified_by_val(&self) -> TransitionToNotifiedByVal {
+        self.transition(|s| {
+            s.assert_has_ref();
+            let mut next = s;
+            if s.is_running() {
+                // The runner reschedules it when the poll returns; it holds a reference, so ours
+                // is not the last.
+                next.0 |= NOTIFIED;
+                next.0 -= REF_ONE;
+                (TransitionToNotifiedByVal::DoNothing, Some(next))
+            } else if s.is_complete() || s.is_notified() {
+                next.0 -= REF_ONE;
+                let action = if next.ref_count() == 0 {
+                    TransitionToNotifiedByVal::Dealloc
+                } else {
+                    TransitionToNotifiedByVal::DoNothing
+                };
+                (action, Some(next))
+            } else {
+                next.0 |= NOTIFIED;
+                (TransitionToNotifiedByVal::Submit, Some(next))
+            }
+        })
+    }
+
+    /// (4) Idle -> Notified through `Waker::wake_by_ref`. Touches the count only when it creates a
+    /// `Runnable`; does not write at all when the task is already notified or complete.
+    pub(super) fn transition_to_notified_by_ref(&self) -> TransitionToNotifiedByRef {
+        self.transition(|s| {
+            if s.is_complete() || s.is_notified() {
+                (TransitionToNotifiedByRef::DoNothing, None)
+            } else if s.is_running() {
+                let mut next = s;
+                next.0 |= NOTIFIED;
+                (TransitionToNotifiedByRef::DoNothing, Some(next))
+            } else {
+                let mut next = s;
+                next.0 |= NOTIFIED;
+                next.0 = ref_inc_checked(next.0);
+                (TransitionToNotifiedByRef::Submit, Some(next))
+            }
+        })
+    }
+
+    /// (5) Abort: sets `CANCELLED`. An idle task is also notified (with a new reference for its
+    /// `Runnable`) so that a runner cancels it; a notified one is cancelled by its pending
+    /// `Runnable`; a running one by its runner when the poll returns; a complete one is left alone.
+    pub(super) fn transition_to_notified_and_cancel(&self) -> TransitionToNotifiedByRef {
+        self.transition(|s| {
+            let mut next = s;
+            if s.is_complete() || s.is_cancelled() {
+                (TransitionToNotifiedByRef::DoNothing, None)
+            } else if s.is_running() || s.is_notified() {
+                next.0 |= CANCELLED;
+                (TransitionToNotifiedByRef::DoNothing, Some(next))
+            } else {
+                next.0 |= CANCELLED | NOTIFIED;
+                next.0 = ref_inc_checked(next.0);
+                (TransitionToNotifiedByRef::Submit, Some(next))
+            }
+        })
+    }
+
+    /// (7) The `JoinHandle` is dropped: clears `JOIN_INTEREST`. Before completion it also takes the
+    /// join waker slot back (clears `JOIN_WAKER`) and leaves the output to the runner; after
+    /// completion it owns the output. Does not release the handle's reference (see
+    /// [`ref_dec`](State::ref_dec)).
+    pub(super) fn transition_to_join_handle_dropped(&self) -> JoinHandleDropped {
+        self.transition(|s| {
+            assert!(
+                s.is_join_interested(),
+                "JoinHandle dropped twice (JOIN_INTEREST not set): {s:?}"
+            );
+            let mut next = s;
+            next.0 &= !JOIN_INTEREST;
+            if !s.is_complete() {
+                next.0 &= !JOIN_WAKER;
+            }
+            let action = JoinHandleDropped {
+                drop_output: s.is_complete(),
+                drop_waker: !next.is_join_waker(),
+            };
+            (action, Some(next))
+        })
+    }
+
+    /// (8) The `JoinHandle` stored a waker in the slot and publishes it by setting `JOIN_WAKER`.
+    /// Fails (returning the current word) if the task completed meanwhile; the handle still owns
+    /// the slot then.
+    pub(super) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {
+        self.transition(|s| {
+            assert!(
+                s.is_join_interested() && !s.is_join_waker(),
+                "set_join_waker: {s:?}"
+            );
+            if s.is_complete() {
+                return (Err(s), None);
+            }
+            let mut next = s;
+            next.0 |= JOIN_WAKER;
+            (Ok(next), Some(next))
+        })
+    }
+
+    /// (8) The `JoinHandle` takes the slot back to replace its waker. Fails if the task completed
+    /// (the runner may be reading the slot then).
+    pub(super) fn unset_waker(&self) -> Result<Snapshot, Snapshot> {
+        self.transition(|s| {
+            assert!(
+                s.is_join_interested() && s.is_join_waker(),
+                "unset_waker: {s:?}"
+            );
+            if s.is_complete() {
+                return (Err(s), None);
+            }
+            let mut next = s;
+            next.0 &= !JOIN_WAKER;
+            (Ok(next), Some(next))
+        })
+    }
+
+    /// (8) The runner woke the joiner after completion and gives the slot back. If the handle is
+    /// gone by now (the returned word lacks `JOIN_INTEREST`), the runner must empty the slot.
+    #[must_use]
+    pub(super) fn unset_waker_after_complete(&self) -> Snapshot {
+        let prev = Snapshot(self.val.fetch_and(!JOIN_WAKER, AcqRel));
+        if !prev.is_complete() || !prev.is_join_waker() {
+            let _guard = AbortOnPanic("unset_waker_after_complete");
+            panic!("unset_waker_after_complete in the wrong state: {prev:?}");
+        }
+        Snapshot(prev.0 & !JOIN_WAKER)
+    }
+
+    /// (9) Adds a reference (a cloned waker, a `TaskRef`). The caller already holds one.
+    pub(super) fn ref_inc(&self) {
+        let prev = self.val.fetch_add(REF_ONE, Relaxed);
+        if prev > isize::MAX as usize {
+            // Someone leaks references in a loop; wrapping would free a live task.
+            std::process::abort();
+        }
+    }
+
+    /// (9) Drops a reference. Returns `true` if it was the last: the caller must deallocate.
+    #[must_use]
+    pub(super) fn ref_dec(&self) -> bool {
+        let prev = Snapshot(self.val.fetch_sub(REF_ONE, AcqRel));
+        if prev.ref_count() == 0 {
+            let _guard = AbortOnPanic("ref_dec");
+            panic!("task reference count underflow: {prev:?}");
+        }
+        prev.ref_count() == 1
+    }
+}
+
+/// Adds one reference to a word, aborting on overflow.
+fn ref_inc_checked(word: usize) -> usize {
+    if word > isize::MAX as usize {
+        std::process::abort();
+    }
+    word + REF_ONE
+}
+
+impl Snapshot {
+    pub(super) fn is_running(self) -> bool {
+        self.0 & RUNNING != 0
+    }
+    pub(super) fn is_complete(self) -> bool {
+        self.0 & COMPLETE != 0
+    }
+    pub(super) fn is_notified(self) -> bool {
+        self.0 & NOTIFIED != 0
+    }
+    pub(super) fn is_cancelled(self) -> bool {
+        self.0 & CANCELLED != 0
+    }
+    pub(super) fn is_join_interested(self) -> bool {
+        self.0 & JOIN_INTEREST != 0
+    }
+    pub(super) fn is_join_waker(self) -> bool {
+        self.0 & JOIN_WAKER != 0
+    }
+    pub(super) fn ref_count(self) -> usize {
+        (self.0 & REF_MASK) / REF_ONE
+    }
+
+    /// A `Runnable` exists only for a notified task that is neither running nor complete.
+    fn assert_runnable(self) {
+        assert!(
+            self.is_notified() && !self.is_running() && !self.is_complete(),
+            "a Runnable was used for a task that is not runnable: {self:?}"
+        );
+    }
+
+    fn assert_has_ref(self) {
+        assert!(
+            self.ref_count() > 0,
+            "a waker of a freed task was used: {self:?}"
+        );
+    }
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const NAMES: [(usize, &str); 6] = [
+            (RUNNING, "RUNNING"),
+            (COMPLETE, "COMPLETE"),
+            (NOTIFIED, "NOTIFIED"),
+            (CANCELLED, "CANCELLED"),
+            (JOIN_INTEREST, "JOIN_INTEREST"),
+            (JOIN_WAKER, "JOIN_WAKER"),
+        ];
+        f.write_str("State { ")?;
+        let mut first = true;
+        for (bit, name) in NAMES {
+            if self.0 & bit != 0 {
+                if !first {
+                    f.write_str(" | ")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        if first {
+            f.write_str("IDLE")?;
+        }
+        write!(f, ", refs: {} }}", self.ref_count())
+    }
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.load().fmt(f)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initial_state_decodes() {
+        let s = State::new();
+        assert_eq!(
+            format!("{s:?}"),
+            "State { NOTIFIED | JOIN_INTEREST, refs: 2 }"
+        );
+    }
+
+    #[test]
+    fn run_idle_wake_cycle() {
+        let s = State::new();
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        // Woken by reference while running: no new reference.
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotifiedByRef::DoNothing
+        );
+        assert_eq!(s.load().ref_count(), 2);
+        assert_eq!(s.transition_to_idle(), TransitionToIdle::OkNotified);
+        assert_eq!(s.load().ref_count(), 2);
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(s.load().ref_count(), 1);
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotifiedByRef::Submit
+        );
+        assert_eq!(s.load().ref_count(), 2);
+        // Already notified: nothing.
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotifiedByRef::DoNothing
+        );
+        assert_eq!(s.load().ref_count(), 2);
+    }
+
+    #[test]
+    fn complete_then_drop_handle() {
+        let s = State::new();
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        let done = s.transition_to_complete();
+        assert!(done.is_complete() && done.is_join_interested() && !done.is_running());
+        let d = s.transition_to_join_handle_dropped();
+        assert!(d.drop_output && d.drop_waker);
+        assert!(!s.ref_dec());
+        assert!(s.ref_dec());
+        assert_eq!(format!("{s:?}"), "State { COMPLETE, refs: 0 }");
+    }
+
+    #[test]
+    fn abort_idle_submits_once() {
+        let s = State::new();
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(
+            s.transition_to_notified_and_cancel(),
+            TransitionToNotifiedByRef::Submit
+        );
+        assert_eq!(
+            s.transition_to_notified_and_cancel(),
+            TransitionToNotifiedByRef::DoNothing
+        );
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Cancelled);
+    }
+
+    #[test]
+    fn join_waker_protocol() {
+        let s = State::new();
+        assert!(s.set_join_waker().is_ok());
+        assert!(s.unset_waker().is_ok());
+        assert!(s.set_join_waker().is_ok());
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        let done = s.transition_to_complete();
+        assert!(done.is_join_waker());
+        assert!(s.unset_waker().is_err());
+        let after = s.unset_waker_after_complete();
+        assert!(after.is_join_interested() && !after.is_join_waker());
+    }
+}
