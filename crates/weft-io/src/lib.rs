@@ -1,4 +1,115 @@
-//! weft-io: the reactor, timers and I/O traits.
+//! # weft-io: the reactor, timers and I/O traits
+//!
+//! This layer gives weft's executor something to wait for. A [`Driver`] owns an OS poller
+//! (epoll, kqueue, ... through the `polling` crate) and a timing wheel; it implements
+//! weft-runtime's [`Park`](weft_runtime::Park) hook, so a worker with nothing to run blocks in the
+//! poller until an I/O event, the next timer or an `unpark`. Resources find their driver with
+//! [`Handle::current`].
+//!
+//! - [`io`]: [`io::Async<T>`] registers any file descriptor with the reactor (edge-triggered where
+//!   the OS allows) and offers optimistic non-blocking I/O; the futures-io traits and futures-util's
+//!   helpers are re-exported.
+//! - [`time`]: `sleep`, `timeout`, `interval`, `Instant`, and virtual (paused) time for tests.
+//!
+//! ```text
+//!   weft-core <- weft-runtime <- weft-io <- weft-net, weft-fs <- weft
+//!
+//!   Runtime worker --Park::park--> Driver --> Reactor (Poller, registry)  --> wake I/O waiters
+//!                                        \--> TimerQueue (clock, wheel)   --> wake sleepers
+//! ```
+//!
+//! There is no process-global reactor: each runtime has its own driver, and two runtimes in one
+//! process work side by side.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::os::unix::net::UnixStream;
+//! use std::time::Duration;
+//! use weft_io::io::{Async, AsyncReadExt, AsyncWriteExt};
+//! use weft_io::time::{sleep, timeout};
+//! # let driver = std::sync::Arc::new(weft_io::Driver::new(weft_io::DriverConfig::default())?);
+//! # let _guard = driver.handle().enter();
+//! # let run = |f| weft_io::__private::block_on_driver(&driver, f);
+//!
+//! run(async {
+//!     let (a, b) = UnixStream::pair()?;
+//!     let (mut a, mut b) = (Async::new(a)?, Async::new(b)?);
+//!     a.write_all(b"hello").await?;
+//!     let mut buf = [0; 5];
+//!     b.read_exact(&mut buf).await?;
+//!     assert_eq!(&buf, b"hello");
+//!     // Nothing more will come: the read times out.
+//!     let more = timeout(Duration::from_millis(20), b.read(&mut buf)).await;
+//!     assert!(more.is_err());
+//!     sleep(Duration::from_millis(1)).await;
+//!     std::io::Result::Ok(())
+//! })?;
+//! # std::io::Result::Ok(())
+//! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod driver;
+pub mod io;
+mod reactor;
+mod shim;
 pub mod time;
+
+pub use driver::{Driver, DriverConfig, EnterGuard, Handle};
+pub use io::Async;
+
+/// Not public API: helpers for doc examples and tests.
+#[doc(hidden)]
+pub mod __private {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use weft_runtime::Park;
+
+    use crate::Driver;
+
+    struct Unparker {
+        driver: Arc<Driver>,
+        woken: AtomicBool,
+    }
+
+    impl Wake for Unparker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.woken.store(true, Ordering::Release);
+            self.driver.unpark();
+        }
+    }
+
+    /// Runs `future` on this thread, parking in `driver` while it is pending: the smallest
+    /// executor that drives weft-io without weft-runtime.
+    pub fn block_on_driver<F: Future>(driver: &Arc<Driver>, future: F) -> F::Output {
+        let _guard = driver.handle().enter();
+        let unparker = Arc::new(Unparker {
+            driver: driver.clone(),
+            woken: AtomicBool::new(true),
+        });
+        let waker = Waker::from(unparker.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            if unparker.woken.swap(false, Ordering::AcqRel) {
+                let polled =
+                    weft_core::coop::with_budget(weft_core::coop::Budget::initial(), || {
+                        future.as_mut().poll(&mut cx)
+                    });
+                if let Poll::Ready(output) = polled {
+                    return output;
+                }
+                continue;
+            }
+            driver.park(None);
+        }
+    }
+}

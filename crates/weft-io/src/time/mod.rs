@@ -1,5 +1,84 @@
-//! Timers: the timing wheel (more to come).
+//! Timers: [`sleep`], [`timeout`], [`interval`] and [`Instant`], on a hierarchical timing wheel,
+//! with virtual (paused) time for tests.
+//!
+//! Each driver has one wheel (6 levels of 64 slots, 1 ms ticks; see `wheel.rs`). A timer is
+//! allocated on the first poll that has to wait, inserted and removed in O(1), never fires before
+//! its deadline and at most about a millisecond (plus scheduling) after it. Durations too large to
+//! represent mean "never" and do not overflow.
+//!
+//! With paused time ([`DriverConfig::start_paused`](crate::DriverConfig::start_paused)) the
+//! clock moves only by [`advance`] or, when every task of a current-thread runtime is idle, by
+//! jumping straight to the next timer.
+//!
+//! Timers consume the cooperative budget like I/O does.
 
-// The driver that uses the wheel lands in the next commit.
-#[allow(dead_code)]
+mod clock;
+pub(crate) mod entry;
+mod instant;
+mod interval;
+mod sleep;
+mod timeout;
 mod wheel;
+
+use std::future::poll_fn;
+use std::task::Poll;
+use std::time::Duration;
+
+pub use instant::Instant;
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+
+use crate::driver::Handle;
+
+/// Moves paused time forward by `duration`, fires the timers that became due, and yields once so
+/// their tasks run.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_io::time::{advance, Instant};
+/// # let driver = std::sync::Arc::new(weft_io::Driver::new(weft_io::DriverConfig::default().start_paused(true))?);
+/// # let _guard = driver.handle().enter();
+/// # let run = |f| weft_io::__private::block_on_driver(&driver, f);
+/// run(async {
+///     let start = Instant::now();
+///     advance(Duration::from_secs(90)).await;
+///     assert_eq!(start.elapsed(), Duration::from_secs(90));
+/// });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Panics
+/// Outside a weft runtime, or if the runtime's time is not paused.
+pub async fn advance(duration: Duration) {
+    let handle = Handle::current();
+    assert!(
+        handle.is_paused(),
+        "`time::advance` needs paused time: build the runtime with `start_paused(true)` (or use \
+         `#[weft::test(start_paused = true)]`)"
+    );
+    let timers = &handle.inner.timers;
+    timers.clock.advance(duration);
+    let mut wake = Vec::new();
+    timers.process(timers.clock.now_tick(), &mut wake);
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
+impl Handle {
+    /// The current instant on this driver's clock (virtual when paused).
+    pub fn now(&self) -> Instant {
+        Instant::from_std(self.inner.timers.clock.now())
+    }
+}

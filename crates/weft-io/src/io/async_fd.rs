@@ -1,0 +1,461 @@
+//! `Async<T>`: any file descriptor, registered with the reactor.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll, Waker};
+
+use futures_io::{AsyncRead, AsyncWrite};
+use weft_core::coop;
+
+use crate::driver::Handle;
+use crate::reactor::{Direction, Registration};
+use crate::shim::Arc;
+
+/// A readiness adapter: an I/O object (a socket, a pipe, any `AsFd` source) registered with the
+/// current runtime's reactor, so tasks can wait for it to become readable or writable.
+///
+/// `Async::new` puts the descriptor in non-blocking mode and registers it. Operations are
+/// *optimistic*: [`read_with`](Async::read_with) and [`write_with`](Async::write_with) try the
+/// syscall first and wait only when it returns `WouldBlock`. Every completed operation consumes one
+/// unit of the task's cooperative budget, so a task that always finds data still yields.
+///
+/// `Async<T>` implements the futures-io traits: [`AsyncRead`] when `T: Read` (and `&Async<T>`
+/// when `&T: Read`), [`AsyncWrite`] likewise. A read half and a write half (two tasks sharing an
+/// `&Async<T>` or an `Arc<Async<T>>`) can wait at the same time. Each direction keeps one waiter:
+/// when two tasks wait for the *same* direction of one source, the later one replaces the earlier,
+/// which is then woken only by its own means; share a direction through a lock or a channel.
+///
+/// Dropping an `Async<T>` deregisters the descriptor before `T` is dropped (and closed).
+///
+/// # Examples
+///
+/// ```
+/// use std::os::unix::net::UnixStream;
+/// use weft_io::io::{Async, AsyncReadExt, AsyncWriteExt};
+/// # let driver = weft_io::Driver::new(weft_io::DriverConfig::default())?;
+/// # let _guard = driver.handle().enter();
+///
+/// let (a, b) = UnixStream::pair()?;
+/// let (mut a, mut b) = (Async::new(a)?, Async::new(b)?);
+/// # futures_executor::block_on(async {
+/// a.write_all(b"ping").await?;
+/// let mut buf = [0; 4];
+/// b.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"ping");
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct Async<T: AsFd> {
+    /// `None` only after `into_inner` took it (then `drop` has nothing to deregister).
+    io: Option<T>,
+    registration: Arc<Registration>,
+    handle: Handle,
+}
+
+impl<T: AsFd> Async<T> {
+    /// Registers `io` with the current runtime's reactor, after putting it in non-blocking mode.
+    ///
+    /// # Errors
+    /// The OS error from `fcntl` or from the poller, or an error if the runtime shut down.
+    ///
+    /// # Panics
+    /// Outside a weft runtime (see [`Handle::current`]).
+    #[track_caller]
+    pub fn new(io: T) -> io::Result<Async<T>> {
+        let handle = Handle::current();
+        Async::with_handle(io, &handle)
+    }
+
+    /// Like [`new`](Async::new), registering with the reactor of `handle`.
+    ///
+    /// # Errors
+    /// As for [`new`](Async::new).
+    pub fn with_handle(io: T, handle: &Handle) -> io::Result<Async<T>> {
+        set_nonblocking(io.as_fd())?;
+        let registration = handle.inner.reactor.register(io.as_fd())?;
+        Ok(Async {
+            io: Some(io),
+            registration,
+            handle: handle.clone(),
+        })
+    }
+
+    /// The I/O object.
+    pub fn get_ref(&self) -> &T {
+        self.io
+            .as_ref()
+            .expect("Async holds its I/O object until dropped")
+    }
+
+    /// The I/O object, mutably. Do not replace its descriptor.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.io
+            .as_mut()
+            .expect("Async holds its I/O object until dropped")
+    }
+
+    /// Deregisters the I/O object and gives it back (still in non-blocking mode).
+    ///
+    /// # Errors
+    /// The poller's error from deregistering.
+    pub fn into_inner(mut self) -> io::Result<T> {
+        let result = self.deregister();
+        let io = self
+            .io
+            .take()
+            .expect("Async holds its I/O object until dropped");
+        result.map(|()| io)
+    }
+
+    fn deregister(&self) -> io::Result<()> {
+        let Some(io) = &self.io else {
+            return Ok(());
+        };
+        let mut wake = Vec::new();
+        let result =
+            self.handle
+                .inner
+                .reactor
+                .deregister(&self.registration, io.as_fd(), &mut wake);
+        wake.into_iter().for_each(Waker::wake);
+        result
+    }
+
+    /// Waits until the source is readable (or a read would report an error or end of stream).
+    ///
+    /// # Errors
+    /// If the source was deregistered or its runtime shut down while waiting.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future loses nothing.
+    pub async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_readable(cx)).await
+    }
+
+    /// Waits until the source is writable.
+    ///
+    /// # Errors
+    /// If the source was deregistered or its runtime shut down while waiting.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future loses nothing.
+    pub async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_writable(cx)).await
+    }
+
+    /// Polls for readability: ready when the reactor has seen the source readable since the last
+    /// read that returned `WouldBlock`.
+    ///
+    /// # Errors
+    /// If the source was deregistered or its runtime shut down.
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_ready(Direction::Read, cx)
+    }
+
+    /// Polls for writability (see [`poll_readable`](Async::poll_readable)).
+    ///
+    /// # Errors
+    /// If the source was deregistered or its runtime shut down.
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_ready(Direction::Write, cx)
+    }
+
+    fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let result = ready!(self.registration.io().poll_ready(direction, cx, || self
+            .handle
+            .inner
+            .reactor
+            .arm(&self.registration, direction)));
+        coop.made_progress();
+        Poll::Ready(result.map(|_| ()))
+    }
+
+    /// Runs `op` until it stops returning `WouldBlock`, waiting for readability between tries.
+    ///
+    /// `op` is tried first without waiting; it is retried on `Interrupted`. It must be a
+    /// non-blocking read-side operation on the source (`read`, `recv`, `accept`, ...).
+    ///
+    /// # Errors
+    /// The first error of `op` other than `WouldBlock`/`Interrupted`, or an error if the source was
+    /// deregistered or its runtime shut down.
+    ///
+    /// # Cancel safety
+    /// Cancel safe if `op` is: a dropped future never calls `op` again.
+    pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        poll_fn(|cx| self.poll_io(Direction::Read, cx, |io| op(io))).await
+    }
+
+    /// Like [`read_with`](Async::read_with), with `&mut T`.
+    ///
+    /// # Errors
+    /// As for [`read_with`](Async::read_with).
+    ///
+    /// # Cancel safety
+    /// As for [`read_with`](Async::read_with).
+    pub async fn read_with_mut<R>(
+        &mut self,
+        mut op: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        poll_fn(|cx| self.poll_io_mut(Direction::Read, cx, &mut op)).await
+    }
+
+    /// Runs `op` until it stops returning `WouldBlock`, waiting for writability between tries.
+    ///
+    /// # Errors
+    /// As for [`read_with`](Async::read_with).
+    ///
+    /// # Cancel safety
+    /// Cancel safe if `op` is.
+    pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        poll_fn(|cx| self.poll_io(Direction::Write, cx, |io| op(io))).await
+    }
+
+    /// Like [`write_with`](Async::write_with), with `&mut T`.
+    ///
+    /// # Errors
+    /// As for [`read_with`](Async::read_with).
+    ///
+    /// # Cancel safety
+    /// Cancel safe if `op` is.
+    pub async fn write_with_mut<R>(
+        &mut self,
+        mut op: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        poll_fn(|cx| self.poll_io_mut(Direction::Write, cx, &mut op)).await
+    }
+
+    /// One poll of an optimistic operation: try `op`; on `WouldBlock` clear the readiness seen
+    /// before the try (unless a newer event arrived) and wait for the next one.
+    ///
+    /// This is the building block of the futures-io impls and of weft-net's sockets.
+    ///
+    /// # Errors
+    /// The first error of `op` other than `WouldBlock`/`Interrupted`, or an error if the source was
+    /// deregistered or its runtime shut down.
+    pub fn poll_read_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(Direction::Read, cx, op)
+    }
+
+    /// The write-side twin of [`poll_read_with`](Async::poll_read_with).
+    ///
+    /// # Errors
+    /// As for [`poll_read_with`](Async::poll_read_with).
+    pub fn poll_write_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(Direction::Write, cx, op)
+    }
+
+    fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self.get_ref();
+        poll_optimistic(&self.registration, &self.handle, direction, cx, || op(io))
+    }
+
+    fn poll_io_mut<R>(
+        &mut self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        op: &mut impl FnMut(&mut T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self
+            .io
+            .as_mut()
+            .expect("Async holds its I/O object until dropped");
+        poll_optimistic(&self.registration, &self.handle, direction, cx, || op(io))
+    }
+}
+
+fn poll_optimistic<R>(
+    registration: &Registration,
+    handle: &Handle,
+    direction: Direction,
+    cx: &mut Context<'_>,
+    mut op: impl FnMut() -> io::Result<R>,
+) -> Poll<io::Result<R>> {
+    let coop = ready!(coop::poll_proceed(cx));
+    let source = registration.io();
+    loop {
+        if source.is_closed() {
+            return Poll::Ready(Err(crate::reactor::closed_error()));
+        }
+        // The snapshot comes *before* the syscall (see reactor::scheduled_io).
+        let seen = source.snapshot(direction);
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                source.clear_readiness(seen);
+                let arm = || handle.inner.reactor.arm(registration, direction);
+                match source.poll_ready(direction, cx, arm) {
+                    Poll::Ready(Ok(_)) => continue,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            result => {
+                coop.made_progress();
+                return Poll::Ready(result);
+            }
+        }
+    }
+}
+
+// `T` is never pinned: `Async` hands out `&T` / `&mut T` freely.
+impl<T: AsFd> Unpin for Async<T> {}
+
+impl<T: AsFd> Drop for Async<T> {
+    fn drop(&mut self) {
+        // Deregister before `T` (and its descriptor) goes.
+        let _ = self.deregister();
+    }
+}
+
+impl<T: AsFd> AsFd for Async<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+}
+
+impl<T: AsFd> AsRawFd for Async<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.get_ref().as_fd().as_raw_fd()
+    }
+}
+
+impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Async")
+            .field("io", &self.io)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sets `O_NONBLOCK` on `fd`.
+fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let raw = fd.as_raw_fd();
+    // SAFETY: `raw` is a live descriptor (borrowed for this call); F_GETFL reads its flags only.
+    let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if flags & libc::O_NONBLOCK == 0 {
+        // SAFETY: as above; F_SETFL changes only the descriptor's status flags.
+        if unsafe { libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+impl<T: AsFd + Read> AsyncRead for Async<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .poll_io_mut(Direction::Read, cx, &mut |io| io.read(buf))
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .poll_io_mut(Direction::Read, cx, &mut |io| io.read_vectored(bufs))
+    }
+}
+
+impl<T: AsFd> AsyncRead for &Async<T>
+where
+    for<'a> &'a T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Read, cx, |mut io| io.read(buf))
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Read, cx, |mut io| io.read_vectored(bufs))
+    }
+}
+
+impl<T: AsFd + Write> AsyncWrite for Async<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .poll_io_mut(Direction::Write, cx, &mut |io| io.write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .poll_io_mut(Direction::Write, cx, &mut |io| io.write_vectored(bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut()
+            .poll_io_mut(Direction::Write, cx, &mut |io| io.flush())
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl<T: AsFd> AsyncWrite for &Async<T>
+where
+    for<'a> &'a T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.flush())
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}

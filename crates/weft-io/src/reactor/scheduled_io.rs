@@ -1,0 +1,319 @@
+//! The readiness of one registered source, shared by the reactor (which sets it) and the tasks
+//! doing I/O on the source (which wait for it and clear it).
+//!
+//! # The readiness protocol
+//!
+//! One atomic word holds, per direction, a *ready* bit and a *tick* that counts the readiness
+//! events of that direction, plus a *closed* bit:
+//!
+//! ```text
+//!  bit 0      readable          bits  8..32  read tick  (wrapping, 24 bits)
+//!  bit 1      writable          bits 32..56  write tick (wrapping, 24 bits)
+//!  bit 2      closed (deregistered or reactor shut down)
+//! ```
+//!
+//! 1. The reactor, on an event for a direction, sets its ready bit and increments its tick (one
+//!    atomic RMW), then takes the direction's waker and wakes it after its locks are released.
+//! 2. A task doing I/O first takes a [`ReadyEvent`] snapshot, *then* tries the syscall
+//!    (optimistically: the ready bit need not be set).
+//! 3. On `WouldBlock` it calls [`ScheduledIo::clear_readiness`] with that snapshot: the ready bit is
+//!    cleared only if the tick is unchanged. An event that arrived between the snapshot and the
+//!    clear (between the failed syscall and the registration of interest) bumped the tick, so its
+//!    readiness survives and the task retries instead of sleeping through it. (With edge-triggered
+//!    polling the OS reports that event only once: losing it would hang the task.)
+//! 4. It then registers its waker and re-reads the word ([`ScheduledIo::poll_ready`]); if the bit
+//!    is set it retries, otherwise it sleeps until step 1 wakes it.
+//!
+//! Registering the waker and then re-reading, against the reactor's setting the bit and then taking
+//! the waker, means one of the two always sees the other: no wakeup is lost.
+
+use std::io;
+use std::task::{Context, Poll, Waker};
+
+use crate::shim::{AtomicU64, AtomicWaker, Ordering};
+
+const READABLE: u64 = 1 << 0;
+const WRITABLE: u64 = 1 << 1;
+const CLOSED: u64 = 1 << 2;
+const TICK_MASK: u64 = (1 << 24) - 1;
+const READ_TICK_SHIFT: u32 = 8;
+const WRITE_TICK_SHIFT: u32 = 32;
+
+/// A direction of I/O on a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Reading (and accepting, receiving, end of stream).
+    Read,
+    /// Writing (and connecting, sending).
+    Write,
+}
+
+impl Direction {
+    fn ready_bit(self) -> u64 {
+        match self {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        }
+    }
+
+    fn tick_shift(self) -> u32 {
+        match self {
+            Direction::Read => READ_TICK_SHIFT,
+            Direction::Write => WRITE_TICK_SHIFT,
+        }
+    }
+
+    fn tick(self, word: u64) -> u32 {
+        ((word >> self.tick_shift()) & TICK_MASK) as u32
+    }
+}
+
+/// A snapshot of one direction's readiness, taken before a syscall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReadyEvent {
+    direction: Direction,
+    tick: u32,
+    ready: bool,
+}
+
+impl ReadyEvent {
+    /// Whether the direction was marked ready.
+    #[cfg(test)]
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready
+    }
+}
+
+/// The shared state of one registered source (see the module docs for the protocol).
+#[derive(Debug)]
+pub(crate) struct ScheduledIo {
+    readiness: AtomicU64,
+    reader: AtomicWaker,
+    writer: AtomicWaker,
+}
+
+/// The error a task gets when its source was deregistered (or its reactor shut down) while it
+/// waited.
+pub(crate) fn closed_error() -> io::Error {
+    io::Error::other(
+        "the I/O source was removed from its reactor (the source was deregistered or the weft \
+         runtime that owned it shut down)",
+    )
+}
+
+impl ScheduledIo {
+    /// A source with no readiness yet.
+    pub(crate) fn new() -> Self {
+        ScheduledIo {
+            readiness: AtomicU64::new(0),
+            reader: AtomicWaker::new(),
+            writer: AtomicWaker::new(),
+        }
+    }
+
+    fn waker(&self, direction: Direction) -> &AtomicWaker {
+        match direction {
+            Direction::Read => &self.reader,
+            Direction::Write => &self.writer,
+        }
+    }
+
+    /// Step 1 (reactor): records an event for the given directions and moves the waiting wakers
+    /// into `wake` (called by the reactor after it drops its locks).
+    pub(crate) fn set_readiness(&self, readable: bool, writable: bool, wake: &mut Vec<Waker>) {
+        let bump = |word: u64, dir: Direction| {
+            let shift = dir.tick_shift();
+            let tick = (dir.tick(word) as u64 + 1) & TICK_MASK;
+            (word & !(TICK_MASK << shift)) | (tick << shift) | dir.ready_bit()
+        };
+        let mut current = self.readiness.load(Ordering::Acquire);
+        loop {
+            let mut next = current;
+            if readable {
+                next = bump(next, Direction::Read);
+            }
+            if writable {
+                next = bump(next, Direction::Write);
+            }
+            match self.readiness.compare_exchange_weak(
+                current,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => current = actual,
+            }
+        }
+        if readable {
+            wake.extend(self.reader.take());
+        }
+        if writable {
+            wake.extend(self.writer.take());
+        }
+    }
+
+    /// Marks the source closed and moves every waiting waker into `wake`: their next poll gets an
+    /// error instead of hanging.
+    pub(crate) fn close(&self, wake: &mut Vec<Waker>) {
+        self.readiness.fetch_or(CLOSED, Ordering::AcqRel);
+        wake.extend(self.reader.take());
+        wake.extend(self.writer.take());
+    }
+
+    /// Moves both directions' waiting wakers into `wake` without changing readiness (oneshot mode:
+    /// every event disarms the source, so every waiter must look again and re-arm).
+    pub(crate) fn take_wakers(&self, wake: &mut Vec<Waker>) {
+        wake.extend(self.reader.take());
+        wake.extend(self.writer.take());
+    }
+
+    /// Whether the source was closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.readiness.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// Step 2: the snapshot to take before a syscall.
+    pub(crate) fn snapshot(&self, direction: Direction) -> ReadyEvent {
+        let word = self.readiness.load(Ordering::Acquire);
+        ReadyEvent {
+            direction,
+            tick: direction.tick(word),
+            ready: word & direction.ready_bit() != 0,
+        }
+    }
+
+    /// Step 3: after a `WouldBlock`, clears the direction's ready bit unless an event arrived since
+    /// `event` was taken.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        let dir = event.direction;
+        let mut current = self.readiness.load(Ordering::Acquire);
+        loop {
+            if dir.tick(current) != event.tick || current & dir.ready_bit() == 0 {
+                return;
+            }
+            match self.readiness.compare_exchange_weak(
+                current,
+                current & !dir.ready_bit(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Step 4: ready (with a fresh snapshot) if the direction is marked ready; otherwise registers
+    /// the task's waker, calls `arm` (the reactor's re-arm in oneshot mode), re-checks, and returns
+    /// `Pending`. An error if the source was closed.
+    pub(crate) fn poll_ready(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        arm: impl FnOnce() -> io::Result<()>,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        if let Some(ready) = self.check(direction) {
+            return Poll::Ready(ready);
+        }
+        self.waker(direction).register(cx.waker());
+        if let Err(e) = arm() {
+            return Poll::Ready(Err(e));
+        }
+        match self.check(direction) {
+            Some(ready) => Poll::Ready(ready),
+            None => Poll::Pending,
+        }
+    }
+
+    fn check(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+        let word = self.readiness.load(Ordering::Acquire);
+        if word & CLOSED != 0 {
+            return Some(Err(closed_error()));
+        }
+        if word & direction.ready_bit() != 0 {
+            return Some(Ok(ReadyEvent {
+                direction,
+                tick: direction.tick(word),
+                ready: true,
+            }));
+        }
+        None
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use futures_util::task::noop_waker;
+
+    /// The deterministic form of the lost-wakeup race: an event lands between the failed syscall
+    /// and the clear. Without the tick check, `clear_readiness` would erase it and the task would
+    /// sleep with data waiting (for ever, under edge-triggered polling).
+    #[test]
+    fn event_between_failed_syscall_and_clear_is_kept() {
+        let io = ScheduledIo::new();
+        let mut wake = Vec::new();
+        io.set_readiness(true, false, &mut wake);
+        let before = io.snapshot(Direction::Read);
+        assert!(before.is_ready());
+        // The syscall fails with WouldBlock here; meanwhile the reactor sees a new event.
+        io.set_readiness(true, false, &mut wake);
+        io.clear_readiness(before);
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(matches!(
+            io.poll_ready(Direction::Read, &mut cx, || Ok(())),
+            Poll::Ready(Ok(_))
+        ));
+    }
+
+    #[test]
+    fn clear_without_new_event_clears_and_directions_are_independent() {
+        let io = ScheduledIo::new();
+        let mut wake = Vec::new();
+        io.set_readiness(true, true, &mut wake);
+        io.clear_readiness(io.snapshot(Direction::Read));
+        assert!(!io.snapshot(Direction::Read).is_ready());
+        assert!(io.snapshot(Direction::Write).is_ready());
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(io
+            .poll_ready(Direction::Read, &mut cx, || Ok(()))
+            .is_pending());
+        // The event wakes the registered reader.
+        io.set_readiness(true, false, &mut wake);
+        assert_eq!(wake.len(), 1);
+    }
+
+    #[test]
+    fn close_wakes_both_directions_with_an_error() {
+        let io = ScheduledIo::new();
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(io
+            .poll_ready(Direction::Read, &mut cx, || Ok(()))
+            .is_pending());
+        assert!(io
+            .poll_ready(Direction::Write, &mut cx, || Ok(()))
+            .is_pending());
+        let mut wake = Vec::new();
+        io.close(&mut wake);
+        assert_eq!(wake.len(), 2);
+        assert!(matches!(
+            io.poll_ready(Direction::Read, &mut cx, || Ok(())),
+            Poll::Ready(Err(_))
+        ));
+    }
+
+    #[test]
+    fn tick_wraps() {
+        let io = ScheduledIo::new();
+        let mut wake = Vec::new();
+        for _ in 0..(TICK_MASK + 3) {
+            io.set_readiness(true, false, &mut wake);
+        }
+        assert_eq!(io.snapshot(Direction::Read).tick, 2);
+        assert_eq!(io.snapshot(Direction::Write).tick, 0);
+    }
+}
