@@ -1,0 +1,264 @@
+//! The queue shared by the bounded and unbounded channels.
+//!
+//! ```text
+//!   senders --push--> Mutex<Shared { queue, rx_waker, tx_closed, rx_closed }> --swap--> Receiver.local
+//!       \-- bounded: one semaphore permit per value; the receiver releases it on each receive
+//! ```
+//!
+//! A send is one short lock: push, take the receiver's waker (if it is waiting), unlock, wake.
+//! The receiver drains in batches: when its private `local` buffer is empty it swaps it with the
+//! shared queue under the lock, so most receives touch no lock at all.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::mem;
+use std::task::{ready, Context, Poll, Waker};
+
+use weft_core::coop;
+use weft_core::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use weft_core::loom::sync::Arc;
+
+use crate::batch_semaphore::RawSemaphore;
+use crate::notify::Notify;
+use crate::util::lock::Mutex;
+
+use super::error::TryRecvError;
+
+pub(crate) struct Shared<T> {
+    queue: VecDeque<T>,
+    rx_waker: Option<Waker>,
+    /// Every sender is gone.
+    tx_closed: bool,
+    /// The receiver closed the channel (`close`) or was dropped.
+    rx_closed: bool,
+    /// The receiver was dropped: values sent now are dropped at once.
+    rx_dropped: bool,
+}
+
+pub(crate) struct Chan<T> {
+    shared: Mutex<Shared<T>>,
+    /// Free slots of a bounded channel (`None`: unbounded).
+    pub(crate) sem: Option<(RawSemaphore, usize)>,
+    tx_count: AtomicUsize,
+    rx_closed: AtomicBool,
+    /// Woken (all) when the receiver closes, for `Sender::closed`.
+    pub(crate) closed_notify: Notify,
+}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(bound: Option<usize>) -> Arc<Self> {
+        Arc::new(Chan {
+            shared: Mutex::new(Shared {
+                queue: VecDeque::new(),
+                rx_waker: None,
+                tx_closed: false,
+                rx_closed: false,
+                rx_dropped: false,
+            }),
+            sem: bound.map(|cap| (RawSemaphore::new(cap), cap)),
+            tx_count: AtomicUsize::new(1),
+            rx_closed: AtomicBool::new(false),
+            closed_notify: Notify::new(),
+        })
+    }
+
+    /// Pushes a value. For a bounded channel the caller holds one permit, which the value now
+    /// carries (the receiver releases it).
+    ///
+    /// # Errors
+    ///
+    /// Gives the value back if the receiver closed the channel (unbounded: the caller checks
+    /// nothing else; bounded: permits obtained before `close` may still send, so `force` is set).
+    pub(crate) fn push(&self, value: T, force: bool) -> Result<(), T> {
+        let mut shared = self.shared.lock();
+        if shared.rx_dropped || (shared.rx_closed && !force) {
+            drop(shared);
+            return Err(value);
+        }
+        shared.queue.push_back(value);
+        let waker = shared.rx_waker.take();
+        drop(shared);
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Ok(())
+    }
+
+    pub(crate) fn add_sender(&self) {
+        self.tx_count.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn sender_count(&self) -> usize {
+        self.tx_count.load(Acquire)
+    }
+
+    /// Called when a sender is dropped; the last one closes the sending side.
+    pub(crate) fn drop_sender(&self) {
+        if self.tx_count.fetch_sub(1, AcqRel) != 1 {
+            return;
+        }
+        let waker = {
+            let mut shared = self.shared.lock();
+            shared.tx_closed = true;
+            shared.rx_waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.rx_closed.load(Acquire)
+    }
+
+    /// Receiver-side close: no new sends (bounded: no new permits); buffered values stay.
+    pub(crate) fn close(&self) {
+        {
+            let mut shared = self.shared.lock();
+            shared.rx_closed = true;
+        }
+        self.rx_closed.store(true, Release);
+        if let Some((sem, _)) = &self.sem {
+            sem.close();
+        }
+        self.closed_notify.notify_waiters();
+    }
+
+    /// Wakes the receiver (a bounded permit was given back: after `close`, the receiver may be
+    /// waiting for the last outstanding permit before it reports the end).
+    pub(crate) fn wake_rx_if_closed(&self) {
+        if !self.rx_closed.load(Acquire) {
+            return;
+        }
+        let waker = self.shared.lock().rx_waker.take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn release_permit(&self) {
+        if let Some((sem, _)) = &self.sem {
+            sem.release(1);
+        }
+    }
+
+    /// Whether no permit of a bounded channel is out (always true for unbounded).
+    fn permits_idle(&self) -> bool {
+        match &self.sem {
+            Some((sem, cap)) => sem.available_permits() == *cap,
+            None => true,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Chan")
+            .field("senders", &self.sender_count())
+            .field("closed", &self.is_closed())
+            .field("bound", &self.sem.as_ref().map(|(_, c)| *c))
+            .finish()
+    }
+}
+
+/// The receiving half shared by both flavours.
+pub(crate) struct Rx<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+    local: VecDeque<T>,
+}
+
+// The buffered values are never pinned: the receivers are Unpin whatever `T` is.
+impl<T> Unpin for Rx<T> {}
+
+impl<T> Rx<T> {
+    pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
+        Rx {
+            chan,
+            local: VecDeque::new(),
+        }
+    }
+
+    fn take_local(&mut self) -> Option<T> {
+        let v = self.local.pop_front()?;
+        self.chan.release_permit();
+        Some(v)
+    }
+
+    /// `Ok(Some)`: a value; `Ok(None)`: the channel is finished; `Err(waker slot)`: empty, the
+    /// shared lock is still held so the caller can register.
+    fn refill(&mut self) -> Result<Option<T>, TryRecvError> {
+        let mut shared = self.chan.shared.lock();
+        if !shared.queue.is_empty() {
+            mem::swap(&mut shared.queue, &mut self.local);
+            drop(shared);
+            return Ok(self.take_local());
+        }
+        if shared.tx_closed || (shared.rx_closed && self.chan.permits_idle()) {
+            return Ok(None);
+        }
+        Err(TryRecvError::Empty)
+    }
+
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        if let Some(v) = self.take_local() {
+            coop.made_progress();
+            return Poll::Ready(Some(v));
+        }
+        let mut shared = self.chan.shared.lock();
+        if !shared.queue.is_empty() {
+            mem::swap(&mut shared.queue, &mut self.local);
+            drop(shared);
+            coop.made_progress();
+            return Poll::Ready(self.take_local());
+        }
+        if shared.tx_closed || (shared.rx_closed && self.chan.permits_idle()) {
+            coop.made_progress();
+            return Poll::Ready(None);
+        }
+        match &shared.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => shared.rx_waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    pub(crate) fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        if let Some(v) = self.take_local() {
+            return Ok(v);
+        }
+        match self.refill() {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(TryRecvError::Disconnected),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.chan.close();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.local.len() + self.chan.shared.lock().queue.len()
+    }
+}
+
+impl<T> Drop for Rx<T> {
+    fn drop(&mut self) {
+        let drained = {
+            let mut shared = self.chan.shared.lock();
+            shared.rx_dropped = true;
+            shared.rx_waker = None;
+            mem::take(&mut shared.queue)
+        };
+        self.chan.close();
+        // Values are dropped outside the lock (their destructors may do anything).
+        drop(drained);
+    }
+}
+
+impl<T> fmt::Debug for Rx<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.chan.fmt(f)
+    }
+}

@@ -1,0 +1,173 @@
+//! The unbounded channel.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use weft_core::loom::sync::Arc;
+
+use super::chan::{Chan, Rx};
+use super::error::{SendError, TryRecvError};
+
+/// Creates an unbounded channel: sends never wait, memory is the only limit.
+///
+/// # Examples
+///
+/// ```
+/// # futures_executor::block_on(async {
+/// let (tx, mut rx) = weft_sync::mpsc::unbounded_channel();
+/// tx.send("a").unwrap();
+/// drop(tx);
+/// assert_eq!(rx.recv().await, Some("a"));
+/// assert_eq!(rx.recv().await, None);
+/// # });
+/// ```
+pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    let chan = Chan::new(None);
+    (
+        UnboundedSender { chan: chan.clone() },
+        UnboundedReceiver { rx: Rx::new(chan) },
+    )
+}
+
+/// Sends values to an [`UnboundedReceiver`]; clone it for more producers.
+pub struct UnboundedSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// Receives the values of an unbounded channel.
+pub struct UnboundedReceiver<T> {
+    rx: Rx<T>,
+}
+
+impl<T> UnboundedSender<T> {
+    /// Sends a value without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if the receiver is closed or dropped.
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        self.chan.push(value, false).map_err(SendError)
+    }
+
+    /// Whether the receiver is closed or dropped.
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Waits until the receiver is closed or dropped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn closed(&self) {
+        loop {
+            let notified = self.chan.closed_notify.notified();
+            if self.chan.is_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether both senders feed the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    /// The number of live senders of this channel.
+    pub fn strong_count(&self) -> usize {
+        self.chan.sender_count()
+    }
+}
+
+impl<T> Clone for UnboundedSender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_sender();
+        UnboundedSender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for UnboundedSender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_sender();
+    }
+}
+
+impl<T> fmt::Debug for UnboundedSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UnboundedSender").field(&self.chan).finish()
+    }
+}
+
+impl<T> UnboundedReceiver<T> {
+    /// Receives the next value; `None` once every sender is gone (or the channel was closed) and
+    /// the buffer is drained.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a value is removed from the channel only when `recv` returns it.
+    pub async fn recv(&mut self) -> Option<T> {
+        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+    }
+
+    /// Polls for the next value (the `Stream` and hand-written-future form of `recv`).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// Takes the next value without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Blocks the current thread for the next value (for synchronous code outside any executor).
+    pub fn blocking_recv(&mut self) -> Option<T> {
+        crate::util::block_on(self.recv())
+    }
+
+    /// Closes the channel: sends fail from now on; buffered values can still be received.
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+
+    /// Whether the channel is closed (by [`close`](Self::close)).
+    pub fn is_closed(&self) -> bool {
+        self.rx.chan.is_closed()
+    }
+
+    /// The number of buffered values.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Whether no value is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The number of live senders.
+    pub fn sender_strong_count(&self) -> usize {
+        self.rx.chan.sender_count()
+    }
+}
+
+impl<T> futures_core::Stream for UnboundedReceiver<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl<T> fmt::Debug for UnboundedReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UnboundedReceiver").field(&self.rx).finish()
+    }
+}

@@ -1,0 +1,50 @@
+//! Helpers shared by every primitive: the lock shim, the waiter list, the wake list and the
+//! atomic waker cell.
+
+pub(crate) mod atomic_waker;
+pub(crate) mod lock;
+pub(crate) mod wait_list;
+pub(crate) mod wake_list;
+
+use std::task::Poll;
+
+/// Spends one unit of the cooperative budget, yielding to the executor if none is left.
+///
+/// Used by awaitable operations that are built on [`Notify`](crate::Notify) (`watch::changed`,
+/// `Barrier::wait`) so that they take part in the budget like every other receive.
+pub(crate) async fn consume_budget() {
+    std::future::poll_fn(|cx| match weft_core::coop::poll_consume(cx) {
+        Poll::Ready(()) => Poll::Ready(()),
+        Poll::Pending => Poll::Pending,
+    })
+    .await
+}
+
+/// Runs `fut` to completion on the current thread, parking between polls: the engine of the
+/// `blocking_*` methods, for synchronous code outside any executor.
+pub(crate) fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+    use std::thread::{self, Thread};
+
+    struct ThreadWaker(Thread);
+
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let mut fut = std::pin::pin!(fut);
+    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        thread::park();
+    }
+}
