@@ -1,0 +1,152 @@
+//! The thread-local runtime context: which runtime `spawn` and `Handle::current` refer to on this
+//! thread, and whether this thread is inside a runtime (where blocking on a future is forbidden).
+//!
+//! - Worker threads and `block_on` set both for their whole run.
+//! - [`Handle::enter`](crate::Handle::enter) and blocking-pool threads set only the current handle,
+//!   so `spawn` works there and so does `block_on`.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use weft_core::coop;
+use weft_core::loom::sync::Arc as ShimArc;
+
+use crate::handle::Handle;
+use crate::parker::{Driver, Parker, Unparker};
+
+struct ThreadContext {
+    handle: RefCell<Option<Handle>>,
+    in_runtime: Cell<bool>,
+}
+
+thread_local! {
+    static CONTEXT: ThreadContext = const {
+        ThreadContext {
+            handle: RefCell::new(None),
+            in_runtime: Cell::new(false),
+        }
+    };
+}
+
+/// Runs `f` with the current handle (`None` outside any runtime or while the thread is exiting).
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+    let mut f = Some(f);
+    match CONTEXT.try_with(|c| match c.handle.try_borrow() {
+        Ok(h) => Some((f.take().expect("called once"))(h.as_ref())),
+        Err(_) => None,
+    }) {
+        Ok(Some(r)) => r,
+        _ => (f.take().expect("called once"))(None),
+    }
+}
+
+/// A clone of the current handle.
+pub(crate) fn current() -> Option<Handle> {
+    with_current(|h| h.cloned())
+}
+
+/// Restores the previous current handle when dropped.
+#[derive(Debug)]
+pub(crate) struct SetCurrentGuard {
+    prev: Option<Handle>,
+    /// Guards restore in reverse order on the thread that made them.
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+/// Makes `handle` the current handle until the guard drops.
+pub(crate) fn set_current(handle: &Handle) -> SetCurrentGuard {
+    let prev = CONTEXT.with(|c| c.handle.borrow_mut().replace(handle.clone()));
+    SetCurrentGuard {
+        prev,
+        _not_send: std::marker::PhantomData,
+    }
+}
+
+impl Drop for SetCurrentGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CONTEXT.try_with(|c| {
+            let old = std::mem::replace(&mut *c.handle.borrow_mut(), prev);
+            drop(old);
+        });
+    }
+}
+
+/// Marks this thread as running a runtime (a worker, or a thread inside `block_on`).
+#[derive(Debug)]
+pub(crate) struct EnterRuntimeGuard {
+    _current: SetCurrentGuard,
+}
+
+/// Enters `handle`'s runtime on this thread.
+///
+/// # Panics
+/// If this thread already runs a runtime.
+#[track_caller]
+pub(crate) fn enter_runtime(handle: &Handle) -> EnterRuntimeGuard {
+    let nested = CONTEXT.with(|c| c.in_runtime.replace(true));
+    if nested {
+        panic!(
+            "cannot block_on inside a weft runtime: .await the future instead, or use \
+             spawn_blocking (this thread is already running a runtime)"
+        );
+    }
+    EnterRuntimeGuard {
+        _current: set_current(handle),
+    }
+}
+
+impl Drop for EnterRuntimeGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|c| c.in_runtime.set(false));
+    }
+}
+
+/// The parker of a thread that blocks on a future outside any worker.
+struct ParkThread {
+    parker: Parker,
+    waker: Waker,
+}
+
+impl ParkThread {
+    fn new() -> Self {
+        let parker = Parker::new(ShimArc::new(Driver::new(None)));
+        let waker = Waker::from(Arc::new(parker.unparker()));
+        ParkThread { parker, waker }
+    }
+}
+
+thread_local! {
+    static PARK_THREAD: ParkThread = ParkThread::new();
+}
+
+/// Polls `future` on this thread until it completes, sleeping while it is pending. Each poll gets
+/// a fresh cooperative budget.
+pub(crate) fn block_on_thread<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    PARK_THREAD.with(|park| {
+        let mut cx = Context::from_waker(&park.waker);
+        loop {
+            if let Poll::Ready(v) =
+                coop::with_budget(coop::Budget::initial(), || future.as_mut().poll(&mut cx))
+            {
+                return v;
+            }
+            park.parker.park();
+        }
+    })
+}
+
+/// A waker for this thread's [`block_on_thread`] parker plus a way to park on it (for callers
+/// that poll their future themselves).
+pub(crate) fn thread_parker() -> (Waker, Unparker) {
+    PARK_THREAD.with(|p| (p.waker.clone(), p.parker.unparker()))
+}
+
+/// Parks this thread on its [`thread_parker`].
+pub(crate) fn park_thread() {
+    PARK_THREAD.with(|p| p.parker.park());
+}

@@ -1,0 +1,307 @@
+//! [`Handle`]: a cloneable reference to a runtime, usable from any thread.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use weft_core::loom::sync::Arc as ShimArc;
+use weft_core::task::{JoinHandle, SpawnOptions};
+
+use crate::blocking_task::{self, BlockingPool};
+use crate::builder::Config;
+use crate::context;
+use crate::park::Park;
+use crate::parker::Driver;
+use crate::registry::{Registry, TaskInfo};
+use crate::scheduler::{current_thread, multi_thread};
+
+/// A handle to a runtime: spawn onto it, block on it, or enter it from any thread.
+///
+/// Cloning is cheap (a reference count). A handle does not keep the runtime's threads alive:
+/// once the [`Runtime`](crate::Runtime) is dropped, tasks spawned through the handle are
+/// cancelled at once (their `JoinHandle` resolves to a cancellation error).
+///
+/// # Examples
+///
+/// ```
+/// use weft_runtime::{Builder, Handle};
+///
+/// let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let handle: Handle = rt.handle().clone();
+/// let out = std::thread::spawn(move || handle.block_on(async { 6 * 7 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(out, 42);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Scheduler,
+}
+
+/// The scheduler behind a handle (flavours by enum, STYLE.md rule 5).
+#[derive(Clone)]
+pub(crate) enum Scheduler {
+    CurrentThread(Arc<current_thread::Shared>),
+    MultiThread(Arc<multi_thread::Shared>),
+}
+
+/// What both flavours share: live tasks, the blocking pool, the park hook, the configuration.
+pub(crate) struct Common {
+    pub(crate) registry: Registry,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) driver: ShimArc<Driver>,
+    pub(crate) config: Config,
+}
+
+/// The kind of scheduler a runtime runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Tasks run on the thread that calls `block_on` ([`Builder::new_current_thread`](crate::Builder::new_current_thread)).
+    CurrentThread,
+    /// Tasks run on a pool of worker threads ([`Builder::new_multi_thread`](crate::Builder::new_multi_thread)).
+    MultiThread,
+}
+
+/// The error of [`Handle::try_current`]: no runtime is running on this thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TryCurrentError {
+    _private: (),
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no weft runtime is running on this thread")
+    }
+}
+
+impl std::error::Error for TryCurrentError {}
+
+/// Makes a runtime current on this thread until dropped (see [`Handle::enter`]).
+#[must_use = "the runtime is current only until the guard is dropped"]
+pub struct EnterGuard<'a> {
+    _guard: context::SetCurrentGuard,
+    _handle: PhantomData<&'a Handle>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+pub(crate) const NO_RUNTIME: &str = "no weft runtime is running on this thread: call this inside \
+     weft::run, Runtime::block_on or a spawned task, or use Handle::spawn";
+
+impl Handle {
+    /// The handle of the runtime running on this thread.
+    ///
+    /// # Panics
+    /// Outside a runtime (not on a worker, not inside `block_on`, a spawned task, a blocking-pool
+    /// thread or [`Handle::enter`]). Use [`Handle::try_current`] to check instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let handle = weft_runtime::Handle::current();
+    ///     assert_eq!(handle.spawn(async { 1 }).await.unwrap(), 1);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match context::current() {
+            Some(h) => h,
+            None => panic!("Handle::current: {NO_RUNTIME}"),
+        }
+    }
+
+    /// The handle of the runtime running on this thread, or an error outside one.
+    ///
+    /// # Errors
+    /// [`TryCurrentError`] if no runtime is current on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(weft_runtime::Handle::try_current().is_err());
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::current().ok_or(TryCurrentError { _private: () })
+    }
+
+    /// Spawns `future` onto this runtime, returning a handle to its output.
+    ///
+    /// Works from any thread. The task starts running on the runtime's threads (for a
+    /// current-thread runtime: when some thread is inside its `block_on`). After the runtime shut
+    /// down the future is dropped at once and the handle resolves to a cancellation error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft_runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let task = rt.handle().spawn(async { "hi" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "hi");
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_with(future, SpawnOptions::new())
+    }
+
+    pub(crate) fn spawn_with<F>(&self, future: F, opts: SpawnOptions) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.inner {
+            Scheduler::CurrentThread(s) => current_thread::Shared::spawn(s, future, opts),
+            Scheduler::MultiThread(s) => multi_thread::Shared::spawn(s, future, opts),
+        }
+    }
+
+    /// Runs the blocking function `f` on the runtime's blocking pool, returning a handle to its
+    /// result.
+    ///
+    /// The pool grows up to `max_blocking_threads` threads (default 512); beyond that jobs wait
+    /// in a queue. Aborting the handle cancels a job that has not started yet; a running job
+    /// always runs to its end. A panic in `f` reaches the handle as a [`JoinError`](weft_core::task::JoinError).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+    /// let sum = rt.block_on(rt.handle().spawn_blocking(|| (1..=10).sum::<u32>())).unwrap();
+    /// assert_eq!(sum, 55);
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        blocking_task::spawn(self, f, SpawnOptions::new())
+    }
+
+    /// Runs `future` to completion on the calling thread, with this runtime current, and returns
+    /// its output.
+    ///
+    /// On a multi-thread runtime the future runs on the calling thread while the workers run the
+    /// spawned tasks. On a current-thread runtime the calling thread also runs the spawned tasks
+    /// (if another thread is already doing so, this one only polls its own future).
+    ///
+    /// # Panics
+    /// If called from inside a runtime (a worker thread, a task, or another `block_on`): blocking
+    /// there would stall the runtime. `.await` the future instead, or move blocking code to
+    /// [`spawn_blocking`](Handle::spawn_blocking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.handle().block_on(async { 1 + 1 }), 2);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _enter = context::enter_runtime(self);
+        match &self.inner {
+            Scheduler::CurrentThread(s) => current_thread::Shared::block_on(s, future),
+            Scheduler::MultiThread(_) => context::block_on_thread(future),
+        }
+    }
+
+    /// Makes this runtime the current one on this thread until the guard is dropped, so that
+    /// [`spawn`](crate::spawn) and [`Handle::current`] find it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft_runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let _guard = rt.handle().enter();
+    /// let task = weft_runtime::spawn(async { 5 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 5);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _guard: context::set_current(self),
+            _handle: PhantomData,
+        }
+    }
+
+    /// The park hook installed with [`Builder::park_hook`](crate::Builder::park_hook), for the
+    /// layer that installed it to find it again (downcast through [`Park::as_any`]).
+    pub fn park_hook(&self) -> Option<&Arc<dyn Park>> {
+        self.common().driver.hook()
+    }
+
+    /// Which scheduler this runtime runs.
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match &self.inner {
+            Scheduler::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            Scheduler::MultiThread(_) => RuntimeFlavor::MultiThread,
+        }
+    }
+
+    /// A snapshot of the tasks spawned on this runtime that have not ended yet (blocking-pool
+    /// jobs excluded). For diagnostics: the list may be stale as soon as it is returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+    /// let _task = weft_runtime::task::Builder::new()
+    ///     .name("sleeper")
+    ///     .spawn_on(std::future::pending::<()>(), rt.handle());
+    /// let live = rt.handle().live_tasks();
+    /// assert_eq!(live.len(), 1);
+    /// assert_eq!(live[0].name.as_deref(), Some("sleeper"));
+    /// ```
+    pub fn live_tasks(&self) -> Vec<TaskInfo> {
+        let mut out = Vec::new();
+        self.common().registry.infos(&mut out);
+        if let Scheduler::CurrentThread(s) = &self.inner {
+            s.local_registry.infos(&mut out);
+        }
+        out.sort_by_key(|t| t.id);
+        out
+    }
+
+    /// The number of tasks spawned on this runtime that have not ended yet.
+    pub fn num_live_tasks(&self) -> usize {
+        let n = self.common().registry.len();
+        match &self.inner {
+            Scheduler::CurrentThread(s) => n + s.local_registry.len(),
+            Scheduler::MultiThread(_) => n,
+        }
+    }
+
+    pub(crate) fn common(&self) -> &Common {
+        match &self.inner {
+            Scheduler::CurrentThread(s) => &s.common,
+            Scheduler::MultiThread(s) => &s.common,
+        }
+    }
+
+    /// Shuts the runtime down (idempotent); see [`Runtime`](crate::Runtime).
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        match &self.inner {
+            Scheduler::CurrentThread(s) => s.shutdown(timeout),
+            Scheduler::MultiThread(s) => s.shutdown(timeout),
+        }
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("flavor", &self.runtime_flavor())
+            .field("live_tasks", &self.num_live_tasks())
+            .finish()
+    }
+}

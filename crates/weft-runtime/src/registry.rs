@@ -1,0 +1,151 @@
+//! The live-task registry: every task a runtime spawned and that has not ended yet.
+//!
+//! Shutdown needs it (to abort every task that still waits on something) and diagnostics read it
+//! ([`Handle::live_tasks`](crate::Handle::live_tasks)). It is sharded by task id over small
+//! mutex-protected maps so that spawns on different workers rarely meet on the same lock.
+//! Registering clones a [`TaskRef`]; the task's `Schedule::release` removes it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::panic::Location;
+
+use crossbeam_utils::CachePadded;
+use weft_core::task::{TaskId, TaskRef};
+
+use crate::sync::Mutex;
+
+/// A multiplicative hasher for task ids (sequential integers).
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap = HashMap<TaskId, TaskRef, BuildHasherDefault<IdHasher>>;
+
+struct Shard {
+    tasks: IdMap,
+    closed: bool,
+}
+
+/// The set of live tasks of one runtime.
+pub(crate) struct Registry {
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
+    mask: usize,
+}
+
+/// A snapshot of one live task, for diagnostics.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TaskInfo {
+    /// The task's id.
+    pub id: TaskId,
+    /// The name given with `task::Builder::name`, if any.
+    pub name: Option<String>,
+    /// Where the task was spawned.
+    pub location: &'static Location<'static>,
+}
+
+impl Registry {
+    /// A registry with about `shards` shards (rounded up to a power of two).
+    pub(crate) fn new(shards: usize) -> Self {
+        let n = shards.next_power_of_two().clamp(1, 1024);
+        Registry {
+            shards: (0..n)
+                .map(|_| {
+                    CachePadded::new(Mutex::new(Shard {
+                        tasks: IdMap::default(),
+                        closed: false,
+                    }))
+                })
+                .collect(),
+            mask: n - 1,
+        }
+    }
+
+    fn shard(&self, id: TaskId) -> &Mutex<Shard> {
+        let h = BuildHasherDefault::<IdHasher>::default().hash_one(id);
+        &self.shards[(h >> 40) as usize & self.mask]
+    }
+
+    /// Registers `task`, or hands it back if the registry is closed (the runtime shut down).
+    pub(crate) fn insert(&self, task: TaskRef) -> Result<(), TaskRef> {
+        let mut shard = self.shard(task.id()).lock();
+        if shard.closed {
+            return Err(task);
+        }
+        shard.tasks.insert(task.id(), task);
+        Ok(())
+    }
+
+    /// Forgets the task `id` (it ended). The reference is dropped after the lock is released.
+    pub(crate) fn remove(&self, id: TaskId) {
+        let removed = self.shard(id).lock().tasks.remove(&id);
+        drop(removed);
+    }
+
+    /// Refuses every later insert.
+    pub(crate) fn close(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().closed = true;
+        }
+    }
+
+    /// References to every live task.
+    pub(crate) fn snapshot(&self) -> Vec<TaskRef> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            out.extend(shard.lock().tasks.values().cloned());
+        }
+        out
+    }
+
+    /// Removes and returns every entry.
+    pub(crate) fn take_all(&self) -> Vec<TaskRef> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            out.extend(shard.lock().tasks.drain().map(|(_, t)| t));
+        }
+        out
+    }
+
+    /// The number of live tasks.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
+    }
+
+    /// Diagnostic snapshots of every live task.
+    pub(crate) fn infos(&self, out: &mut Vec<TaskInfo>) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            out.extend(shard.tasks.values().map(|t| TaskInfo {
+                id: t.id(),
+                name: t.name().map(str::to_owned),
+                location: t.location(),
+            }));
+        }
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("shards", &self.shards.len())
+            .field("live", &self.len())
+            .finish()
+    }
+}

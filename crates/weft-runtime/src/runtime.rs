@@ -1,0 +1,129 @@
+//! [`Runtime`]: an owned, running runtime.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use weft_core::task::JoinHandle;
+
+use crate::builder::Builder;
+use crate::handle::Handle;
+
+/// A running weft runtime: its scheduler, worker threads (multi-thread flavour) and blocking pool.
+///
+/// Dropping it shuts it down: the workers stop, the park hook's `shutdown` runs, then every task
+/// that has not finished is cancelled (its future's destructor runs and its `JoinHandle` resolves
+/// to a cancellation error), and the drop waits for running blocking jobs to end.
+/// [`shutdown_timeout`](Runtime::shutdown_timeout) bounds that wait;
+/// [`shutdown_background`](Runtime::shutdown_background) does not wait at all.
+///
+/// # Examples
+///
+/// ```
+/// use weft_runtime::Runtime;
+///
+/// let rt = Runtime::new().unwrap();
+/// let out = rt.block_on(async {
+///     let a = weft_runtime::spawn(async { 1 });
+///     let b = weft_runtime::spawn(async { 2 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(out, 3);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with default settings (one worker per CPU).
+    ///
+    /// # Errors
+    /// If the OS refuses to start a worker thread.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().build()
+    }
+
+    pub(crate) fn from_handle(handle: Handle) -> Runtime {
+        Runtime { handle }
+    }
+
+    /// Runs `future` to completion on the calling thread and returns its output; see
+    /// [`Handle::block_on`].
+    ///
+    /// # Panics
+    /// If called from inside a runtime: `.await` the future instead, or use `spawn_blocking`.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns `future` onto this runtime; see [`Handle::spawn`].
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// The runtime's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime current on this thread until the guard drops; see [`Handle::enter`].
+    pub fn enter(&self) -> crate::handle::EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Shuts down, waiting at most `timeout` for workers and blocking jobs to stop.
+    ///
+    /// Tasks that are not running are cancelled as on drop. A worker stuck inside a task's poll
+    /// (or a blocking job that does not return) is left behind after the timeout; its task is
+    /// cancelled when that poll returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = weft_runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_timeout(Duration::from_secs(1));
+    /// assert!(futures_executor::block_on(task).unwrap_err().is_cancelled());
+    /// ```
+    pub fn shutdown_timeout(self, timeout: Duration) {
+        self.handle.shutdown(Some(timeout));
+    }
+
+    /// Shuts down without waiting for workers or blocking jobs that are busy.
+    pub fn shutdown_background(self) {
+        self.handle.shutdown(Some(Duration::ZERO));
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.handle.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .finish()
+    }
+}

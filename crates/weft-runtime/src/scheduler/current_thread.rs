@@ -1,0 +1,529 @@
+//! The current-thread scheduler: tasks run on whichever thread is inside `block_on`.
+//!
+//! The run queue (the *core*) is owned by the thread driving the runtime. Wakes on that thread
+//! push straight into it; wakes and spawns from other threads go through an injector and unpark
+//! the driver. A second thread calling `block_on` while one drives polls only its own future and
+//! takes the core over when it is released.
+//!
+//! # Local tasks
+//! `spawn_local` accepts `!Send` futures. The first thread to call it becomes the runtime's
+//! *owner* thread; local tasks are only ever run and dropped there (the safety condition of
+//! `weft_core::task::spawn_unchecked`):
+//! - their `Runnable`s live in the core queue only while the owner drives, and otherwise in a
+//!   separate injector that only the owner pops (when the core is released, local `Runnable`s
+//!   move there);
+//! - after shutdown, a local `Runnable` reaching `schedule` off the owner thread is leaked rather
+//!   than dropped, and a shutdown on another thread leaks the local tasks instead of cancelling
+//!   them there.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::ptr;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use weft_core::coop::{self, Budget};
+use weft_core::loom::sync::atomic::{AtomicBool, Ordering::*};
+use weft_core::loom::sync::Arc as ShimArc;
+use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
+
+use super::{cancel_all, unhandled_panic};
+use crate::blocking_task;
+use crate::builder::{Config, ThreadSettings};
+use crate::context;
+use crate::handle::{Common, Handle, Scheduler};
+use crate::inject::Inject;
+use crate::park::Park;
+use crate::parker::{Driver, Parker, Unparker};
+use crate::registry::Registry;
+use crate::scoped::Scoped;
+use crate::sync::Mutex;
+
+/// State shared by the driving thread and every handle.
+pub(crate) struct Shared {
+    pub(crate) common: Common,
+    /// `Send` tasks scheduled from outside the driving thread.
+    inject: Inject<Runnable>,
+    /// Local tasks scheduled while their owner thread was not driving; only the owner pops it.
+    local_inject: Inject<Runnable>,
+    /// Live local tasks.
+    pub(crate) local_registry: Registry,
+    /// The thread that owns the local tasks (the first to call `spawn_local`).
+    local_owner: OnceLock<ThreadId>,
+    /// The run queue, while no thread drives.
+    core: Mutex<Option<Box<Core>>>,
+    /// `block_on` callers waiting for the core.
+    core_waiters: Mutex<Vec<Waker>>,
+    /// Parked on by the driving thread only.
+    parker: Parker,
+    unparker: Unparker,
+    shutdown: AtomicBool,
+}
+
+struct Core {
+    /// `(runnable, is_local)`.
+    tasks: VecDeque<(Runnable, bool)>,
+    tick: u32,
+}
+
+/// The context of the thread driving the runtime.
+struct DriverCx {
+    shared: Arc<Shared>,
+    core: RefCell<Option<Box<Core>>>,
+    thread: ThreadId,
+}
+
+thread_local! {
+    static DRIVER: Scoped<DriverCx> = const { Scoped::new() };
+}
+
+/// The scheduling hook of a local task.
+struct LocalSchedule(Arc<Shared>);
+
+/// The waker of the future passed to `block_on` while this thread drives.
+struct BlockOnWake {
+    woken: AtomicBool,
+    unparker: Unparker,
+}
+
+impl Wake for BlockOnWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Release);
+        self.unparker.unpark();
+    }
+}
+
+/// Creates a current-thread runtime (no thread is started).
+pub(crate) fn build(
+    config: Config,
+    settings: &ThreadSettings,
+    hook: Option<Arc<dyn Park>>,
+) -> Handle {
+    let driver = ShimArc::new(Driver::new(hook));
+    let parker = Parker::new(driver.clone());
+    let unparker = parker.unparker();
+    let blocking = blocking_task::pool(settings, &config);
+    let shared = Arc::new(Shared {
+        common: Common {
+            registry: Registry::new(4),
+            blocking,
+            driver,
+            config,
+        },
+        inject: Inject::new(),
+        local_inject: Inject::new(),
+        local_registry: Registry::new(1),
+        local_owner: OnceLock::new(),
+        core: Mutex::new(Some(Box::new(Core {
+            tasks: VecDeque::with_capacity(64),
+            tick: 0,
+        }))),
+        core_waiters: Mutex::new(Vec::new()),
+        parker,
+        unparker,
+        shutdown: AtomicBool::new(false),
+    });
+    Handle {
+        inner: Scheduler::CurrentThread(shared),
+    }
+}
+
+thread_local! {
+    static THREAD_ID: ThreadId = thread::current().id();
+}
+
+fn this_thread() -> Option<ThreadId> {
+    THREAD_ID.try_with(|id| *id).ok()
+}
+
+impl Shared {
+    fn is_shutdown(&self) -> bool {
+        self.shutdown.load(SeqCst)
+    }
+
+    fn on_owner_thread(&self) -> bool {
+        match (self.local_owner.get(), this_thread()) {
+            (Some(owner), Some(me)) => *owner == me,
+            _ => false,
+        }
+    }
+
+    /// Spawns a `Send` future.
+    pub(crate) fn spawn<F>(
+        this: &Arc<Shared>,
+        future: F,
+        opts: SpawnOptions,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (runnable, join) = task::spawn(future, this.clone(), opts);
+        match this.common.registry.insert(runnable.task()) {
+            Ok(()) => this.schedule(runnable, ScheduleInfo::default()),
+            Err(task) => {
+                drop(task);
+                drop(runnable);
+            }
+        }
+        join
+    }
+
+    /// Spawns a `!Send` future, owned by the calling thread.
+    ///
+    /// # Panics
+    /// If another thread already owns this runtime's local tasks.
+    #[track_caller]
+    pub(crate) fn spawn_local<F>(
+        this: &Arc<Shared>,
+        future: F,
+        opts: SpawnOptions,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let me = thread::current().id();
+        let owner = *this.local_owner.get_or_init(|| me);
+        if owner != me {
+            panic!(
+                "spawn_local: this current-thread runtime's local tasks belong to another thread \
+                 (the first one that called spawn_local on it); call spawn_local from that thread, \
+                 or use spawn for Send futures"
+            );
+        }
+        // SAFETY: this thread is the owner. Local `Runnable`s are run only by the owner (the
+        // driver pops `local_inject` and local core entries only on the owner thread, and moves
+        // local entries out of the core when it releases it) and dropped only on the owner
+        // (`LocalSchedule::schedule` leaks them elsewhere after shutdown; a shutdown off the
+        // owner thread leaks them). The output type's JoinHandle is `!Send` if the output is.
+        let (runnable, join) =
+            unsafe { task::spawn_unchecked(future, LocalSchedule(this.clone()), opts) };
+        match this.local_registry.insert(runnable.task()) {
+            Ok(()) => LocalSchedule::schedule_on(this, runnable),
+            Err(task) => {
+                drop(task);
+                // On the owner thread: dropping (cancelling) here is allowed.
+                drop(runnable);
+            }
+        }
+        join
+    }
+
+    fn schedule_remote(&self, task: Runnable) {
+        match self.inject.push(task) {
+            Ok(()) => self.unparker.unpark(),
+            Err(task) => drop(task),
+        }
+    }
+
+    fn take_core(&self) -> Option<Box<Core>> {
+        self.core.lock().take()
+    }
+
+    fn release_core(&self, mut core: Box<Core>) {
+        // Local tasks may only run on the owner thread; the next driver may be another.
+        if core.tasks.iter().any(|(_, local)| *local) {
+            let tasks = std::mem::take(&mut core.tasks);
+            let mut kept = VecDeque::with_capacity(tasks.len());
+            for (task, local) in tasks {
+                if local {
+                    if let Err(task) = self.local_inject.push(task) {
+                        // Shut down meanwhile; we are on the owner thread (only it put local
+                        // tasks in the core).
+                        drop(task);
+                    }
+                } else {
+                    kept.push_back((task, false));
+                }
+            }
+            core.tasks = kept;
+        }
+        *self.core.lock() = Some(core);
+        let waiters = std::mem::take(&mut *self.core_waiters.lock());
+        for w in waiters {
+            w.wake();
+        }
+    }
+
+    /// Runs `future` to completion on this thread, driving the runtime while it holds the core.
+    pub(crate) fn block_on<F: Future>(this: &Arc<Shared>, future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let wake = Arc::new(BlockOnWake {
+            woken: AtomicBool::new(true),
+            unparker: this.unparker.clone(),
+        });
+        let waker = Waker::from(wake.clone());
+        loop {
+            if !this.is_shutdown() {
+                if let Some(core) = this.take_core() {
+                    // Poll once with the driver's waker: an earlier poll registered another.
+                    wake.woken.store(true, Release);
+                    if let Some(out) = this.drive(core, future.as_mut(), &wake, &waker) {
+                        return out;
+                    }
+                    // Shut down while driving: only our own future is left to poll.
+                    continue;
+                }
+            }
+            // Another thread drives (or the runtime is shut down): poll our future on our own
+            // parker, and come back when the core is free.
+            let (thread_waker, _) = context::thread_parker();
+            if !this.is_shutdown() {
+                let mut waiters = this.core_waiters.lock();
+                if !waiters.iter().any(|w| w.will_wake(&thread_waker)) {
+                    waiters.push(thread_waker.clone());
+                }
+                drop(waiters);
+                if this.core.lock().is_some() {
+                    continue;
+                }
+            }
+            let mut cx = Context::from_waker(&thread_waker);
+            if let Poll::Ready(out) =
+                coop::with_budget(Budget::initial(), || future.as_mut().poll(&mut cx))
+            {
+                return out;
+            }
+            context::park_thread();
+        }
+    }
+
+    /// The driving loop. Returns `None` if the runtime shut down before the future completed.
+    fn drive<F: Future>(
+        self: &Arc<Self>,
+        core: Box<Core>,
+        mut future: Pin<&mut F>,
+        wake: &BlockOnWake,
+        waker: &Waker,
+    ) -> Option<F::Output> {
+        struct ReturnCore<'a>(&'a DriverCx);
+        impl Drop for ReturnCore<'_> {
+            fn drop(&mut self) {
+                let core = self.0.core.borrow_mut().take();
+                if let Some(core) = core {
+                    self.0.shared.release_core(core);
+                }
+            }
+        }
+
+        let cx = DriverCx {
+            shared: self.clone(),
+            core: RefCell::new(Some(core)),
+            thread: thread::current().id(),
+        };
+        let _return = ReturnCore(&cx);
+        let config = &self.common.config;
+        DRIVER.with(|d| {
+            d.set(&cx, || 'outer: loop {
+                if wake.woken.swap(false, AcqRel) {
+                    let mut task_cx = Context::from_waker(waker);
+                    if let Poll::Ready(out) =
+                        coop::with_budget(Budget::initial(), || future.as_mut().poll(&mut task_cx))
+                    {
+                        return Some(out);
+                    }
+                }
+                for _ in 0..config.event_interval {
+                    if self.is_shutdown() {
+                        return None;
+                    }
+                    match cx.next_task() {
+                        Some(task) => {
+                            coop::with_budget(Budget::initial(), || task.run());
+                        }
+                        None => {
+                            if !wake.woken.load(Acquire) {
+                                self.parker.park();
+                            }
+                            continue 'outer;
+                        }
+                    }
+                }
+                // A long run of ready tasks: let the hook dispatch I/O and timers.
+                self.common.driver.park_zero();
+            })
+        })
+    }
+
+    /// Stops the runtime and cancels every task; see [`Runtime`](crate::Runtime).
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        if self.shutdown.swap(true, SeqCst) {
+            return;
+        }
+        self.inject.close();
+        self.local_inject.close();
+        self.common.registry.close();
+        self.local_registry.close();
+        self.unparker.unpark();
+        for w in std::mem::take(&mut *self.core_waiters.lock()) {
+            w.wake();
+        }
+
+        // Take the core: from our own driver context if this thread is driving (shutdown from
+        // inside a task), else wait for the driving thread to notice and release it.
+        let mut core = DRIVER
+            .try_with(|d| {
+                d.with(|cx| match cx {
+                    Some(cx) if ptr::eq(&*cx.shared, self) => cx.core.borrow_mut().take(),
+                    _ => None,
+                })
+            })
+            .ok()
+            .flatten();
+        let deadline = timeout.map(|t| Instant::now() + t);
+        while core.is_none() {
+            core = self.take_core();
+            if core.is_some() || deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            self.unparker.unpark();
+            thread::sleep(Duration::from_micros(100));
+        }
+
+        if let Some(hook) = self.common.driver.hook() {
+            hook.shutdown();
+        }
+
+        let on_owner = self.on_owner_thread();
+        let have_core = core.is_some();
+        if let Some(mut core) = core {
+            let tasks = std::mem::take(&mut core.tasks);
+            for (task, local) in tasks {
+                if local && !on_owner {
+                    // Never drop a local task off its thread.
+                    std::mem::forget(task);
+                } else {
+                    drop(task);
+                }
+            }
+        }
+        cancel_all(&self.common.registry, &[&self.inject], have_core);
+        if self.local_owner.get().is_none() || on_owner {
+            cancel_all(&self.local_registry, &[&self.local_inject], true);
+        } else {
+            // Off the owner thread: leak the local tasks (their futures may not be dropped
+            // here). Their registry references are leaked too, so no cell is freed here.
+            for task in self.local_inject.take_all() {
+                std::mem::forget(task);
+            }
+            for task in self.local_registry.take_all() {
+                std::mem::forget(task);
+            }
+        }
+        let rest = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        self.common.blocking.shutdown(rest);
+    }
+}
+
+impl DriverCx {
+    fn next_task(&self) -> Option<Runnable> {
+        let shared = &*self.shared;
+        let mut slot = self.core.borrow_mut();
+        let core = slot.as_mut()?;
+        core.tick = core.tick.wrapping_add(1);
+        let owner = shared.local_owner.get() == Some(&self.thread);
+        let from_local = || {
+            if owner {
+                shared.local_inject.pop()
+            } else {
+                None
+            }
+        };
+        if core.tick % shared.common.config.global_queue_interval == 0 {
+            shared
+                .inject
+                .pop()
+                .or_else(from_local)
+                .or_else(|| core.tasks.pop_front().map(|(t, _)| t))
+        } else {
+            core.tasks
+                .pop_front()
+                .map(|(t, _)| t)
+                .or_else(|| shared.inject.pop())
+                .or_else(from_local)
+        }
+    }
+
+    /// Pushes into the core if this thread drives `shared` right now; else hands `task` back.
+    fn try_push(shared: &Shared, task: Runnable, local: bool) -> Option<Runnable> {
+        let mut slot = Some(task);
+        let _ = DRIVER.try_with(|d| {
+            d.with(|cx| {
+                let Some(cx) = cx else { return };
+                if !ptr::eq(&*cx.shared, shared) {
+                    return;
+                }
+                if let Ok(mut core) = cx.core.try_borrow_mut() {
+                    if let Some(core) = core.as_mut() {
+                        core.tasks.push_back((slot.take().expect("task"), local));
+                    }
+                }
+            })
+        });
+        slot
+    }
+}
+
+impl Schedule for Shared {
+    fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+        if let Some(task) = DriverCx::try_push(self, task, false) {
+            self.schedule_remote(task);
+        }
+    }
+
+    fn release(&self, task: &TaskRef) {
+        self.common.registry.remove(task.id());
+    }
+
+    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
+        unhandled_panic(&self.common.config, task, payload);
+    }
+}
+
+impl LocalSchedule {
+    fn schedule_on(shared: &Shared, task: Runnable) {
+        // Straight into the core only on the owner thread (the driver may be another thread).
+        let task = if shared.on_owner_thread() {
+            match DriverCx::try_push(shared, task, true) {
+                None => return,
+                Some(task) => task,
+            }
+        } else {
+            task
+        };
+        match shared.local_inject.push(task) {
+            Ok(()) => shared.unparker.unpark(),
+            Err(task) => {
+                if shared.on_owner_thread() {
+                    drop(task);
+                } else {
+                    // A local task may not be dropped off its thread: leak it.
+                    std::mem::forget(task);
+                }
+            }
+        }
+    }
+}
+
+impl Schedule for LocalSchedule {
+    fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+        LocalSchedule::schedule_on(&self.0, task);
+    }
+
+    fn release(&self, task: &TaskRef) {
+        self.0.local_registry.remove(task.id());
+    }
+
+    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
+        unhandled_panic(&self.0.common.config, task, payload);
+    }
+}

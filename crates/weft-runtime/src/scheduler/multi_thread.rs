@@ -1,0 +1,528 @@
+//! The multi-thread, work-stealing scheduler.
+//!
+//! ```text
+//!   spawn/wake from outside ──> [ injector ] <── overflow (half a full local queue)
+//!                                     │ every 61 ticks, or when the local queue is empty
+//!   worker i:  [ LIFO slot ] [ local ring (256) ] <── steal half ── idle worker j
+//!                 ▲ task woken by the running task      (at most one searching at a time)
+//! ```
+//!
+//! Each worker loops: pick the next task (LIFO slot, then its own queue, pulling a batch from the
+//! injector when empty, and the injector first every `global_queue_interval` ticks), else steal,
+//! else park. Every `event_interval` ticks a busy worker turns the park hook once without blocking
+//! (if no other worker holds it) so I/O and timers keep moving. Idle bookkeeping ([`Idle`]) makes
+//! sure one wake unparks at most one worker and only when nobody is already searching.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io;
+use std::ptr;
+use std::sync::Arc;
+use std::thread::{self, JoinHandle as ThreadHandle};
+use std::time::{Duration, Instant};
+
+use weft_core::coop::{self, Budget};
+use weft_core::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use weft_core::loom::sync::Arc as ShimArc;
+use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
+
+use super::{cancel_all, unhandled_panic, FastRand};
+use crate::blocking_task;
+use crate::builder::{Config, ThreadSettings};
+use crate::context;
+use crate::handle::{Common, Handle, Scheduler};
+use crate::idle::Idle;
+use crate::inject::Inject;
+use crate::park::Park;
+use crate::parker::{Driver, Parker, Unparker};
+use crate::queue::{self, Local, Steal};
+use crate::registry::Registry;
+use crate::scoped::Scoped;
+use crate::sync::{Condvar, Mutex};
+
+/// How many times in a row the LIFO slot may be polled before its task goes to the back of the
+/// queue (two tasks waking each other forever must not starve the rest).
+const MAX_LIFO_POLLS: u8 = 3;
+
+/// State shared by the workers and every handle.
+pub(crate) struct Shared {
+    pub(crate) common: Common,
+    remotes: Box<[Remote]>,
+    inject: Inject<Runnable>,
+    idle: Idle,
+    shutdown: AtomicBool,
+    workers: Mutex<Workers>,
+    workers_cv: Condvar,
+}
+
+/// What other threads may touch of a worker.
+struct Remote {
+    steal: Steal<Runnable>,
+    unparker: Unparker,
+}
+
+struct Workers {
+    threads: Vec<ThreadHandle<()>>,
+    /// Worker threads that have not finished their exit yet.
+    alive: usize,
+}
+
+/// A worker's own scheduling state; only its thread touches it.
+struct Core {
+    tick: u32,
+    lifo: Option<Runnable>,
+    lifo_polls: u8,
+    run_queue: Local<Runnable>,
+    is_searching: bool,
+    rand: FastRand,
+}
+
+/// The context of the worker running on this thread.
+struct WorkerCx {
+    shared: Arc<Shared>,
+    index: usize,
+    core: RefCell<Core>,
+    parker: Parker,
+    /// True while the worker waits or turns the hook: wakes then land in its queue and it
+    /// notifies others itself afterwards.
+    parked: Cell<bool>,
+}
+
+thread_local! {
+    static WORKER: Scoped<WorkerCx> = const { Scoped::new() };
+}
+
+/// Starts a multi-thread runtime with `workers` worker threads.
+pub(crate) fn build(
+    workers: usize,
+    config: Config,
+    settings: &ThreadSettings,
+    hook: Option<Arc<dyn Park>>,
+) -> io::Result<Handle> {
+    let driver = ShimArc::new(Driver::new(hook));
+    let mut remotes = Vec::with_capacity(workers);
+    let mut locals = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (steal, local) = queue::local();
+        let parker = Parker::new(driver.clone());
+        remotes.push(Remote {
+            steal,
+            unparker: parker.unparker(),
+        });
+        locals.push((local, parker));
+    }
+    let blocking = blocking_task::pool(settings, &config);
+    let shared = Arc::new(Shared {
+        common: Common {
+            registry: Registry::new(workers * 4),
+            blocking,
+            driver,
+            config,
+        },
+        remotes: remotes.into_boxed_slice(),
+        inject: Inject::new(),
+        idle: Idle::new(workers),
+        shutdown: AtomicBool::new(false),
+        workers: Mutex::new(Workers {
+            threads: Vec::with_capacity(workers),
+            alive: 0,
+        }),
+        workers_cv: Condvar::new(),
+    });
+    let handle = Handle {
+        inner: Scheduler::MultiThread(shared.clone()),
+    };
+    for (index, (run_queue, parker)) in locals.into_iter().enumerate() {
+        let core = Core {
+            tick: 0,
+            lifo: None,
+            lifo_polls: 0,
+            run_queue,
+            is_searching: false,
+            rand: FastRand::new((index as u32 + 1).wrapping_mul(0x9E37_79B9)),
+        };
+        let mut b = thread::Builder::new().name(settings.thread_name.clone());
+        if let Some(size) = settings.stack_size {
+            b = b.stack_size(size);
+        }
+        shared.workers.lock().alive += 1;
+        let h = handle.clone();
+        match b.spawn(move || run_worker(h, index, core, parker)) {
+            Ok(th) => shared.workers.lock().threads.push(th),
+            Err(e) => {
+                shared.workers.lock().alive -= 1;
+                handle.shutdown(None);
+                return Err(e);
+            }
+        }
+    }
+    Ok(handle)
+}
+
+fn run_worker(handle: Handle, index: usize, core: Core, parker: Parker) {
+    let Scheduler::MultiThread(shared) = &handle.inner else {
+        unreachable!("a multi-thread worker runs a multi-thread handle")
+    };
+    let shared = shared.clone();
+    {
+        let _enter = context::enter_runtime(&handle);
+        if let Some(f) = &shared.common.config.on_thread_start {
+            f();
+        }
+        let cx = WorkerCx {
+            shared: shared.clone(),
+            index,
+            core: RefCell::new(core),
+            parker,
+            parked: Cell::new(false),
+        };
+        WORKER.with(|w| w.set(&cx, || cx.run()));
+        cx.shutdown_core();
+        drop(cx);
+        if let Some(f) = &shared.common.config.on_thread_stop {
+            f();
+        }
+    }
+    drop(handle);
+    let mut workers = shared.workers.lock();
+    workers.alive -= 1;
+    shared.workers_cv.notify_all();
+}
+
+impl WorkerCx {
+    fn run(&self) {
+        let shared = &*self.shared;
+        let event_interval = shared.common.config.event_interval;
+        while !shared.is_shutdown() {
+            let tick = {
+                let mut core = self.core.borrow_mut();
+                core.tick = core.tick.wrapping_add(1);
+                core.tick
+            };
+            if tick % event_interval == 0 {
+                self.maintenance();
+            }
+            let task = self.core.borrow_mut().next_task(shared);
+            let task = match task {
+                Some(task) => Some(task),
+                None => self.steal_work(),
+            };
+            match task {
+                Some(task) => self.run_task(task),
+                None => self.park(),
+            }
+        }
+    }
+
+    fn run_task(&self, task: Runnable) {
+        let notify = {
+            let mut core = self.core.borrow_mut();
+            if core.is_searching {
+                core.is_searching = false;
+                self.shared.idle.transition_worker_from_searching()
+            } else {
+                false
+            }
+        };
+        if notify {
+            // The last searcher found work: there may be more, let another worker look.
+            self.shared.notify_parked();
+        }
+        coop::with_budget(Budget::initial(), || task.run());
+    }
+
+    /// Turns the park hook once without blocking (if nobody holds it).
+    fn maintenance(&self) {
+        let driver = &self.shared.common.driver;
+        if driver.hook().is_none() || driver.is_busy() {
+            return;
+        }
+        self.parked.set(true);
+        driver.park_zero();
+        self.parked.set(false);
+        if self.core.borrow().should_notify_others() {
+            self.shared.notify_parked();
+        }
+    }
+
+    fn steal_work(&self) -> Option<Runnable> {
+        let shared = &*self.shared;
+        let mut core = self.core.borrow_mut();
+        if !core.is_searching {
+            if !shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            core.is_searching = true;
+        }
+        let n = shared.remotes.len();
+        let start = core.rand.below(n);
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = shared.remotes[victim].steal.steal_into(&mut core.run_queue) {
+                return Some(task);
+            }
+        }
+        shared.inject.pop()
+    }
+
+    fn park(&self) {
+        let shared = &*self.shared;
+        {
+            let mut core = self.core.borrow_mut();
+            if core.has_tasks() {
+                return;
+            }
+            let was_searching = std::mem::take(&mut core.is_searching);
+            drop(core);
+            if shared
+                .idle
+                .transition_worker_to_parked(self.index, was_searching)
+            {
+                // The last searcher gives up: re-check so no work is stranded (idle.rs rule 4).
+                shared.notify_if_work_pending();
+            }
+        }
+        self.parked.set(true);
+        loop {
+            if shared.is_shutdown() {
+                break;
+            }
+            self.parker.park();
+            let mut core = self.core.borrow_mut();
+            if core.has_tasks() {
+                // Woken by the hook with work of our own. If somebody also notified us we count
+                // as a searcher (the notifier made us one).
+                core.is_searching = !shared.idle.unpark_worker_by_id(self.index);
+                break;
+            }
+            if shared.idle.is_parked(self.index) {
+                // Spurious: nobody picked us.
+                continue;
+            }
+            core.is_searching = true;
+            break;
+        }
+        self.parked.set(false);
+        if self.core.borrow().should_notify_others() {
+            shared.notify_parked();
+        }
+    }
+
+    fn schedule_local(&self, task: Runnable, info: ScheduleInfo) {
+        let shared = &*self.shared;
+        let should_notify = {
+            let Ok(mut core) = self.core.try_borrow_mut() else {
+                // The worker is busy with its own queue (e.g. dropping tasks): go through the
+                // injector.
+                return shared.schedule_remote(task);
+            };
+            if info.woken_while_running {
+                core.run_queue.push_back_or_overflow(task, &shared.inject);
+                true
+            } else {
+                match core.lifo.replace(task) {
+                    Some(prev) => {
+                        core.run_queue.push_back_or_overflow(prev, &shared.inject);
+                        true
+                    }
+                    None => false,
+                }
+            }
+        };
+        if should_notify && !self.parked.get() {
+            shared.notify_parked();
+        }
+    }
+
+    /// Drops what is left in this worker's queues (after the loop ended at shutdown).
+    fn shutdown_core(&self) {
+        let (lifo, rest) = {
+            let mut core = self.core.borrow_mut();
+            let lifo = core.lifo.take();
+            let mut rest = Vec::with_capacity(core.run_queue.len());
+            while let Some(t) = core.run_queue.pop() {
+                rest.push(t);
+            }
+            (lifo, rest)
+        };
+        // Dropped outside the borrow: a cancelled future's destructor may wake other tasks.
+        drop(lifo);
+        drop(rest);
+    }
+}
+
+impl Core {
+    fn has_tasks(&self) -> bool {
+        self.lifo.is_some() || !self.run_queue.is_empty()
+    }
+
+    fn should_notify_others(&self) -> bool {
+        if self.is_searching {
+            return false;
+        }
+        usize::from(self.lifo.is_some()) + self.run_queue.len() > 1
+    }
+
+    fn next_task(&mut self, shared: &Shared) -> Option<Runnable> {
+        if self.tick % shared.common.config.global_queue_interval == 0 {
+            if let Some(task) = shared.inject.pop() {
+                return Some(task);
+            }
+            return self.next_local_task(shared);
+        }
+        if let Some(task) = self.next_local_task(shared) {
+            return Some(task);
+        }
+        if shared.inject.is_empty() {
+            return None;
+        }
+        // Pull a fair share of the injector into the local queue.
+        let cap = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
+        let n = (shared.inject.len() / shared.remotes.len() + 1).min(cap + 1);
+        let mut first = None;
+        let run_queue = &mut self.run_queue;
+        shared.inject.pop_n(n, |mut batch| {
+            first = batch.next();
+            run_queue.push_back_batch(batch);
+        });
+        first
+    }
+
+    fn next_local_task(&mut self, shared: &Shared) -> Option<Runnable> {
+        if let Some(task) = self.lifo.take() {
+            if self.lifo_polls < MAX_LIFO_POLLS {
+                self.lifo_polls += 1;
+                return Some(task);
+            }
+            self.run_queue.push_back_or_overflow(task, &shared.inject);
+        }
+        self.lifo_polls = 0;
+        self.run_queue.pop()
+    }
+}
+
+impl Shared {
+    fn is_shutdown(&self) -> bool {
+        self.shutdown.load(SeqCst)
+    }
+
+    /// Spawns `future` on this runtime.
+    pub(crate) fn spawn<F>(
+        this: &Arc<Shared>,
+        future: F,
+        opts: SpawnOptions,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (runnable, join) = task::spawn(future, this.clone(), opts);
+        match this.common.registry.insert(runnable.task()) {
+            Ok(()) => this.schedule(runnable, ScheduleInfo::default()),
+            Err(task) => {
+                // Shut down: dropping the Runnable cancels the task.
+                drop(task);
+                drop(runnable);
+            }
+        }
+        join
+    }
+
+    fn schedule_remote(&self, task: Runnable) {
+        match self.inject.push(task) {
+            Ok(()) => self.notify_parked(),
+            // Closed at shutdown: cancel.
+            Err(task) => drop(task),
+        }
+    }
+
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].unparker.unpark();
+        }
+    }
+
+    fn notify_if_work_pending(&self) {
+        if self.remotes.iter().any(|r| !r.steal.is_empty()) || !self.inject.is_empty() {
+            self.notify_parked();
+        }
+    }
+
+    /// Stops the workers, then cancels every task; see [`Runtime`](crate::Runtime).
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        if self.shutdown.swap(true, SeqCst) {
+            return;
+        }
+        self.inject.close();
+        self.common.registry.close();
+        for remote in self.remotes.iter() {
+            remote.unparker.unpark();
+        }
+
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let me = thread::current().id();
+        let mut workers = self.workers.lock();
+        // A worker shutting down its own runtime (from inside a task) does not wait for itself.
+        let own = usize::from(workers.threads.iter().any(|t| t.thread().id() == me));
+        while workers.alive > own {
+            match deadline {
+                None => workers = self.workers_cv.wait(workers),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        break;
+                    }
+                    workers = self.workers_cv.wait_timeout(workers, d - now).0;
+                }
+            }
+        }
+        let all_stopped = workers.alive == 0;
+        let threads = if workers.alive <= own {
+            std::mem::take(&mut workers.threads)
+        } else {
+            Vec::new()
+        };
+        drop(workers);
+        for th in threads {
+            if th.thread().id() != me {
+                let _ = th.join();
+            }
+        }
+
+        if let Some(hook) = self.common.driver.hook() {
+            hook.shutdown();
+        }
+        cancel_all(&self.common.registry, &[&self.inject], all_stopped);
+        let rest = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        self.common.blocking.shutdown(rest);
+    }
+}
+
+impl Schedule for Shared {
+    fn schedule(&self, task: Runnable, info: ScheduleInfo) {
+        let mut slot = Some(task);
+        let _ = WORKER.try_with(|w| {
+            w.with(|cx| {
+                if let Some(cx) = cx {
+                    if ptr::eq(&*cx.shared, self) {
+                        cx.schedule_local(slot.take().expect("task"), info);
+                    }
+                }
+            })
+        });
+        if let Some(task) = slot {
+            self.schedule_remote(task);
+        }
+    }
+
+    fn release(&self, task: &TaskRef) {
+        self.common.registry.remove(task.id());
+    }
+
+    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
+        unhandled_panic(&self.common.config, task, payload);
+    }
+}

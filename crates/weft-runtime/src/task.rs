@@ -1,0 +1,253 @@
+//! Spawning tasks: the free functions and [`Builder`] for named tasks.
+//!
+//! The task vocabulary ([`JoinHandle`], [`JoinError`], [`TaskId`]) is weft-core's, re-exported.
+
+use std::fmt;
+use std::future::Future;
+
+pub use weft_core::task::{JoinError, JoinHandle, TaskId};
+
+pub use crate::registry::TaskInfo;
+
+use weft_core::task::SpawnOptions;
+
+use crate::blocking_task;
+use crate::context;
+use crate::handle::{Handle, Scheduler, NO_RUNTIME};
+use crate::scheduler::current_thread;
+
+/// Spawns `future` onto the current runtime, returning a handle to its output.
+///
+/// The future must be `Send`: on a multi-thread runtime it may move between workers. Dropping
+/// the returned [`JoinHandle`] detaches the task (it keeps running).
+///
+/// # Panics
+/// Outside a runtime. Call it inside `Runtime::block_on` or a spawned task, or use
+/// [`Handle::spawn`] from other threads.
+///
+/// # Examples
+///
+/// ```
+/// let rt = weft_runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let total = rt.block_on(async {
+///     let tasks: Vec<_> = (0..4u32).map(|i| weft_runtime::spawn(async move { i * 10 })).collect();
+///     let mut total = 0;
+///     for t in tasks {
+///         total += t.await.unwrap();
+///     }
+///     total
+/// });
+/// assert_eq!(total, 60);
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_with(future, SpawnOptions::new())
+}
+
+#[track_caller]
+fn spawn_with<F>(future: F, opts: SpawnOptions) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let mut future = Some(future);
+    let mut opts = Some(opts);
+    let spawned = context::with_current(|h| {
+        h.map(|h| {
+            h.spawn_with(
+                future.take().expect("spawned once"),
+                opts.take().expect("spawned once"),
+            )
+        })
+    });
+    match spawned {
+        Some(join) => join,
+        None => panic!("spawn: {NO_RUNTIME}"),
+    }
+}
+
+/// Spawns a `!Send` future onto the current-thread runtime running on this thread.
+///
+/// The task runs only on this thread, when it drives the runtime (inside `block_on`).
+///
+/// # Panics
+/// Outside a runtime, on a multi-thread runtime (use [`spawn`] with a `Send` future, or a
+/// current-thread runtime), or if another thread already owns this runtime's local tasks.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+/// let out = rt.block_on(async {
+///     let shared = Rc::new(5);
+///     let s = shared.clone();
+///     weft_runtime::spawn_local(async move { *s * 2 }).await.unwrap()
+/// });
+/// assert_eq!(out, 10);
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    spawn_local_with(future, SpawnOptions::new())
+}
+
+#[track_caller]
+fn spawn_local_with<F>(future: F, opts: SpawnOptions) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let Some(handle) = context::current() else {
+        panic!("spawn_local: {NO_RUNTIME}");
+    };
+    match &handle.inner {
+        Scheduler::CurrentThread(shared) => {
+            current_thread::Shared::spawn_local(shared, future, opts)
+        }
+        Scheduler::MultiThread(_) => panic!(
+            "spawn_local needs a current-thread runtime, but this is a multi-thread one: use \
+             spawn with a Send future, or run the !Send code on a current-thread runtime \
+             (Builder::new_current_thread, weft::block_on)"
+        ),
+    }
+}
+
+/// Runs the blocking function `f` on the current runtime's blocking pool; see
+/// [`Handle::spawn_blocking`].
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+/// let n = rt.block_on(async {
+///     weft_runtime::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(1)))
+///         .await
+///         .unwrap();
+///     7
+/// });
+/// assert_eq!(n, 7);
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let opts = SpawnOptions::new();
+    match context::current() {
+        Some(h) => blocking_task::spawn(&h, f, opts),
+        None => panic!("spawn_blocking: {NO_RUNTIME}"),
+    }
+}
+
+/// Spawns tasks with a name (shown in panic reports, `JoinError` and
+/// [`Handle::live_tasks`]).
+///
+/// # Examples
+///
+/// ```
+/// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     let task = weft_runtime::task::Builder::new().name("worker-7").spawn(async { 7 });
+///     assert_eq!(task.await.unwrap(), 7);
+/// });
+/// ```
+#[derive(Default)]
+pub struct Builder {
+    name: Option<String>,
+}
+
+impl Builder {
+    /// A builder with no name set.
+    pub fn new() -> Builder {
+        Builder { name: None }
+    }
+
+    /// Names the task.
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    #[track_caller]
+    fn options(self) -> SpawnOptions {
+        let opts = SpawnOptions::new();
+        match self.name {
+            Some(name) => opts.name(name),
+            None => opts,
+        }
+    }
+
+    /// Spawns `future` onto the current runtime; see [`spawn`](crate::spawn).
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn_with(future, self.options())
+    }
+
+    /// Spawns `future` onto `handle`'s runtime.
+    #[track_caller]
+    pub fn spawn_on<F>(self, future: F, handle: &Handle) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn_with(future, self.options())
+    }
+
+    /// Spawns a `!Send` future onto the current-thread runtime of this thread; see
+    /// [`spawn_local`](crate::spawn_local).
+    ///
+    /// # Panics
+    /// As [`spawn_local`](crate::spawn_local).
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        spawn_local_with(future, self.options())
+    }
+
+    /// Runs `f` on the current runtime's blocking pool; see
+    /// [`spawn_blocking`](crate::spawn_blocking).
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let opts = self.options();
+        match context::current() {
+            Some(h) => blocking_task::spawn(&h, f, opts),
+            None => panic!("spawn_blocking: {NO_RUNTIME}"),
+        }
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder").field("name", &self.name).finish()
+    }
+}
