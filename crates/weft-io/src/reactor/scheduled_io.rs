@@ -309,8 +309,10 @@ mod tests {
     #[test]
     fn tick_wraps() {
         let io = ScheduledIo::new();
+        io.readiness
+            .store((TICK_MASK - 1) << READ_TICK_SHIFT, Ordering::Relaxed);
         let mut wake = Vec::new();
-        for _ in 0..(TICK_MASK + 3) {
+        for _ in 0..4 {
             io.set_readiness(true, false, &mut wake);
         }
         assert_eq!(io.snapshot(Direction::Read).tick, 2);

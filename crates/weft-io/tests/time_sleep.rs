@@ -1,0 +1,186 @@
+//! `sleep`, `sleep_until`, `Instant` and paused time, on every flavour.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{each_flavor, spawn};
+use weft_io::time::{advance, sleep, sleep_until, Instant};
+use weft_io::Handle;
+
+#[test]
+fn sleep_never_fires_early_real_time() {
+    each_flavor(false, || async {
+        for ms in [0u64, 1, 3, 10, 25] {
+            let want = Duration::from_millis(ms);
+            let start = std::time::Instant::now();
+            sleep(want).await;
+            assert!(start.elapsed() >= want, "{ms} ms sleep woke early");
+        }
+    });
+}
+
+#[test]
+fn sleeps_fire_in_deadline_order() {
+    for paused in [false, true] {
+        each_flavor(paused, || async {
+            let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let tasks: Vec<_> = [30u64, 5, 20, 1, 10]
+                .into_iter()
+                .map(|ms| {
+                    let order = order.clone();
+                    spawn(async move {
+                        sleep(Duration::from_millis(ms)).await;
+                        order.lock().unwrap().push(ms);
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await;
+            }
+            assert_eq!(*order.lock().unwrap(), vec![1, 5, 10, 20, 30]);
+        });
+    }
+}
+
+#[test]
+fn paused_time_jumps_when_idle() {
+    each_flavor(true, || async {
+        let real = std::time::Instant::now();
+        let start = Instant::now();
+        sleep(Duration::from_secs(3 * 3600)).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3 * 3600));
+        sleep_until(start + Duration::from_secs(4 * 3600)).await;
+        assert_eq!(Instant::now() - start, Duration::from_secs(4 * 3600));
+        assert!(
+            real.elapsed() < Duration::from_secs(5),
+            "paused time must not really sleep"
+        );
+    });
+}
+
+#[test]
+fn advance_fires_due_timers_only() {
+    each_flavor(true, || async {
+        let start = Instant::now();
+        let early = spawn(async { sleep(Duration::from_secs(10)).await });
+        let late = spawn(async { sleep(Duration::from_secs(60)).await });
+        // Let both register.
+        weft_io::time::advance(Duration::ZERO).await;
+        advance(Duration::from_secs(10)).await;
+        early.await;
+        assert_eq!(start.elapsed(), Duration::from_secs(10));
+        assert_eq!(Handle::current().pending_timers(), 1);
+        late.await;
+        assert_eq!(start.elapsed(), Duration::from_secs(60));
+    });
+}
+
+#[test]
+fn huge_durations_never_overflow() {
+    each_flavor(true, || async {
+        let forever = sleep(Duration::MAX);
+        assert!(!forever.is_elapsed());
+        let r = weft_io::time::timeout(Duration::from_secs(1), forever).await;
+        assert!(r.is_err());
+        let mut s = sleep(Duration::from_secs(u64::MAX));
+        let r = weft_io::time::timeout(Duration::from_secs(365 * 86_400), &mut s).await;
+        assert!(r.is_err());
+        // The far deadline can still be moved near.
+        s.reset(Instant::now() + Duration::from_millis(5));
+        s.await;
+    });
+}
+
+#[test]
+fn reset_moves_the_deadline_both_ways() {
+    each_flavor(true, || async {
+        let start = Instant::now();
+        let mut s = sleep(Duration::from_secs(10));
+        // Register it, then move it later (the cheap path) and earlier (the locked path).
+        assert!(weft_io::time::timeout(Duration::from_secs(1), &mut s)
+            .await
+            .is_err());
+        s.reset(start + Duration::from_secs(20));
+        s.reset(start + Duration::from_secs(30));
+        (&mut s).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
+        // After completing, a reset makes it wait again.
+        s.reset(Instant::now() + Duration::from_secs(5));
+        assert!(!s.is_elapsed());
+        (&mut s).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(35));
+        s.reset(start + Duration::from_secs(100));
+        s.reset(start + Duration::from_secs(40));
+        s.await;
+        assert_eq!(start.elapsed(), Duration::from_secs(40));
+    });
+}
+
+#[test]
+fn dropping_a_sleep_frees_its_timer() {
+    each_flavor(true, || async {
+        let handle = Handle::current();
+        let mut sleeps: Vec<_> = (1..=100).map(|s| sleep(Duration::from_secs(s))).collect();
+        for s in &mut sleeps {
+            // Poll once so each is registered.
+            let _ = weft_io::time::timeout(Duration::ZERO, s).await;
+        }
+        assert_eq!(handle.pending_timers(), 100);
+        sleeps.truncate(40);
+        assert_eq!(handle.pending_timers(), 40);
+        drop(sleeps);
+        assert_eq!(handle.pending_timers(), 0);
+    });
+}
+
+#[test]
+fn instant_reads_the_virtual_clock_when_paused() {
+    each_flavor(true, || async {
+        let a = Instant::now();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(
+            a.elapsed(),
+            Duration::ZERO,
+            "virtual time must not follow the wall clock"
+        );
+        advance(Duration::from_millis(1500)).await;
+        assert_eq!(a.elapsed(), Duration::from_millis(1500));
+    });
+    // Outside any runtime, Instant is the OS clock.
+    let a = Instant::now();
+    std::thread::sleep(Duration::from_millis(2));
+    assert!(a.elapsed() >= Duration::from_millis(2));
+}
+
+#[test]
+#[should_panic(expected = "no weft reactor is running")]
+fn sleep_outside_a_runtime_panics_clearly() {
+    drop(sleep(Duration::from_secs(1)));
+}
+
+#[test]
+#[should_panic(expected = "needs paused time")]
+fn advance_needs_paused_time() {
+    each_flavor(false, || async {
+        advance(Duration::from_secs(1)).await;
+    });
+}
+
+/// Sleeps consume the cooperative budget: a loop of ready sleeps still yields.
+#[test]
+fn sleeps_consume_the_budget() {
+    let driver = weft_io::Driver::new(weft_io::DriverConfig::default().start_paused(true)).unwrap();
+    let _g = driver.handle().enter();
+    let waker = futures_util::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    weft_core::coop::with_budget(weft_core::coop::Budget::new(2), || {
+        use std::future::Future;
+        for _ in 0..2 {
+            let mut s = std::pin::pin!(sleep(Duration::ZERO));
+            assert!(s.as_mut().poll(&mut cx).is_ready());
+        }
+        let mut s = std::pin::pin!(sleep(Duration::ZERO));
+        assert!(s.as_mut().poll(&mut cx).is_pending());
+    });
+}
