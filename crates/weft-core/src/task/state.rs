@@ -310,12 +310,14 @@ impl State {
     pub(super) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.transition(|s| {
             assert!(
-                s.is_join_interested() && !s.is_join_waker(),
-                "set_join_waker: {s:?}"
+                s.is_join_interested(),
+                "set_join_waker without JoinHandle: {s:?}"
             );
             if s.is_complete() {
                 return (Err(s), None);
             }
+            // Only the handle sets JOIN_WAKER, and it saw it clear.
+            assert!(!s.is_join_waker(), "set_join_waker: already set: {s:?}");
             let mut next = s;
             next.0 |= JOIN_WAKER;
             (Ok(next), Some(next))
@@ -327,12 +329,15 @@ impl State {
     pub(super) fn unset_waker(&self) -> Result<Snapshot, Snapshot> {
         self.transition(|s| {
             assert!(
-                s.is_join_interested() && s.is_join_waker(),
-                "unset_waker: {s:?}"
+                s.is_join_interested(),
+                "unset_waker without JoinHandle: {s:?}"
             );
             if s.is_complete() {
+                // The runner may have woken the waker and cleared JOIN_WAKER already.
                 return (Err(s), None);
             }
+            // Besides the handle, only the runner clears JOIN_WAKER, and only after COMPLETE.
+            assert!(s.is_join_waker(), "unset_waker: not set: {s:?}");
             let mut next = s;
             next.0 &= !JOIN_WAKER;
             (Ok(next), Some(next))

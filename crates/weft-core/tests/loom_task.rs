@@ -1,0 +1,286 @@
+//! Loom models of the task state machine: concurrent wake / run / complete / abort / JoinHandle
+//! drop / join waker registration.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p weft-core --release
+//! --test loom_task`.
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::MutexGuard;
+use std::task::{Context, Poll, Wake, Waker};
+
+use weft_core::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use weft_core::loom::sync::{Arc, Mutex};
+use weft_core::loom::thread;
+use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions};
+
+/// `live_task_count` is process-wide: one model at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs every Runnable right where it is scheduled (on the waking thread).
+struct Inline;
+
+impl Schedule for Inline {
+    fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+        task.run();
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    polls: AtomicUsize,
+    future_drops: AtomicUsize,
+    output_drops: AtomicUsize,
+}
+
+struct Out(Arc<Counts>);
+
+impl Drop for Out {
+    fn drop(&mut self) {
+        self.0.output_drops.fetch_add(1, SeqCst);
+    }
+}
+
+/// Ready on poll `until` (never if 0); a pending first poll stores a clone of its waker in
+/// `wakers`.
+struct Probe {
+    counts: Arc<Counts>,
+    until: usize,
+    wakers: Arc<Mutex<Vec<Waker>>>,
+}
+
+impl Future for Probe {
+    type Output = Out;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Out> {
+        let n = self.counts.polls.fetch_add(1, SeqCst) + 1;
+        if n == self.until {
+            return Poll::Ready(Out(self.counts.clone()));
+        }
+        if n == 1 {
+            self.wakers.lock().unwrap().push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.counts.future_drops.fetch_add(1, SeqCst);
+    }
+}
+
+type Wakers = Arc<Mutex<Vec<Waker>>>;
+
+fn spawn_probe(until: usize) -> (Runnable, JoinHandle<Out>, Arc<Counts>, Wakers) {
+    let counts = Arc::new(Counts::default());
+    let wakers = Arc::new(Mutex::new(Vec::new()));
+    let fut = Probe {
+        counts: counts.clone(),
+        until,
+        wakers: wakers.clone(),
+    };
+    let (r, h) = task::spawn(fut, Inline, SpawnOptions::new());
+    (r, h, counts, wakers)
+}
+
+struct FlagWaker(AtomicBool);
+
+impl Wake for FlagWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, SeqCst);
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+fn flag_waker() -> (std::sync::Arc<FlagWaker>, Waker) {
+    let f = std::sync::Arc::new(FlagWaker(AtomicBool::new(false)));
+    (f.clone(), Waker::from(f))
+}
+
+fn poll_handle<T>(h: &mut JoinHandle<T>, w: &Waker) -> Poll<Result<T, task::JoinError>> {
+    Pin::new(h).poll(&mut Context::from_waker(w))
+}
+
+/// Two wakes race with each other and with the run (and completion) that the first one starts:
+/// the task is polled exactly twice, never scheduled while queued or running, nothing leaks.
+#[test]
+fn concurrent_wakes_vs_run_and_complete() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, h, counts, wakers) = spawn_probe(2);
+        r.run();
+        let w1 = wakers.lock().unwrap().pop().unwrap();
+        let w2 = w1.clone();
+        let t = thread::spawn(move || w1.wake());
+        w2.wake_by_ref();
+        drop(w2);
+        t.join().unwrap();
+        assert_eq!(counts.polls.load(SeqCst), 2);
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        assert!(h.is_finished());
+        drop(h);
+        assert_eq!(counts.output_drops.load(SeqCst), 1);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
+/// An abort races with a wake that runs the task: the task ends cancelled, its future dropped
+/// exactly once.
+#[test]
+fn abort_vs_wake_and_run() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, h, counts, wakers) = spawn_probe(0);
+        r.run();
+        let w = wakers.lock().unwrap().pop().unwrap();
+        let t = thread::spawn(move || w.wake());
+        h.abort();
+        t.join().unwrap();
+        assert!(h.is_finished());
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        let polls = counts.polls.load(SeqCst);
+        assert!(polls == 1 || polls == 2, "polls = {polls}");
+        let (_f, fw) = flag_waker();
+        let mut h = h;
+        match poll_handle(&mut h, &fw) {
+            Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
+            _ => panic!("an aborted task must end cancelled"),
+        }
+        drop(h);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
+/// An abort races with the first run: the task always ends cancelled (before, during or after
+/// the poll).
+#[test]
+fn abort_vs_first_run() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, h, counts, wakers) = spawn_probe(0);
+        let t = thread::spawn(move || r.run());
+        h.abort();
+        t.join().unwrap();
+        assert!(h.is_finished());
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        assert!(counts.polls.load(SeqCst) <= 1);
+        wakers.lock().unwrap().clear();
+        drop(h);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
+/// The JoinHandle is dropped while the task completes: the output is dropped exactly once, by
+/// whichever side owns it.
+#[test]
+fn drop_join_handle_vs_complete() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, h, counts, _wakers) = spawn_probe(1);
+        let t = thread::spawn(move || r.run());
+        drop(h);
+        t.join().unwrap();
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        assert_eq!(counts.output_drops.load(SeqCst), 1);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
+/// The JoinHandle registers (and then replaces) its waker while the task completes: if the last
+/// poll said Pending, the last waker is woken (no lost wake-up) and the output is there.
+#[test]
+fn join_waker_registration_vs_complete() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, mut h, counts, _wakers) = spawn_probe(1);
+        let t = thread::spawn(move || r.run());
+        let (fa, wa) = flag_waker();
+        let (fb, wb) = flag_waker();
+        let mut done = poll_handle(&mut h, &wa).is_ready();
+        let mut last = &fa;
+        if !done {
+            done = poll_handle(&mut h, &wb).is_ready();
+            last = &fb;
+        }
+        t.join().unwrap();
+        if !done {
+            assert!(
+                last.0.load(SeqCst),
+                "the registered join waker was not woken"
+            );
+            assert!(poll_handle(&mut h, &wb).is_ready());
+        }
+        drop(h);
+        assert_eq!(counts.output_drops.load(SeqCst), 1);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
+/// Waker clones are woken and dropped on two threads while the task completes: every reference
+/// is released exactly once (the cell is freed, never twice).
+#[test]
+fn wakers_dropped_concurrently_free_the_cell_once() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, h, counts, wakers) = spawn_probe(2);
+        r.run();
+        drop(h);
+        let w1 = wakers.lock().unwrap().pop().unwrap();
+        let w2 = w1.clone();
+        let t = thread::spawn(move || {
+            w1.wake_by_ref();
+            drop(w1);
+        });
+        drop(w2);
+        t.join().unwrap();
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
+/// Counts `unhandled_panic` calls.
+struct PanicCounter(Arc<AtomicUsize>);
+
+impl Schedule for PanicCounter {
+    fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+        task.run();
+    }
+    fn unhandled_panic(&self, _task: &task::TaskRef, _payload: &(dyn std::any::Any + Send)) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// A task panics while its JoinHandle is dropped: the panic is reported exactly once, by
+/// whichever side ends up owning it.
+#[test]
+fn panic_vs_drop_join_handle_reports_once() {
+    let _g = serial();
+    std::panic::set_hook(Box::new(|_| {}));
+    loom::model(|| {
+        let base = task::live_task_count();
+        let reports = Arc::new(AtomicUsize::new(0));
+        let (r, h) = task::spawn(
+            async { std::panic::panic_any("boom") },
+            PanicCounter(reports.clone()),
+            SpawnOptions::new(),
+        );
+        let t = thread::spawn(move || r.run());
+        drop(h);
+        t.join().unwrap();
+        assert_eq!(reports.load(SeqCst), 1);
+        assert_eq!(task::live_task_count(), base);
+    });
+    let _ = std::panic::take_hook();
+}
