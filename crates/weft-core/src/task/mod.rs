@@ -402,6 +402,7 @@ mod tests {
         let fut = async {};
         let sched = std::sync::Arc::new(Nop);
         let size = size_of_cell(&fut, &sched);
+        println!("task cell for `async {{}}` with an Arc scheduler: {size} bytes");
         assert!(size <= 128, "empty task cell is {size} bytes");
         assert_eq!(std::mem::size_of::<cell::Header>(), 64);
     }
