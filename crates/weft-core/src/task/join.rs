@@ -45,6 +45,10 @@ use super::TaskId;
 /// assert!(err.to_string().ends_with("(\"fetch\") panicked: boom"));
 /// ```
 ///
+/// # Panics
+///
+/// Polling the handle again after it returned `Ready` panics.
+///
 /// # Cancel safety
 ///
 /// Dropping a pending `poll`/`.await` of the handle loses nothing: the output stays in the task

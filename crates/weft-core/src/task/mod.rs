@@ -348,7 +348,20 @@ pub fn unhandled_panic_message(task: &TaskRef, payload: &(dyn Any + Send)) -> St
 ///
 /// # Examples
 ///
-/// See [`Runnable`] and the [module docs](self).
+/// See [`Runnable`] and the [module docs](self). A future that is not `Send` needs
+/// [`spawn_unchecked`] (and a scheduler that keeps it on its thread):
+///
+/// ```compile_fail
+/// # use std::sync::{Arc, Mutex};
+/// # use weft_core::task::{self, Runnable, Schedule, ScheduleInfo, SpawnOptions};
+/// # #[derive(Default)]
+/// # struct Queue(Mutex<Vec<Runnable>>);
+/// # impl Schedule for Queue {
+/// #     fn schedule(&self, task: Runnable, _info: ScheduleInfo) { self.0.lock().unwrap().push(task); }
+/// # }
+/// let rc = std::rc::Rc::new(1);
+/// let (_runnable, _handle) = task::spawn(async move { *rc }, Arc::new(Queue::default()), SpawnOptions::new());
+/// ```
 pub fn spawn<F, S>(future: F, scheduler: S, opts: SpawnOptions) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
