@@ -284,3 +284,29 @@ fn panic_vs_drop_join_handle_reports_once() {
     });
     let _ = std::panic::take_hook();
 }
+
+/// Three threads: a wake (which runs the task), an abort and the JoinHandle's drop all race.
+/// The future is dropped exactly once, the output (if any) exactly once, and the cell is freed.
+#[test]
+fn wake_vs_abort_vs_drop_join_handle() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, h, counts, wakers) = spawn_probe(2);
+        r.run();
+        let w = wakers.lock().unwrap().pop().unwrap();
+        let h = Arc::new(h);
+        let h2 = h.clone();
+        let waker_thread = thread::spawn(move || w.wake());
+        let abort_thread = thread::spawn(move || h2.abort());
+        drop(h);
+        waker_thread.join().unwrap();
+        abort_thread.join().unwrap();
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        let polls = counts.polls.load(SeqCst);
+        // Completed (polled twice, output dropped by its owner) or cancelled (no output).
+        let expected_output_drops = usize::from(polls == 2);
+        assert_eq!(counts.output_drops.load(SeqCst), expected_output_drops);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
