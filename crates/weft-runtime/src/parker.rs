@@ -244,7 +244,6 @@ impl fmt::Debug for Unparker {
     }
 }
 
-#[cfg(not(loom))]
 impl std::task::Wake for Unparker {
     fn wake(self: StdArc<Self>) {
         self.unpark();
