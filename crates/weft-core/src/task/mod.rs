@@ -59,23 +59,27 @@
 //! # Life cycle
 //!
 //! ```text
-//!                 spawn: NOTIFIED | JOIN_INTEREST, 2 refs (Runnable + JoinHandle)
-//!                   |
-//!                   v          (1) transition_to_running
-//!     +------> [ NOTIFIED ] ---------------------------------> [ RUNNING ] --+
-//!     |          ^     |        (6) ..._running_for_cancel       |   |       |
-//!     |          |     +-------- (dropped Runnable) ----------> cancel  |      | (3) transition_to_complete
-//!     |          |                                               |   |       v
-//!     | (4) transition_to_notified_by_val / _by_ref   (2) transition_to_idle   [ COMPLETE ]
-//!     |          |                                               |   |
-//!     |      [ IDLE ] <------------------------------------------+   |
-//!     |                                                              |
-//!     +---- (2) woken while running: transition_to_idle -> OkNotified (rescheduled once)
+//!  spawn (NOTIFIED | JOIN_INTEREST, 2 refs: Runnable + JoinHandle)
+//!    |
+//!    v       (1) transition_to_running                  (3) transition_to_complete
+//! NOTIFIED ---------------------------------> RUNNING ---------------------------> COMPLETE
+//!    ^  ^                                     |     |   (Ready, panicked or cancelled)
+//!    |  |  (2) transition_to_idle: OkNotified |     |
+//!    |  +-------------------------------------+     | (2) transition_to_idle: Ok
+//!    |     (woken while running: rescheduled once)  |
+//!    |                                              v
+//!    +------------------------------------------- IDLE
+//!       (4) transition_to_notified_by_val / _by_ref
+//!       (5) transition_to_notified_and_cancel (abort)
 //!
-//!   (5) transition_to_notified_and_cancel (abort): IDLE -> NOTIFIED|CANCELLED (scheduled, the
-//!       runner cancels at (1)); NOTIFIED -> +CANCELLED; RUNNING -> +CANCELLED (cancelled at (2))
-//!   (7) transition_to_join_handle_dropped    (8) set_join_waker / unset_waker /
-//!       unset_waker_after_complete            (9) ref_inc / ref_dec
+//!  (6) transition_to_running_for_cancel: a dropped, un-run Runnable takes NOTIFIED to
+//!      RUNNING | CANCELLED; the future is dropped and (3) follows.
+//!  (5) abort of a NOTIFIED task only sets CANCELLED (its Runnable cancels at (1)); of a RUNNING
+//!      task too ((2) then returns Cancelled and the runner cancels); of a COMPLETE one: nothing.
+//!  (7) transition_to_join_handle_dropped (the JoinHandle, at any time; rule 4).
+//!  (8) set_join_waker / unset_waker (the JoinHandle) and unset_waker_after_complete (the runner,
+//!      after (3)): the join waker handshake (rule 5).
+//!  (9) ref_inc / ref_dec: any reference holder (rule 1); the last one frees the cell.
 //! ```
 //!
 //! # Ownership protocol
