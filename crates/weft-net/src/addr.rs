@@ -1,0 +1,229 @@
+//! Socket addresses: the [`ToSocketAddrs`] trait and name resolution off the reactor.
+//!
+//! Literal addresses (`SocketAddr`, `(IpAddr, u16)`, `"127.0.0.1:80"`, ...) resolve at once, with
+//! no thread hop. Host names (`"localhost:80"`, `("example.com", 443)`) are looked up with the
+//! system resolver (`getaddrinfo`, which blocks) on the runtime's blocking pool
+//! ([`weft_runtime::spawn_blocking`]), so a slow DNS server never stalls a reactor thread. Outside
+//! a weft runtime (an executor that only entered a `weft_io::Handle`), the lookup runs inline.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::vec;
+
+/// Values that name one or more socket addresses: what [`TcpListener::bind`],
+/// [`TcpStream::connect`], [`UdpSocket::bind`] and friends accept.
+///
+/// This is weft's own (sealed) trait rather than `std::net::ToSocketAddrs`, because std's trait
+/// resolves host names synchronously; weft resolves them on the blocking pool. It is implemented
+/// for the same types as std's: [`SocketAddr`], [`SocketAddrV4`], [`SocketAddrV6`],
+/// `(IpAddr, u16)`, `(Ipv4Addr, u16)`, `(Ipv6Addr, u16)`, `(&str, u16)`, `(String, u16)`, `&str`,
+/// `String`, `&[SocketAddr]`, `Vec<SocketAddr>`, and references to any of these.
+///
+/// [`TcpListener::bind`]: crate::TcpListener::bind
+/// [`TcpStream::connect`]: crate::TcpStream::connect
+/// [`UdpSocket::bind`]: crate::UdpSocket::bind
+///
+/// # Examples
+///
+/// ```
+/// # weft_net::__private::run(async {
+/// use weft_net::TcpListener;
+/// // Any of these work: a literal, a (host, port) pair, or a name to resolve.
+/// let a = TcpListener::bind("127.0.0.1:0").await?;
+/// let b = TcpListener::bind(("127.0.0.1", 0)).await?;
+/// let c = TcpListener::bind("localhost:0").await?;
+/// # let _ = (a, b, c);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub trait ToSocketAddrs: sealed::Sealed {}
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// What a [`ToSocketAddrs`] value turns into: addresses now, or a name to look up.
+    #[derive(Debug)]
+    pub enum Addrs {
+        /// Already resolved.
+        Ready(io::Result<Vec<SocketAddr>>),
+        /// A `host:port` string to resolve with the system resolver.
+        Lookup(String),
+        /// A host and a port to resolve with the system resolver.
+        LookupPair(String, u16),
+    }
+
+    /// The hidden half of [`ToSocketAddrs`](super::ToSocketAddrs).
+    pub trait Sealed {
+        /// Classifies the value (parsing literals at once).
+        fn to_addrs(&self) -> Addrs;
+    }
+}
+
+use sealed::{Addrs, Sealed};
+
+macro_rules! literal {
+    ($($ty:ty => |$v:ident| $e:expr;)*) => {$(
+        impl ToSocketAddrs for $ty {}
+        impl Sealed for $ty {
+            fn to_addrs(&self) -> Addrs {
+                let $v = self;
+                Addrs::Ready(Ok($e))
+            }
+        }
+    )*};
+}
+
+literal! {
+    SocketAddr => |a| vec![*a];
+    SocketAddrV4 => |a| vec![SocketAddr::V4(*a)];
+    SocketAddrV6 => |a| vec![SocketAddr::V6(*a)];
+    (IpAddr, u16) => |a| vec![SocketAddr::new(a.0, a.1)];
+    (Ipv4Addr, u16) => |a| vec![SocketAddr::new(IpAddr::V4(a.0), a.1)];
+    (Ipv6Addr, u16) => |a| vec![SocketAddr::new(IpAddr::V6(a.0), a.1)];
+    [SocketAddr] => |a| a.to_vec();
+    Vec<SocketAddr> => |a| a.clone();
+}
+
+impl ToSocketAddrs for str {}
+impl Sealed for str {
+    fn to_addrs(&self) -> Addrs {
+        match self.parse::<SocketAddr>() {
+            Ok(addr) => Addrs::Ready(Ok(vec![addr])),
+            Err(_) => Addrs::Lookup(self.to_owned()),
+        }
+    }
+}
+
+impl ToSocketAddrs for String {}
+impl Sealed for String {
+    fn to_addrs(&self) -> Addrs {
+        self.as_str().to_addrs()
+    }
+}
+
+impl ToSocketAddrs for (&str, u16) {}
+impl Sealed for (&str, u16) {
+    fn to_addrs(&self) -> Addrs {
+        match self.0.parse::<IpAddr>() {
+            Ok(ip) => Addrs::Ready(Ok(vec![SocketAddr::new(ip, self.1)])),
+            Err(_) => Addrs::LookupPair(self.0.to_owned(), self.1),
+        }
+    }
+}
+
+impl ToSocketAddrs for (String, u16) {}
+impl Sealed for (String, u16) {
+    fn to_addrs(&self) -> Addrs {
+        (self.0.as_str(), self.1).to_addrs()
+    }
+}
+
+impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {}
+impl<T: Sealed + ?Sized> Sealed for &T {
+    fn to_addrs(&self) -> Addrs {
+        (**self).to_addrs()
+    }
+}
+
+/// Resolves `addr` to a list of addresses (host names on the blocking pool).
+pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
+    let lookup = match addr.to_addrs() {
+        Addrs::Ready(result) => return result,
+        Addrs::Lookup(host_port) => Lookup::HostPort(host_port),
+        Addrs::LookupPair(host, port) => Lookup::Pair(host, port),
+    };
+    match weft_runtime::Handle::try_current() {
+        Ok(rt) => rt
+            .spawn_blocking(move || lookup.run())
+            .await
+            .map_err(|e| io::Error::other(format!("name resolution task failed: {e}")))?,
+        Err(_) => lookup.run(),
+    }
+}
+
+enum Lookup {
+    HostPort(String),
+    Pair(String, u16),
+}
+
+impl Lookup {
+    fn run(self) -> io::Result<Vec<SocketAddr>> {
+        let addrs: vec::IntoIter<SocketAddr> = match &self {
+            Lookup::HostPort(s) => std::net::ToSocketAddrs::to_socket_addrs(s.as_str())?,
+            Lookup::Pair(host, port) => {
+                std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), *port))?
+            }
+        };
+        Ok(addrs.collect())
+    }
+}
+
+/// Resolves `addr` and runs `op` on each address in turn until one succeeds; returns the last
+/// error if none does.
+pub(crate) async fn try_each<T, F, Fut>(addr: impl ToSocketAddrs, mut op: F) -> io::Result<T>
+where
+    F: FnMut(SocketAddr) -> Fut,
+    Fut: Future<Output = io::Result<T>>,
+{
+    let addrs = resolve(addr).await?;
+    let mut last = None;
+    for a in addrs {
+        match op(a).await {
+            Ok(v) => return Ok(v),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to no socket address",
+        )
+    }))
+}
+
+/// The first address `addr` resolves to (for `send_to`).
+pub(crate) async fn first(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
+    resolve(addr).await?.into_iter().next().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to no socket address",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready(a: impl ToSocketAddrs) -> Vec<SocketAddr> {
+        match a.to_addrs() {
+            Addrs::Ready(r) => r.unwrap(),
+            other => panic!("expected a literal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn literals_resolve_without_lookup() {
+        let want: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        assert_eq!(ready("127.0.0.1:80"), vec![want]);
+        assert_eq!(ready(("127.0.0.1", 80)), vec![want]);
+        assert_eq!(ready((Ipv4Addr::LOCALHOST, 80)), vec![want]);
+        assert_eq!(ready(want), vec![want]);
+        assert_eq!(ready(&[want, want][..]), vec![want, want]);
+        assert_eq!(
+            ready(String::from("[::1]:5")),
+            vec!["[::1]:5".parse().unwrap()]
+        );
+    }
+
+    #[test]
+    fn names_are_looked_up() {
+        assert!(matches!("localhost:80".to_addrs(), Addrs::Lookup(_)));
+        assert!(matches!(
+            ("localhost", 80).to_addrs(),
+            Addrs::LookupPair(_, 80)
+        ));
+        let found = Lookup::Pair("localhost".into(), 80).run().unwrap();
+        assert!(found.iter().all(|a| a.ip().is_loopback() && a.port() == 80));
+    }
+}

@@ -1,0 +1,59 @@
+//! The accept back-off shared by [`TcpListener`](crate::TcpListener) and
+//! [`UnixListener`](crate::UnixListener).
+//!
+//! # The rule
+//!
+//! When `accept` fails because the process or the system is out of a resource that a new
+//! connection needs (`EMFILE`, `ENFILE`, `ENOMEM`, `ENOBUFS`), the error is returned to the caller
+//! (so a server can log it) and the listener starts a [`BACKOFF`] pause: the *next* accept call
+//! first sleeps until the pause is over, then tries again. The connection that could not be
+//! accepted stays in the kernel's queue, so it is served once a descriptor is free. A server loop
+//! that logs and retries therefore tries about 20 times a second instead of spinning at 100% CPU
+//! (the listener stays readable, so waiting for readiness alone would return at once).
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use weft_core::loom::sync::Mutex;
+use weft_io::time::{sleep, Sleep};
+
+/// How long a listener pauses after running out of descriptors or memory.
+pub const BACKOFF: Duration = Duration::from_millis(50);
+
+/// Whether `e` means "out of descriptors or memory": the errors that trigger the back-off.
+pub(crate) fn is_resource_exhaustion(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM | libc::ENOBUFS)
+    )
+}
+
+/// A pending back-off pause, if any.
+#[derive(Debug, Default)]
+pub(crate) struct AcceptBackoff {
+    pause: Mutex<Option<Sleep>>,
+}
+
+impl AcceptBackoff {
+    /// Ready when no pause is pending (or it just ended).
+    pub(crate) fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut pause = self.pause.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sleep) = pause.as_mut() {
+            if Pin::new(sleep).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            *pause = None;
+        }
+        Poll::Ready(())
+    }
+
+    /// Looks at an accept error; starts a pause if it is a resource exhaustion.
+    pub(crate) fn on_error(&self, e: &io::Error) {
+        if is_resource_exhaustion(e) {
+            *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some(sleep(BACKOFF));
+        }
+    }
+}

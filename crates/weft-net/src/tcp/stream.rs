@@ -1,0 +1,342 @@
+//! `TcpStream`: a TCP connection on the reactor.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::{self, Shutdown, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use weft_io::Async;
+
+use crate::addr::{try_each, ToSocketAddrs};
+use crate::util::{try_read_io, try_write_io};
+
+/// A TCP connection.
+///
+/// Made by [`connect`](TcpStream::connect) or [`TcpListener::accept`](crate::TcpListener::accept).
+/// It implements the futures-io traits [`AsyncRead`] and [`AsyncWrite`] (so `weft::io`'s
+/// `AsyncReadExt`/`AsyncWriteExt` helpers work), for `TcpStream` and for `&TcpStream`: one task can
+/// read while another writes through a shared reference, or through the halves of
+/// [`split`](TcpStream::split) / [`into_split`](TcpStream::into_split). Closing it with
+/// `AsyncWriteExt::close` (`poll_close`) shuts down the write half: the peer reads end of stream
+/// while this side can still read. Dropping it closes the socket.
+///
+/// Socket options are set through std and [socket2](https://docs.rs/socket2).
+///
+/// # Examples
+///
+/// ```
+/// # weft_net::__private::run(async {
+/// use weft_net::{TcpListener, TcpStream};
+/// use weft_io::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+/// client.set_nodelay(true)?;
+/// client.write_all(b"ping").await?;
+/// client.close().await?; // shutdown(Write): the server sees end of stream
+/// let mut got = Vec::new();
+/// server.read_to_end(&mut got).await?;
+/// assert_eq!(got, b"ping");
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub struct TcpStream {
+    pub(crate) io: Async<net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Opens a connection to `addr`, trying each address it resolves to in turn.
+    ///
+    /// Each attempt is a non-blocking `connect(2)`: the task waits until the socket is writable,
+    /// then reads `SO_ERROR` to learn whether the connection was made. Host names are resolved on
+    /// the blocking pool (see [`ToSocketAddrs`]). There is no built-in time limit (the OS gives up
+    /// after its own SYN retries); wrap the call in `weft::time::timeout` for one.
+    ///
+    /// # Errors
+    /// The last address's error: `ConnectionRefused` (nothing listens), `NetworkUnreachable`,
+    /// `HostUnreachable`, `TimedOut`, ..., or the resolver's error.
+    ///
+    /// # Panics
+    /// Outside a weft runtime.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future closes the half-open socket.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        try_each(addr, Self::connect_addr).await
+    }
+
+    async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        let socket = Socket::new(
+            Domain::for_address(addr),
+            Type::STREAM.nonblocking(),
+            Some(Protocol::TCP),
+        )?;
+        match socket.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            // Interrupted: the connection still goes on in the background (POSIX).
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+        let stream = TcpStream::from_std(socket.into())?;
+        stream.io.writable().await?;
+        if let Some(e) = stream.io.get_ref().take_error()? {
+            return Err(e);
+        }
+        // Writable with no error pending means connected; ENOTCONN here would mean the OS
+        // reported the socket writable while it still connects, which it does not.
+        stream.io.get_ref().peer_addr()?;
+        Ok(stream)
+    }
+
+    /// Wraps a connection made with std (or socket2), registering it with the current reactor and
+    /// putting it in non-blocking mode.
+    ///
+    /// # Errors
+    /// The OS error from `fcntl` or from the poller.
+    ///
+    /// # Panics
+    /// Outside a weft runtime.
+    #[track_caller]
+    pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    /// Deregisters the stream and returns it as a std stream (still in non-blocking mode).
+    ///
+    /// # Errors
+    /// The poller's error from deregistering.
+    pub fn into_std(self) -> io::Result<net::TcpStream> {
+        self.io.into_inner()
+    }
+
+    /// The address of the peer.
+    ///
+    /// # Errors
+    /// The OS error from `getpeername` (`NotConnected` once the connection is gone).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address of this end.
+    ///
+    /// # Errors
+    /// The OS error from `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Shuts down the read half, the write half or both (`shutdown(2)`). After
+    /// `Shutdown::Write` the peer reads end of stream; this side can go on reading.
+    ///
+    /// # Errors
+    /// The OS error (`NotConnected` if the connection is already gone).
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Sets `TCP_NODELAY`: `true` disables Nagle's algorithm, sending small writes at once.
+    ///
+    /// # Errors
+    /// The OS error from `setsockopt`.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Reads `TCP_NODELAY`.
+    ///
+    /// # Errors
+    /// The OS error from `getsockopt`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes closing the socket send a reset (RST)
+    /// instead of a normal close; `None` restores the default.
+    ///
+    /// Note that a non-zero linger makes `close` block in the kernel on some systems; weft closes
+    /// sockets on whichever thread drops them.
+    ///
+    /// # Errors
+    /// The OS error from `setsockopt`.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        SockRef::from(self.io.get_ref()).set_linger(linger)
+    }
+
+    /// Reads `SO_LINGER`.
+    ///
+    /// # Errors
+    /// The OS error from `getsockopt`.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        SockRef::from(self.io.get_ref()).linger()
+    }
+
+    /// Sets `IP_TTL`.
+    ///
+    /// # Errors
+    /// The OS error from `setsockopt`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// Reads `IP_TTL`.
+    ///
+    /// # Errors
+    /// The OS error from `getsockopt`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Sets `SO_KEEPALIVE`. For the probe timing use
+    /// [`socket2::SockRef::set_tcp_keepalive`] on `SockRef::from(&stream)`.
+    ///
+    /// # Errors
+    /// The OS error from `setsockopt`.
+    pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
+        SockRef::from(self.io.get_ref()).set_keepalive(keepalive)
+    }
+
+    /// Reads `SO_KEEPALIVE`.
+    ///
+    /// # Errors
+    /// The OS error from `getsockopt`.
+    pub fn keepalive(&self) -> io::Result<bool> {
+        SockRef::from(self.io.get_ref()).keepalive()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// # Errors
+    /// The OS error from `getsockopt`.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Reads into `buf` without removing the data from the socket's queue, waiting for data if
+    /// there is none. Returns 0 at end of stream.
+    ///
+    /// # Errors
+    /// The OS error from `recv(MSG_PEEK)`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: peeking consumes nothing.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.read_with(|s| s.peek(buf)).await
+    }
+
+    /// Waits until the stream is readable (data, end of stream or an error is waiting).
+    /// Readiness may be spurious: follow it with [`try_read`](TcpStream::try_read) and handle
+    /// `WouldBlock`.
+    ///
+    /// # Errors
+    /// If the runtime shut down while waiting.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.readable().await
+    }
+
+    /// Waits until the stream is writable. See [`readable`](TcpStream::readable).
+    ///
+    /// # Errors
+    /// If the runtime shut down while waiting.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.writable().await
+    }
+
+    /// Polls for read readiness (the poll form of [`readable`](TcpStream::readable)).
+    ///
+    /// # Errors
+    /// If the runtime shut down.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_readable(cx)
+    }
+
+    /// Polls for write readiness (the poll form of [`writable`](TcpStream::writable)).
+    ///
+    /// # Errors
+    /// If the runtime shut down.
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_writable(cx)
+    }
+
+    /// Reads what is available now without waiting; `WouldBlock` if nothing is.
+    ///
+    /// A `WouldBlock` clears the stream's read readiness, so a following
+    /// [`readable`](TcpStream::readable) waits for new data instead of returning at once. It uses
+    /// the stream's read-waiter slot to do so: do not call it while *another* task waits for
+    /// this stream's readability.
+    ///
+    /// # Errors
+    /// `WouldBlock`, or the OS error from `read`.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        try_read_io(&self.io, |mut s| io::Read::read(&mut s, buf))
+    }
+
+    /// Like [`try_read`](TcpStream::try_read), into several buffers.
+    ///
+    /// # Errors
+    /// As for [`try_read`](TcpStream::try_read).
+    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        try_read_io(&self.io, |mut s| io::Read::read_vectored(&mut s, bufs))
+    }
+
+    /// Writes what fits now without waiting; `WouldBlock` if nothing does. The same note as for
+    /// [`try_read`](TcpStream::try_read) applies to the write direction.
+    ///
+    /// # Errors
+    /// `WouldBlock`, or the OS error from `write`.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        try_write_io(&self.io, |mut s| io::Write::write(&mut s, buf))
+    }
+
+    /// Like [`try_write`](TcpStream::try_write), from several buffers.
+    ///
+    /// # Errors
+    /// As for [`try_write`](TcpStream::try_write).
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        try_write_io(&self.io, |mut s| io::Write::write_vectored(&mut s, bufs))
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .field("fd", &self.as_raw_fd())
+            .finish()
+    }
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}
+
+impl TryFrom<net::TcpStream> for TcpStream {
+    type Error = io::Error;
+
+    /// Same as [`TcpStream::from_std`].
+    fn try_from(stream: net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(stream)
+    }
+}
+
+crate::util::impl_stream_io!(TcpStream);

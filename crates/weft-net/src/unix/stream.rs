@@ -1,0 +1,270 @@
+//! `UnixStream`: a Unix domain stream connection on the reactor.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::{self, SocketAddr};
+use std::path::Path;
+use std::task::{Context, Poll};
+
+use socket2::{Domain, SockAddr, Socket, Type};
+use weft_io::Async;
+
+use crate::util::{try_read_io, try_write_io};
+
+/// A Unix domain stream connection.
+///
+/// Made by [`connect`](UnixStream::connect), [`pair`](UnixStream::pair) or
+/// [`UnixListener::accept`](crate::UnixListener::accept). Like [`TcpStream`](crate::TcpStream) it
+/// implements `AsyncRead` and `AsyncWrite` (also for `&UnixStream`), closing shuts down the write
+/// half, and it splits into borrowed or owned halves.
+///
+/// # Examples
+///
+/// ```
+/// # weft_net::__private::run(async {
+/// use weft_net::UnixStream;
+/// use weft_io::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// let (mut a, mut b) = UnixStream::pair()?;
+/// a.write_all(b"over").await?;
+/// a.close().await?;
+/// let mut got = String::new();
+/// b.read_to_string(&mut got).await?;
+/// assert_eq!(got, "over");
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub struct UnixStream {
+    pub(crate) io: Async<net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket bound at `path`.
+    ///
+    /// The connect is non-blocking: if the listener's queue is full the task waits for the socket
+    /// to become writable, then reads `SO_ERROR`.
+    ///
+    /// # Errors
+    /// `NotFound` (no such path), `ConnectionRefused` (nobody listens there), `WouldBlock` if the
+    /// listener's queue is full on systems that refuse instead of queueing, or another OS error.
+    ///
+    /// # Panics
+    /// Outside a weft runtime.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future closes the socket.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let addr = SockAddr::unix(path)?;
+        let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
+        let pending = match socket.connect(&addr) {
+            Ok(()) => false,
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => true,
+            Err(e) => return Err(e),
+        };
+        let stream =
+            UnixStream::from_std(net::UnixStream::from(std::os::fd::OwnedFd::from(socket)))?;
+        if pending {
+            stream.io.writable().await?;
+            if let Some(e) = stream.io.get_ref().take_error()? {
+                return Err(e);
+            }
+        }
+        Ok(stream)
+    }
+
+    /// A pair of connected, unnamed sockets.
+    ///
+    /// # Errors
+    /// The OS error from `socketpair(2)` or the poller.
+    ///
+    /// # Panics
+    /// Outside a weft runtime.
+    #[track_caller]
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = net::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    /// Wraps a std stream, registering it with the current reactor (non-blocking mode).
+    ///
+    /// # Errors
+    /// The OS error from `fcntl` or from the poller.
+    ///
+    /// # Panics
+    /// Outside a weft runtime.
+    #[track_caller]
+    pub fn from_std(stream: net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    /// Deregisters the stream and returns it as a std stream (still non-blocking).
+    ///
+    /// # Errors
+    /// The poller's error from deregistering.
+    pub fn into_std(self) -> io::Result<net::UnixStream> {
+        self.io.into_inner()
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    /// The OS error from `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    /// The OS error from `getpeername`.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Shuts down the read half, the write half or both.
+    ///
+    /// # Errors
+    /// The OS error from `shutdown(2)`.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// # Errors
+    /// The OS error from `getsockopt`.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Reads into `buf` without consuming the data, waiting for data if there is none. Returns 0
+    /// at end of stream.
+    ///
+    /// # Errors
+    /// The OS error from `recv(MSG_PEEK)`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: peeking consumes nothing.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.read_with(|s| peek(s.as_fd(), buf)).await
+    }
+
+    /// Waits until the stream is readable.
+    ///
+    /// # Errors
+    /// If the runtime shut down while waiting.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.readable().await
+    }
+
+    /// Waits until the stream is writable.
+    ///
+    /// # Errors
+    /// If the runtime shut down while waiting.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.writable().await
+    }
+
+    /// Polls for read readiness.
+    ///
+    /// # Errors
+    /// If the runtime shut down.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_readable(cx)
+    }
+
+    /// Polls for write readiness.
+    ///
+    /// # Errors
+    /// If the runtime shut down.
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_writable(cx)
+    }
+
+    /// Reads what is available now without waiting; `WouldBlock` if nothing is. As for
+    /// [`TcpStream::try_read`](crate::TcpStream::try_read), do not call it while another task
+    /// waits for this stream's readability.
+    ///
+    /// # Errors
+    /// `WouldBlock` or the OS error.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        try_read_io(&self.io, |mut s| io::Read::read(&mut s, buf))
+    }
+
+    /// Like [`try_read`](UnixStream::try_read), into several buffers.
+    ///
+    /// # Errors
+    /// `WouldBlock` or the OS error.
+    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        try_read_io(&self.io, |mut s| io::Read::read_vectored(&mut s, bufs))
+    }
+
+    /// Writes what fits now without waiting; `WouldBlock` if nothing does.
+    ///
+    /// # Errors
+    /// `WouldBlock` or the OS error.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        try_write_io(&self.io, |mut s| io::Write::write(&mut s, buf))
+    }
+
+    /// Like [`try_write`](UnixStream::try_write), from several buffers.
+    ///
+    /// # Errors
+    /// `WouldBlock` or the OS error.
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        try_write_io(&self.io, |mut s| io::Write::write_vectored(&mut s, bufs))
+    }
+}
+
+/// `recv(fd, buf, MSG_PEEK)`.
+fn peek(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `fd` is a live descriptor for the duration of the borrow, and `buf` is a valid,
+    // writable region of `buf.len()` bytes that `recv` writes at most `buf.len()` bytes into.
+    let n = unsafe {
+        libc::recv(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_PEEK,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .field("fd", &self.as_raw_fd())
+            .finish()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}
+
+crate::util::impl_stream_io!(UnixStream);

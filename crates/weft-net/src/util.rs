@@ -1,0 +1,534 @@
+//! Helpers shared by the TCP and Unix stream types: non-waiting I/O, the futures-io impls and the
+//! split halves (written once as macros, instantiated per stream type).
+
+use std::io;
+use std::os::fd::AsFd;
+use std::task::{Context, Poll, Waker};
+
+use weft_io::Async;
+
+/// Runs `op` once on the read side without waiting: `WouldBlock` clears the read readiness (so
+/// a later `readable()` waits for a new event). The read-waiter slot gets a no-op waker.
+pub(crate) fn try_read_io<T: AsFd, R>(
+    io: &Async<T>,
+    op: impl FnMut(&T) -> io::Result<R>,
+) -> io::Result<R> {
+    let mut cx = Context::from_waker(Waker::noop());
+    match io.poll_read_with(&mut cx, op) {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+    }
+}
+
+/// The write-side twin of [`try_read_io`].
+pub(crate) fn try_write_io<T: AsFd, R>(
+    io: &Async<T>,
+    op: impl FnMut(&T) -> io::Result<R>,
+) -> io::Result<R> {
+    let mut cx = Context::from_waker(Waker::noop());
+    match io.poll_write_with(&mut cx, op) {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+    }
+}
+
+/// Implements `AsyncRead` and `AsyncWrite` for a stream type `$t` (with a field
+/// `io: Async<S>` where `&S: Read + Write`, and a `shutdown(Shutdown)` method) and for `&$t`.
+/// `poll_close` shuts down the write half; `poll_flush` does nothing (no user-space buffer).
+macro_rules! impl_stream_io {
+    ($t:ty) => {
+        impl futures_io::AsyncRead for $t {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &*self), cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read_vectored(std::pin::Pin::new(&mut &*self), cx, bufs)
+            }
+        }
+
+        impl futures_io::AsyncRead for &$t {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &self.io), cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read_vectored(
+                    std::pin::Pin::new(&mut &self.io),
+                    cx,
+                    bufs,
+                )
+            }
+        }
+
+        impl futures_io::AsyncWrite for $t {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut &*self), cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write_vectored(
+                    std::pin::Pin::new(&mut &*self),
+                    cx,
+                    bufs,
+                )
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                futures_io::AsyncWrite::poll_flush(std::pin::Pin::new(&mut &*self), cx)
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                futures_io::AsyncWrite::poll_close(std::pin::Pin::new(&mut &*self), cx)
+            }
+        }
+
+        impl futures_io::AsyncWrite for &$t {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut &self.io), cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write_vectored(
+                    std::pin::Pin::new(&mut &self.io),
+                    cx,
+                    bufs,
+                )
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+            }
+        }
+    };
+}
+
+pub(crate) use impl_stream_io;
+
+/// Defines the split halves of a stream type in the invoking module: `ReadHalf<'a>`,
+/// `WriteHalf<'a>` (borrowed, from `split`), `OwnedReadHalf`, `OwnedWriteHalf` (from
+/// `into_split`, reunited with `reunite`) and `ReuniteError`, plus the `split`/`into_split`
+/// methods. `$addr` is the stream's address type.
+macro_rules! define_halves {
+    ($stream:ident, $addr:ty) => {
+        /// The read half of a borrowed split; see `split`. Implements `AsyncRead`.
+        #[derive(Debug)]
+        pub struct ReadHalf<'a>(&'a $stream);
+
+        /// The write half of a borrowed split; see `split`. Implements `AsyncWrite`; closing it
+        /// shuts down the stream's write direction.
+        #[derive(Debug)]
+        pub struct WriteHalf<'a>(&'a $stream);
+
+        /// The owned read half of a stream, from `into_split`. Implements `AsyncRead`.
+        ///
+        /// Put the halves back together with [`reunite`](OwnedReadHalf::reunite).
+        #[derive(Debug)]
+        pub struct OwnedReadHalf {
+            inner: std::sync::Arc<$stream>,
+        }
+
+        /// The owned write half of a stream, from `into_split`. Implements `AsyncWrite`.
+        ///
+        /// Dropping it shuts down the stream's write direction (the peer reads end of stream), as
+        /// does closing it; the read half goes on working.
+        #[derive(Debug)]
+        pub struct OwnedWriteHalf {
+            inner: std::sync::Arc<$stream>,
+            shutdown_on_drop: bool,
+        }
+
+        /// The two halves given to `reunite` came from different streams; they are handed back.
+        #[derive(Debug)]
+        pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+        impl std::fmt::Display for ReuniteError {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("tried to reunite halves that are not from the same stream")
+            }
+        }
+
+        impl std::error::Error for ReuniteError {}
+
+        impl $stream {
+            /// Splits the stream into a read half and a write half that borrow it, so one task
+            /// can read while another writes (for example in `weft::join!`). Costs nothing.
+            pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+                (ReadHalf(&*self), WriteHalf(&*self))
+            }
+
+            /// Splits the stream into owned halves that can move to different tasks. Costs one
+            /// allocation (the halves share an `Arc`). Dropping the write half shuts down the
+            /// write direction; [`OwnedReadHalf::reunite`] gives the stream back.
+            pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+                let inner = std::sync::Arc::new(self);
+                (
+                    OwnedReadHalf {
+                        inner: inner.clone(),
+                    },
+                    OwnedWriteHalf {
+                        inner,
+                        shutdown_on_drop: true,
+                    },
+                )
+            }
+        }
+
+        impl ReadHalf<'_> {
+            /// See the stream's `peek`.
+            ///
+            /// # Errors
+            /// The OS error.
+            ///
+            /// # Cancel safety
+            /// Cancel safe.
+            pub async fn peek(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.0.peek(buf).await
+            }
+
+            /// See the stream's `readable`.
+            ///
+            /// # Errors
+            /// If the runtime shut down.
+            ///
+            /// # Cancel safety
+            /// Cancel safe.
+            pub async fn readable(&self) -> std::io::Result<()> {
+                self.0.readable().await
+            }
+
+            /// See the stream's `try_read`.
+            ///
+            /// # Errors
+            /// `WouldBlock` or the OS error.
+            pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.0.try_read(buf)
+            }
+
+            /// The peer's address.
+            ///
+            /// # Errors
+            /// The OS error.
+            pub fn peer_addr(&self) -> std::io::Result<$addr> {
+                self.0.peer_addr()
+            }
+
+            /// The local address.
+            ///
+            /// # Errors
+            /// The OS error.
+            pub fn local_addr(&self) -> std::io::Result<$addr> {
+                self.0.local_addr()
+            }
+        }
+
+        impl WriteHalf<'_> {
+            /// See the stream's `writable`.
+            ///
+            /// # Errors
+            /// If the runtime shut down.
+            ///
+            /// # Cancel safety
+            /// Cancel safe.
+            pub async fn writable(&self) -> std::io::Result<()> {
+                self.0.writable().await
+            }
+
+            /// See the stream's `try_write`.
+            ///
+            /// # Errors
+            /// `WouldBlock` or the OS error.
+            pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.try_write(buf)
+            }
+
+            /// The peer's address.
+            ///
+            /// # Errors
+            /// The OS error.
+            pub fn peer_addr(&self) -> std::io::Result<$addr> {
+                self.0.peer_addr()
+            }
+
+            /// The local address.
+            ///
+            /// # Errors
+            /// The OS error.
+            pub fn local_addr(&self) -> std::io::Result<$addr> {
+                self.0.local_addr()
+            }
+        }
+
+        impl OwnedReadHalf {
+            /// Puts the stream back together from its two halves.
+            ///
+            /// # Errors
+            /// [`ReuniteError`] (with both halves) if they came from different streams.
+            pub fn reunite(self, other: OwnedWriteHalf) -> Result<$stream, ReuniteError> {
+                reunite(self, other)
+            }
+
+            /// See the stream's `peek`.
+            ///
+            /// # Errors
+            /// The OS error.
+            ///
+            /// # Cancel safety
+            /// Cancel safe.
+            pub async fn peek(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.inner.peek(buf).await
+            }
+
+            /// See the stream's `readable`.
+            ///
+            /// # Errors
+            /// If the runtime shut down.
+            ///
+            /// # Cancel safety
+            /// Cancel safe.
+            pub async fn readable(&self) -> std::io::Result<()> {
+                self.inner.readable().await
+            }
+
+            /// See the stream's `try_read`.
+            ///
+            /// # Errors
+            /// `WouldBlock` or the OS error.
+            pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.inner.try_read(buf)
+            }
+
+            /// The peer's address.
+            ///
+            /// # Errors
+            /// The OS error.
+            pub fn peer_addr(&self) -> std::io::Result<$addr> {
+                self.inner.peer_addr()
+            }
+
+            /// The local address.
+            ///
+            /// # Errors
+            /// The OS error.
+            pub fn local_addr(&self) -> std::io::Result<$addr> {
+                self.inner.local_addr()
+            }
+        }
+
+        impl OwnedWriteHalf {
+            /// Puts the stream back together from its two halves.
+            ///
+            /// # Errors
+            /// [`ReuniteError`] (with both halves) if they came from different streams.
+            pub fn reunite(self, other: OwnedReadHalf) -> Result<$stream, ReuniteError> {
+                reunite(other, self)
+            }
+
+            /// Drops the half without shutting down the write direction.
+            pub fn forget(mut self) {
+                self.shutdown_on_drop = false;
+            }
+
+            /// See the stream's `writable`.
+            ///
+            /// # Errors
+            /// If the runtime shut down.
+            ///
+            /// # Cancel safety
+            /// Cancel safe.
+            pub async fn writable(&self) -> std::io::Result<()> {
+                self.inner.writable().await
+            }
+
+            /// See the stream's `try_write`.
+            ///
+            /// # Errors
+            /// `WouldBlock` or the OS error.
+            pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.inner.try_write(buf)
+            }
+
+            /// The peer's address.
+            ///
+            /// # Errors
+            /// The OS error.
+            pub fn peer_addr(&self) -> std::io::Result<$addr> {
+                self.inner.peer_addr()
+            }
+
+            /// The local address.
+            ///
+            /// # Errors
+            /// The OS error.
+            pub fn local_addr(&self) -> std::io::Result<$addr> {
+                self.inner.local_addr()
+            }
+        }
+
+        impl Drop for OwnedWriteHalf {
+            fn drop(&mut self) {
+                if self.shutdown_on_drop {
+                    let _ = self.inner.shutdown(std::net::Shutdown::Write);
+                }
+            }
+        }
+
+        fn reunite(
+            read: OwnedReadHalf,
+            mut write: OwnedWriteHalf,
+        ) -> Result<$stream, ReuniteError> {
+            if !std::sync::Arc::ptr_eq(&read.inner, &write.inner) {
+                return Err(ReuniteError(read, write));
+            }
+            write.shutdown_on_drop = false;
+            let inner = write.inner.clone();
+            drop(write);
+            drop(read);
+            Ok(std::sync::Arc::try_unwrap(inner)
+                .expect("both halves were dropped, so the stream has one owner"))
+        }
+
+        impl futures_io::AsyncRead for ReadHalf<'_> {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut { self.0 }), cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read_vectored(
+                    std::pin::Pin::new(&mut { self.0 }),
+                    cx,
+                    bufs,
+                )
+            }
+        }
+
+        impl futures_io::AsyncRead for OwnedReadHalf {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &*self.inner), cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read_vectored(
+                    std::pin::Pin::new(&mut &*self.inner),
+                    cx,
+                    bufs,
+                )
+            }
+        }
+
+        $crate::util::impl_write_half!(WriteHalf<'_>, |s| s.0);
+        $crate::util::impl_write_half!(OwnedWriteHalf, |s| &*s.inner);
+    };
+}
+
+pub(crate) use define_halves;
+
+/// `AsyncWrite` for a write half, delegating to `&Stream` (`$get` maps the half to it).
+macro_rules! impl_write_half {
+    ($half:ty, |$s:ident| $get:expr) => {
+        impl futures_io::AsyncWrite for $half {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $s = &*self;
+                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut { $get }), cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $s = &*self;
+                futures_io::AsyncWrite::poll_write_vectored(
+                    std::pin::Pin::new(&mut { $get }),
+                    cx,
+                    bufs,
+                )
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $s = &*self;
+                std::task::Poll::Ready({ $get }.shutdown(std::net::Shutdown::Write))
+            }
+        }
+    };
+}
+
+pub(crate) use impl_write_half;
