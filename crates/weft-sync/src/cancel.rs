@@ -285,3 +285,35 @@ impl fmt::Debug for DropGuard {
             .finish()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_children_detach_and_slots_are_reused() {
+        let root = CancellationToken::new();
+        for _ in 0..100 {
+            let c = root.child_token();
+            let _gc = c.child_token();
+        }
+        let inner = root.node.inner.lock();
+        assert!(inner.slots.iter().all(Option::is_none));
+        assert_eq!(inner.slots.len(), 1, "one slot, reused by every child");
+        assert_eq!(
+            root.node.refs.load(Relaxed),
+            1,
+            "only the root handle counts"
+        );
+    }
+
+    #[test]
+    fn child_outliving_its_dropped_parent_keeps_the_chain() {
+        let root = CancellationToken::new();
+        let gc = root.child_token().child_token();
+        // The dropped middle node stays attached while it has a live child.
+        assert_eq!(root.node.refs.load(Relaxed), 2);
+        drop(gc);
+        assert_eq!(root.node.refs.load(Relaxed), 1);
+    }
+}

@@ -70,34 +70,37 @@ pub fn model(f: impl Fn() + Sync + Send + 'static) {
     b.check(f);
 }
 
-/// Drives a future to completion on the current loom thread: polls it with a waker that unparks
-/// this loom thread, and parks between polls (so loom explores every interleaving of wakeups).
-/// A wakeup that no one sends leaves the thread parked, which loom reports as a deadlock: that is
-/// how the models catch lost wakeups.
+/// Drives a future to completion on the current loom thread: polls it with a waker that signals
+/// a loom `Notify`, and waits on that `Notify` between polls (so loom explores every interleaving
+/// of wakeups). A wakeup that no one sends leaves the thread blocked, which loom reports as a
+/// deadlock: that is how the models catch lost wakeups.
+///
+/// (The waker does not `unpark` the thread: a late wake arriving while the thread is blocked in
+/// `JoinHandle::join` trips loom bug tokio-rs/loom#249. A `Notify` keeps such a wake as a permit.)
 #[cfg(loom)]
 pub fn loom_block_on<F: std::future::Future>(f: F) -> F::Output {
     use std::sync::Arc;
     use std::task::{Context, Poll, Wake, Waker};
 
-    struct Unpark(loom::thread::Thread);
+    struct Signal(loom::sync::Notify);
 
-    // std's `Arc` only carries loom's thread handle into a `Waker`; the unpark is loom's.
-    impl Wake for Unpark {
+    impl Wake for Signal {
         fn wake(self: Arc<Self>) {
-            self.0.unpark();
+            self.0.notify();
         }
         fn wake_by_ref(self: &Arc<Self>) {
-            self.0.unpark();
+            self.0.notify();
         }
     }
 
     let mut f = std::pin::pin!(f);
-    let waker = Waker::from(Arc::new(Unpark(loom::thread::current())));
+    let signal = Arc::new(Signal(loom::sync::Notify::new()));
+    let waker = Waker::from(signal.clone());
     let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
             return v;
         }
-        loom::thread::park();
+        signal.0.wait();
     }
 }
