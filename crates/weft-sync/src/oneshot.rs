@@ -5,7 +5,7 @@
 //! [`error::RecvError`] if the sender was dropped without sending. This answers a single-use
 //! asyncio `Future` whose result is set from elsewhere.
 //!
-//! The hot path takes no lock: one state word, one value cell and two [`AtomicWaker`] cells
+//! The hot path takes no lock: one state word, one value cell and two atomic waker cells
 //! (the receiver's, and the sender's for [`Sender::closed`]).
 //!
 //! # Examples
