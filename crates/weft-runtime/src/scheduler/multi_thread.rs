@@ -53,6 +53,15 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     workers: Mutex<Workers>,
     workers_cv: Condvar,
+    /// Queues of stopped workers, cancelled by the shutdown once every worker stopped (so no
+    /// task is polled while others are being cancelled).
+    stopped_cores: Mutex<StoppedCores>,
+}
+
+struct StoppedCores {
+    cores: Vec<Core>,
+    /// The shutdown already cancelled everything: a worker stopping later cancels its own.
+    drained: bool,
 }
 
 /// What other threads may touch of a worker.
@@ -128,6 +137,10 @@ pub(crate) fn build(
             alive: 0,
         }),
         workers_cv: Condvar::new(),
+        stopped_cores: Mutex::new(StoppedCores {
+            cores: Vec::new(),
+            drained: false,
+        }),
     });
     let handle = Handle {
         inner: Scheduler::MultiThread(shared.clone()),
@@ -177,8 +190,15 @@ fn run_worker(handle: Handle, index: usize, core: Core, parker: Parker) {
             parked: Cell::new(false),
         };
         WORKER.with(|w| w.set(&cx, || cx.run()));
-        cx.shutdown_core();
-        drop(cx);
+        let WorkerCx { core, .. } = cx;
+        let core = core.into_inner();
+        let mut stopped = shared.stopped_cores.lock();
+        if stopped.drained {
+            drop(stopped);
+            core.cancel_all();
+        } else {
+            stopped.cores.push(core);
+        }
         if let Some(f) = &shared.common.config.on_thread_stop {
             f();
         }
@@ -336,25 +356,21 @@ impl WorkerCx {
             shared.notify_parked();
         }
     }
-
-    /// Drops what is left in this worker's queues (after the loop ended at shutdown).
-    fn shutdown_core(&self) {
-        let (lifo, rest) = {
-            let mut core = self.core.borrow_mut();
-            let lifo = core.lifo.take();
-            let mut rest = Vec::with_capacity(core.run_queue.len());
-            while let Some(t) = core.run_queue.pop() {
-                rest.push(t);
-            }
-            (lifo, rest)
-        };
-        // Dropped outside the borrow: a cancelled future's destructor may wake other tasks.
-        drop(lifo);
-        drop(rest);
-    }
 }
 
 impl Core {
+    /// Drops (cancels) every task still queued here.
+    fn cancel_all(mut self) {
+        let lifo = self.lifo.take();
+        let mut rest = Vec::with_capacity(self.run_queue.len());
+        while let Some(t) = self.run_queue.pop() {
+            rest.push(t);
+        }
+        // A cancelled future's destructor may wake other tasks: they find the queues closed.
+        drop(lifo);
+        drop(rest);
+    }
+
     fn has_tasks(&self) -> bool {
         self.lifo.is_some() || !self.run_queue.is_empty()
     }
@@ -495,7 +511,19 @@ impl Shared {
         if let Some(hook) = self.common.driver.hook() {
             hook.shutdown();
         }
+        let cores = std::mem::take(&mut self.stopped_cores.lock().cores);
+        for core in cores {
+            core.cancel_all();
+        }
         cancel_all(&self.common.registry, &[&self.inject], all_stopped);
+        let late = {
+            let mut stopped = self.stopped_cores.lock();
+            stopped.drained = true;
+            std::mem::take(&mut stopped.cores)
+        };
+        for core in late {
+            core.cancel_all();
+        }
         let rest = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         self.common.blocking.shutdown(rest);
     }
