@@ -62,8 +62,11 @@ fn op() -> impl Strategy<Value = Op> {
 /// Signals between tasks: a flag plus the wakers waiting for it.
 #[derive(Default)]
 struct Signals {
-    state: Mutex<([bool; SIGNALS], Vec<(usize, Waker)>)>,
+    state: Mutex<SignalState>,
 }
+
+/// Which signals are set, and who waits for which.
+type SignalState = ([bool; SIGNALS], Vec<(usize, Waker)>);
 
 impl Signals {
     fn set(&self, k: usize) {
