@@ -1,0 +1,56 @@
+//! The one door to the blocking pool: every file system call of this crate goes through
+//! [`spawn`] (which names this crate in its panic outside a runtime) and [`asyncify`] (which turns
+//! the task's `JoinError` into an `io::Error` or a resumed panic).
+
+use std::io;
+use std::panic;
+
+use weft_core::task::{JoinError, JoinHandle};
+use weft_runtime::Handle;
+
+/// Runs `f` on the current runtime's blocking pool.
+///
+/// # Panics
+/// Outside a weft runtime.
+#[track_caller]
+pub(crate) fn spawn<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match Handle::try_current() {
+        Ok(handle) => handle.spawn_blocking(f),
+        Err(_) => panic!(
+            "weft-fs: no weft runtime is running on this thread, and file operations run on its \
+             blocking pool: use weft::fs inside `weft::run`, `Runtime::block_on` or a spawned task"
+        ),
+    }
+}
+
+/// Runs `f` on the blocking pool and waits for its result.
+///
+/// A panic in `f` is resumed in the caller; a job cancelled because the runtime shut down is an
+/// error of kind [`io::ErrorKind::Other`].
+#[track_caller]
+pub(crate) fn asyncify<F, R>(f: F) -> impl std::future::Future<Output = io::Result<R>>
+where
+    F: FnOnce() -> io::Result<R> + Send + 'static,
+    R: Send + 'static,
+{
+    let task = spawn(f);
+    async move { join_result(task.await)? }
+}
+
+/// Unwraps a blocking task's outcome: `Ok(output)`, a resumed panic, or a cancellation error.
+pub(crate) fn join_result<T>(res: Result<T, JoinError>) -> io::Result<T> {
+    match res {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_panic() => panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(cancelled()),
+    }
+}
+
+/// The error of a file operation whose pool job was dropped unrun (the runtime shut down).
+pub(crate) fn cancelled() -> io::Error {
+    io::Error::other("weft-fs: the runtime shut down before the file operation ran")
+}

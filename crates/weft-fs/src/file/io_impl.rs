@@ -1,0 +1,167 @@
+//! The futures-io traits for [`File`]: the buffer logic around the one operation in flight.
+
+use std::io::{self, SeekFrom};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
+
+use super::{File, OpKind, Outcome, State, MAX_BUF, READAHEAD_MIN, WRITE_THRESHOLD};
+
+impl File {
+    /// Waits for the operation in flight and writes out every buffered byte; then reports a
+    /// pending write error, if any.
+    pub(super) fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if let State::Busy(..) = self.state {
+                ready!(self.poll_complete(cx));
+                continue;
+            }
+            if !self.wbuf.is_empty() {
+                self.spawn_write();
+                continue;
+            }
+            return Poll::Ready(match self.err.take() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            });
+        }
+    }
+}
+
+/// Reads from the read-ahead buffer, or fills it with one pool trip of at least `buf.len()`
+/// bytes (buffered writes are written out first).
+///
+/// # Cancel safety
+/// Cancel safe: bytes read by an abandoned trip stay buffered for the next read.
+impl AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        loop {
+            if let State::Busy(..) = me.state {
+                match ready!(me.poll_complete(cx)) {
+                    Outcome::Read(Err(e)) => return Poll::Ready(Err(e)),
+                    Outcome::Read(Ok(0)) => return Poll::Ready(Ok(0)),
+                    _ => continue,
+                }
+            }
+            if me.rbuf.unread() > 0 {
+                return Poll::Ready(Ok(me.rbuf.copy_to(buf)));
+            }
+            if buf.is_empty() {
+                return Poll::Ready(Ok(0));
+            }
+            if !me.wbuf.is_empty() {
+                me.spawn_write();
+                continue;
+            }
+            me.spawn_read(buf.len());
+        }
+    }
+}
+
+/// Writes go to the write buffer and return at once; see [`File`] for when they reach the OS.
+///
+/// # Cancel safety
+/// Cancel safe: a `write` that returned `Ready` has taken its bytes, and a pending one has taken
+/// none.
+impl AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        loop {
+            if let Some(e) = me.err.take() {
+                return Poll::Ready(Err(e));
+            }
+            if src.is_empty() {
+                return Poll::Ready(Ok(0));
+            }
+            match me.state {
+                State::Busy(_, OpKind::Write) => {
+                    // A write is in flight: keep filling the other buffer while there is room.
+                    if me.poll_complete(cx).is_ready() {
+                        continue;
+                    }
+                    let room = MAX_BUF.saturating_sub(me.wbuf.len());
+                    if room == 0 {
+                        // The waker is registered with the job in flight.
+                        return Poll::Pending;
+                    }
+                    let n = room.min(src.len());
+                    me.wbuf.extend_from_slice(&src[..n]);
+                    return Poll::Ready(Ok(n));
+                }
+                State::Busy(..) => {
+                    ready!(me.poll_complete(cx));
+                }
+                State::Idle => {
+                    if me.wbuf.len() >= WRITE_THRESHOLD {
+                        me.spawn_write();
+                        continue;
+                    }
+                    let unread = me.rbuf.unread();
+                    if unread > 0 {
+                        // Invariant: read-ahead and buffered writes never coexist.
+                        debug_assert!(me.wbuf.is_empty());
+                        me.wrewind = -(unread as i64);
+                        me.rbuf.clear();
+                    }
+                    me.readahead = READAHEAD_MIN;
+                    let n = (MAX_BUF - me.wbuf.len()).min(src.len());
+                    me.wbuf.extend_from_slice(&src[..n]);
+                    if me.wbuf.len() >= WRITE_THRESHOLD {
+                        me.spawn_write();
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+            }
+        }
+    }
+
+    /// Completes when every byte written before has reached the OS.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+
+    /// Flushes. The file descriptor stays open until the `File` is dropped.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+}
+
+/// Seeks on the pool after writing out buffered bytes, accounting for unread read-ahead, so the
+/// result is what [`std::fs::File`] would return at the same logical position.
+///
+/// # Cancel safety
+/// Not cancel safe: an abandoned seek may still take effect. A later `seek` to the *same*
+/// `SeekFrom` while the abandoned one is in flight takes over its result rather than seeking
+/// twice.
+impl AsyncSeek for File {
+    fn poll_seek(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        let me = self.get_mut();
+        loop {
+            if let State::Busy(..) = me.state {
+                match ready!(me.poll_complete(cx)) {
+                    Outcome::Seek(p, res) if p == pos => return Poll::Ready(res),
+                    _ => continue,
+                }
+            }
+            if !me.wbuf.is_empty() {
+                me.spawn_write();
+                continue;
+            }
+            me.spawn_seek(pos);
+        }
+    }
+}
