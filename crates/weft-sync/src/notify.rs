@@ -158,7 +158,7 @@ impl Notify {
                     }
                 }
                 self.state
-                    .store(((s & !STATE_MASK) + GEN_ONE) | EMPTY, SeqCst);
+                    .store((s & !STATE_MASK).wrapping_add(GEN_ONE) | EMPTY, SeqCst);
             } else {
                 // The low bits may change concurrently (EMPTY <-> NOTIFIED): add atomically.
                 self.state.fetch_add(GEN_ONE, SeqCst);

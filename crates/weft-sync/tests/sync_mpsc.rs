@@ -317,3 +317,52 @@ fn same_channel() {
     let (ua, _ur) = mpsc::unbounded_channel::<u8>();
     assert!(ua.same_channel(&ua.clone()));
 }
+
+#[test]
+fn recv_many_takes_a_batch() {
+    run(async {
+        let (tx, mut rx) = mpsc::channel(8);
+        for i in 0..5 {
+            tx.send(i).await.unwrap();
+        }
+        let mut buf = vec![-1];
+        assert_eq!(rx.recv_many(&mut buf, 3).await, 3);
+        assert_eq!(buf, [-1, 0, 1, 2]);
+        assert_eq!(tx.capacity(), 6, "a batch frees its slots");
+        assert_eq!(rx.recv_many(&mut buf, 10).await, 2);
+        assert_eq!(rx.recv_many(&mut buf, 0).await, 0);
+        drop(tx);
+        assert_eq!(rx.recv_many(&mut buf, 10).await, 0);
+
+        let (utx, mut urx) = mpsc::unbounded_channel();
+        utx.send(1).unwrap();
+        let mut buf = Vec::new();
+        assert_eq!(urx.recv_many(&mut buf, 4).await, 1);
+        drop(utx);
+        assert_eq!(urx.recv_many(&mut buf, 4).await, 0);
+    });
+}
+
+#[test]
+fn weak_senders_do_not_keep_the_channel_open() {
+    run(async {
+        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        let weak = tx.downgrade();
+        assert_eq!(tx.weak_count(), 1);
+        let tx2 = weak.upgrade().expect("a sender is alive");
+        assert_eq!(tx.strong_count(), 2);
+        drop(tx);
+        drop(tx2);
+        assert!(weak.upgrade().is_none());
+        assert_eq!(rx.recv().await, None);
+
+        let (utx, mut urx) = mpsc::unbounded_channel::<u8>();
+        let uweak = utx.downgrade().clone();
+        assert_eq!(utx.weak_count(), 1);
+        uweak.upgrade().unwrap().send(4).unwrap();
+        drop(utx);
+        assert!(uweak.upgrade().is_none());
+        assert_eq!(urx.recv().await, Some(4));
+        assert_eq!(urx.recv().await, None);
+    });
+}

@@ -224,6 +224,55 @@ impl<T> Sender<T> {
     pub fn strong_count(&self) -> usize {
         self.chan.sender_count()
     }
+
+    /// The number of weak senders of this channel.
+    pub fn weak_count(&self) -> usize {
+        self.chan.weak_count()
+    }
+
+    /// A weak handle: it does not keep the channel open, and can be upgraded back into a
+    /// `Sender` while some sender is alive.
+    pub fn downgrade(&self) -> WeakSender<T> {
+        self.chan.add_weak();
+        WeakSender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+/// A sender that does not keep the channel open (see [`Sender::downgrade`]).
+pub struct WeakSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> WeakSender<T> {
+    /// A `Sender` again, or `None` if every sender is gone.
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.chan.try_add_sender().then(|| Sender {
+            chan: self.chan.clone(),
+        })
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_weak();
+        WeakSender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_weak();
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("WeakSender").field(&self.chan).finish()
+    }
 }
 
 impl<T> Clone for Sender<T> {
@@ -333,6 +382,26 @@ impl<T> Receiver<T> {
     /// Polls for the next value (the `Stream` and hand-written-future form of `recv`).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.rx.poll_recv(cx)
+    }
+
+    /// Receives up to `limit` values at once into `buffer` (appended), waiting if none is
+    /// buffered. Returns how many were received; 0 means the channel is finished (or `limit` is 0).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: values are moved into `buffer` only when the call returns.
+    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, buffer, limit)).await
+    }
+
+    /// Polls for up to `limit` values (see [`recv_many`](Self::recv_many)).
+    pub fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.rx.poll_recv_many(cx, buffer, limit)
     }
 
     /// Takes the next value without waiting.

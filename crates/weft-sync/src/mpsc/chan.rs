@@ -40,6 +40,7 @@ pub(crate) struct Chan<T> {
     /// Free slots of a bounded channel (`None`: unbounded).
     pub(crate) sem: Option<(RawSemaphore, usize)>,
     tx_count: AtomicUsize,
+    weak_count: AtomicUsize,
     rx_closed: AtomicBool,
     /// Woken (all) when the receiver closes, for `Sender::closed`.
     pub(crate) closed_notify: Notify,
@@ -57,6 +58,7 @@ impl<T> Chan<T> {
             }),
             sem: bound.map(|cap| (RawSemaphore::new(cap), cap)),
             tx_count: AtomicUsize::new(1),
+            weak_count: AtomicUsize::new(0),
             rx_closed: AtomicBool::new(false),
             closed_notify: Notify::new(),
         })
@@ -90,6 +92,36 @@ impl<T> Chan<T> {
 
     pub(crate) fn sender_count(&self) -> usize {
         self.tx_count.load(Acquire)
+    }
+
+    /// Adds a sender for a weak handle's `upgrade`, unless every sender is already gone (the
+    /// channel's sending side never reopens).
+    pub(crate) fn try_add_sender(&self) -> bool {
+        let mut n = self.tx_count.load(Acquire);
+        loop {
+            if n == 0 {
+                return false;
+            }
+            match self
+                .tx_count
+                .compare_exchange_weak(n, n + 1, AcqRel, Acquire)
+            {
+                Ok(_) => return true,
+                Err(actual) => n = actual,
+            }
+        }
+    }
+
+    pub(crate) fn add_weak(&self) {
+        self.weak_count.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn drop_weak(&self) {
+        self.weak_count.fetch_sub(1, Relaxed);
+    }
+
+    pub(crate) fn weak_count(&self) -> usize {
+        self.weak_count.load(Acquire)
     }
 
     /// Called when a sender is dropped; the last one closes the sending side.
@@ -184,53 +216,65 @@ impl<T> Rx<T> {
         Some(v)
     }
 
-    /// `Ok(Some)`: a value; `Ok(None)`: the channel is finished; `Err(waker slot)`: empty, the
-    /// shared lock is still held so the caller can register.
-    fn refill(&mut self) -> Result<Option<T>, TryRecvError> {
-        let mut shared = self.chan.shared.lock();
-        if !shared.queue.is_empty() {
-            mem::swap(&mut shared.queue, &mut self.local);
-            drop(shared);
-            return Ok(self.take_local());
-        }
-        if shared.tx_closed || (shared.rx_closed && self.chan.permits_idle()) {
-            return Ok(None);
-        }
-        Err(TryRecvError::Empty)
-    }
-
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let coop = ready!(coop::poll_proceed(cx));
-        if let Some(v) = self.take_local() {
-            coop.made_progress();
-            return Poll::Ready(Some(v));
+    /// Makes sure `local` holds values if any were sent: if it is empty, swaps in the shared
+    /// queue. `Ready(true)`: values are in `local`; `Ready(false)`: the channel is finished;
+    /// `Pending`: nothing yet (the receiver's waker is registered when `cx` is given).
+    fn fill(&mut self, cx: Option<&mut Context<'_>>) -> Poll<bool> {
+        if !self.local.is_empty() {
+            return Poll::Ready(true);
         }
         let mut shared = self.chan.shared.lock();
         if !shared.queue.is_empty() {
             mem::swap(&mut shared.queue, &mut self.local);
-            drop(shared);
-            coop.made_progress();
-            return Poll::Ready(self.take_local());
+            return Poll::Ready(true);
         }
         if shared.tx_closed || (shared.rx_closed && self.chan.permits_idle()) {
-            coop.made_progress();
-            return Poll::Ready(None);
+            return Poll::Ready(false);
         }
-        match &shared.rx_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => shared.rx_waker = Some(cx.waker().clone()),
+        if let Some(cx) = cx {
+            match &shared.rx_waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => shared.rx_waker = Some(cx.waker().clone()),
+            }
         }
         Poll::Pending
     }
 
-    pub(crate) fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        if let Some(v) = self.take_local() {
-            return Ok(v);
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let more = ready!(self.fill(Some(cx)));
+        coop.made_progress();
+        Poll::Ready(if more { self.take_local() } else { None })
+    }
+
+    pub(crate) fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
         }
-        match self.refill() {
-            Ok(Some(v)) => Ok(v),
-            Ok(None) => Err(TryRecvError::Disconnected),
-            Err(e) => Err(e),
+        let coop = ready!(coop::poll_proceed(cx));
+        if !ready!(self.fill(Some(cx))) {
+            coop.made_progress();
+            return Poll::Ready(0);
+        }
+        coop.made_progress();
+        let n = limit.min(self.local.len());
+        buffer.extend(self.local.drain(..n));
+        if let Some((sem, _)) = &self.chan.sem {
+            sem.release(n);
+        }
+        Poll::Ready(n)
+    }
+
+    pub(crate) fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        match self.fill(None) {
+            Poll::Ready(true) => Ok(self.take_local().expect("fill found values")),
+            Poll::Ready(false) => Err(TryRecvError::Disconnected),
+            Poll::Pending => Err(TryRecvError::Empty),
         }
     }
 

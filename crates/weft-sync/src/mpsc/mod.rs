@@ -36,8 +36,10 @@ mod bounded;
 mod chan;
 mod unbounded;
 
-pub use self::bounded::{channel, OwnedPermit, Permit, Receiver, Sender};
-pub use self::unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+pub use self::bounded::{channel, OwnedPermit, Permit, Receiver, Sender, WeakSender};
+pub use self::unbounded::{
+    unbounded_channel, UnboundedReceiver, UnboundedSender, WeakUnboundedSender,
+};
 
 /// Errors of the mpsc channels.
 pub mod error {
