@@ -1,0 +1,229 @@
+//! The park hook on both flavours: idle threads wait in it, wakes reach it, tasks woken from
+//! inside it run, busy runtimes still turn it, and shutdown calls it once.
+#![allow(missing_docs)]
+
+mod support;
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use support::*;
+use weft_runtime::{spawn, Builder, Handle, Park, Runtime};
+
+/// A fake driver: "events" are wakers registered with it, dispatched on every park.
+#[derive(Default)]
+struct TestHook {
+    parks_blocking: AtomicUsize,
+    parks_zero: AtomicUsize,
+    shutdowns: AtomicUsize,
+    /// Wakers to wake on the next park, with the flag to set first.
+    events: Mutex<Vec<(Arc<AtomicBool>, Waker)>>,
+    notified: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl TestHook {
+    fn dispatch(&self) -> bool {
+        let events = std::mem::take(&mut *self.events.lock().unwrap());
+        let any = !events.is_empty();
+        for (flag, waker) in events {
+            flag.store(true, SeqCst);
+            waker.wake();
+        }
+        any
+    }
+
+    /// A future that completes once the hook dispatched it (like an I/O readiness event).
+    fn event(self: &Arc<Self>) -> impl std::future::Future<Output = ()> {
+        let hook = self.clone();
+        let flag = Arc::new(AtomicBool::new(false));
+        std::future::poll_fn(move |cx| {
+            if flag.load(SeqCst) {
+                return Poll::Ready(());
+            }
+            hook.events
+                .lock()
+                .unwrap()
+                .push((flag.clone(), cx.waker().clone()));
+            Poll::Pending
+        })
+    }
+}
+
+impl Park for TestHook {
+    fn park(&self, timeout: Option<Duration>) {
+        match timeout {
+            Some(t) if t.is_zero() => {
+                self.parks_zero.fetch_add(1, SeqCst);
+                self.dispatch();
+            }
+            _ => {
+                self.parks_blocking.fetch_add(1, SeqCst);
+                if self.dispatch() {
+                    return;
+                }
+                let mut n = self.notified.lock().unwrap();
+                while !*n {
+                    n = self.cv.wait(n).unwrap();
+                }
+                *n = false;
+                drop(n);
+                self.dispatch();
+            }
+        }
+    }
+
+    fn unpark(&self) {
+        *self.notified.lock().unwrap() = true;
+        self.cv.notify_one();
+    }
+
+    fn shutdown(&self) {
+        self.shutdowns.fetch_add(1, SeqCst);
+    }
+
+    fn as_any(&self) -> &(dyn Any + Send + Sync) {
+        self
+    }
+}
+
+/// Flavour 0 is current-thread, 1 is multi-thread.
+fn runtime(flavour: usize, hook: &Arc<TestHook>) -> (&'static str, Runtime) {
+    if flavour == 0 {
+        (
+            "current_thread",
+            Builder::new_current_thread()
+                .park_hook(hook.clone())
+                .build()
+                .unwrap(),
+        )
+    } else {
+        (
+            "multi_thread",
+            Builder::new_multi_thread()
+                .worker_threads(2)
+                .park_hook(hook.clone())
+                .build()
+                .unwrap(),
+        )
+    }
+}
+
+#[test]
+fn park_hook_is_found_again_by_downcast() {
+    let hook = Arc::new(TestHook::default());
+    for flavour in 0..2 {
+        let (name, rt) = runtime(flavour, &hook);
+        let found = rt.block_on(async {
+            let handle = Handle::current();
+            let hook = handle.park_hook().expect("hook installed");
+            hook.as_any().downcast_ref::<TestHook>().is_some()
+        });
+        assert!(found, "{name}");
+        assert!(Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .handle()
+            .park_hook()
+            .is_none());
+    }
+}
+
+#[test]
+fn tasks_woken_from_inside_the_hook_run() {
+    for flavour in 0..2 {
+        let hook = Arc::new(TestHook::default());
+        let (name, rt) = runtime(flavour, &hook);
+        let out = rt.block_on(async {
+            let hs: Vec<_> = (0..8)
+                .map(|i| {
+                    let ev = hook.event();
+                    spawn(async move {
+                        ev.await;
+                        i
+                    })
+                })
+                .collect();
+            let mut sum = 0;
+            for h in hs {
+                sum += h.await.unwrap();
+            }
+            sum
+        });
+        assert_eq!(out, 28, "{name}");
+        assert!(
+            hook.parks_blocking.load(SeqCst) > 0,
+            "{name}: nobody waited in the hook"
+        );
+        drop(rt);
+        assert_eq!(
+            hook.shutdowns.load(SeqCst),
+            1,
+            "{name}: shutdown called once"
+        );
+    }
+}
+
+#[test]
+fn wake_from_outside_unparks_the_hook() {
+    for flavour in 0..2 {
+        let hook = Arc::new(TestHook::default());
+        let (name, rt) = runtime(flavour, &hook);
+        let (tx, rx) = oneshot();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            tx.send(5);
+        });
+        let out =
+            rt.block_on(async move { spawn(async move { rx.await.unwrap() }).await.unwrap() });
+        assert_eq!(out, 5, "{name}");
+        t.join().unwrap();
+    }
+}
+
+#[test]
+fn busy_runtime_turns_the_hook_without_blocking() {
+    let hook = Arc::new(TestHook::default());
+    let rt = Builder::new_current_thread()
+        .park_hook(hook.clone())
+        .event_interval(16)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let a = spawn(async {
+            for _ in 0..1000 {
+                yield_now().await;
+            }
+        });
+        let b = spawn(async {
+            for _ in 0..1000 {
+                yield_now().await;
+            }
+        });
+        a.await.unwrap();
+        b.await.unwrap();
+    });
+    assert!(hook.parks_zero.load(SeqCst) >= 1000 / 16);
+
+    let hook = Arc::new(TestHook::default());
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .park_hook(hook.clone())
+        .event_interval(16)
+        .build()
+        .unwrap();
+    // One worker, always busy: the events only get dispatched by its zero-timeout turns.
+    let ev = hook.event();
+    let done = rt.block_on(rt.spawn(async move {
+        let waiter = spawn(ev);
+        while !waiter.is_finished() {
+            yield_now().await;
+        }
+        true
+    }));
+    assert!(done.unwrap());
+    assert!(hook.parks_zero.load(SeqCst) >= 1);
+}
