@@ -78,6 +78,7 @@ fn local_and_send_tasks_interleave() {
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // the block returns the JoinHandle on purpose
 fn local_tasks_cancelled_at_shutdown_on_owner() {
     let drops = DropCounter::default();
     let rt = rt();
