@@ -39,6 +39,16 @@ use crate::scheduler::current_thread;
 /// });
 /// assert_eq!(total, 60);
 /// ```
+///
+/// A `!Send` future does not compile (use [`spawn_local`] on a current-thread runtime):
+///
+/// ```compile_fail
+/// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     let rc = std::rc::Rc::new(1);
+///     weft_runtime::spawn(async move { *rc }).await.unwrap();
+/// });
+/// ```
 #[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
