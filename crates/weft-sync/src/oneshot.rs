@@ -81,6 +81,12 @@ const COMPLETE: usize = 0b001;
 const VALUE: usize = 0b010;
 /// The receiver was dropped or closed: no value will ever be read that is sent from now on.
 const RX_CLOSED: usize = 0b100;
+/// The receiver registered a waker: completing must wake it. (Set after registering, so a
+/// sender that sees it finds the waker; a receiver whose set finds `COMPLETE` returns at once.
+/// Without it, the uncontended send skips the waker cell entirely.)
+const RX_WAITING: usize = 0b1000;
+/// The sender registered a waker in `poll_closed`: closing must wake it.
+const TX_WAITING: usize = 0b1_0000;
 
 /// Creates a oneshot channel.
 ///
@@ -198,7 +204,9 @@ impl<T> Sender<T> {
                 Err(actual) => state = actual,
             }
         }
-        inner.rx_waker.wake();
+        if state & RX_WAITING != 0 {
+            inner.rx_waker.wake();
+        }
         Ok(())
     }
 
@@ -216,7 +224,7 @@ impl<T> Sender<T> {
             return Poll::Ready(());
         }
         inner.tx_waker.register(cx.waker());
-        if inner.state.load(Acquire) & RX_CLOSED != 0 {
+        if inner.state.fetch_or(TX_WAITING, AcqRel) & RX_CLOSED != 0 {
             return Poll::Ready(());
         }
         Poll::Pending
@@ -246,8 +254,9 @@ impl<T> Sender<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
-            inner.state.fetch_or(COMPLETE, AcqRel);
-            inner.rx_waker.wake();
+            if inner.state.fetch_or(COMPLETE, AcqRel) & RX_WAITING != 0 {
+                inner.rx_waker.wake();
+            }
         }
     }
 }
@@ -258,8 +267,10 @@ impl<T> Receiver<T> {
     /// awaiting.
     pub fn close(&mut self) {
         if let Some(inner) = &self.inner {
-            inner.state.fetch_or(RX_CLOSED, AcqRel);
-            inner.tx_waker.wake();
+            let prev = inner.state.fetch_or(RX_CLOSED, AcqRel);
+            if prev & (RX_CLOSED | TX_WAITING) == TX_WAITING {
+                inner.tx_waker.wake();
+            }
         }
     }
 
@@ -353,7 +364,7 @@ impl<T> Future for Receiver<T> {
             return this.finish(state);
         }
         inner.rx_waker.register(cx.waker());
-        let state = inner.state.load(Acquire);
+        let state = inner.state.fetch_or(RX_WAITING, AcqRel);
         if state & (COMPLETE | VALUE | RX_CLOSED) != 0 {
             coop.made_progress();
             return this.finish(state);
@@ -366,7 +377,7 @@ impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
             let prev = inner.state.fetch_or(RX_CLOSED, AcqRel);
-            if prev & RX_CLOSED == 0 {
+            if prev & (RX_CLOSED | TX_WAITING) == TX_WAITING {
                 inner.tx_waker.wake();
             }
             // A value sent but never received is dropped with `Inner` by whichever side is last.
