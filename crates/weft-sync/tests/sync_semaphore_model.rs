@@ -143,12 +143,12 @@ fn run(initial: usize, ops: Vec<Op>) {
                             panic!("a granted waiter must complete")
                         };
                         held.push(p);
-                        pending.remove(k);
+                        drop(pending.remove(k));
                     }
                     Status::Failed { collected } => {
                         assert!(matches!(got, Poll::Ready(Err(_))));
                         m.release(collected);
-                        pending.remove(k);
+                        drop(pending.remove(k));
                     }
                 }
             }
