@@ -49,6 +49,20 @@ mod std_support {
         }
     }
 
+    /// A waker that runs `f` each time it is woken (to check what a primitive holds while waking).
+    pub fn fn_waker(f: impl Fn() + Send + Sync + 'static) -> Waker {
+        struct FnWake<F>(F);
+        impl<F: Fn() + Send + Sync + 'static> Wake for FnWake<F> {
+            fn wake(self: Arc<Self>) {
+                (self.0)();
+            }
+            fn wake_by_ref(self: &Arc<Self>) {
+                (self.0)();
+            }
+        }
+        Waker::from(Arc::new(FnWake(f)))
+    }
+
     /// Polls `fut` once with `waker`.
     pub fn poll_with<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
         Pin::new(fut).poll(&mut Context::from_waker(waker))
