@@ -1,11 +1,11 @@
 //! The live-task registry: every task a runtime spawned and that has not ended yet.
 //!
 //! Shutdown needs it (to abort every task that still waits on something) and diagnostics read it
-//! ([`Handle::live_tasks`](crate::Handle::live_tasks)). It is sharded by task id over small
-//! mutex-protected maps so that spawns on different workers rarely meet on the same lock.
-//! Registering clones a [`TaskRef`]; the task's `Schedule::release` removes it.
+//! ([`Handle::live_tasks`](crate::Handle::live_tasks)). It is sharded by task address over small
+//! mutex-protected sets so that spawns on different workers rarely meet on the same lock. An entry
+//! is one [`TaskRef`] (8 bytes, hashed by address); the task's `Schedule::release` removes it.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::panic::Location;
@@ -15,7 +15,7 @@ use weft_core::task::{TaskId, TaskRef};
 
 use crate::sync::Mutex;
 
-/// A multiplicative hasher for task ids (sequential integers).
+/// A multiplicative hasher for task addresses.
 #[derive(Default, Clone, Copy)]
 struct IdHasher(u64);
 
@@ -33,12 +33,16 @@ impl Hasher for IdHasher {
     fn write_u64(&mut self, x: u64) {
         self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
 }
 
-type IdMap = HashMap<TaskId, TaskRef, BuildHasherDefault<IdHasher>>;
+type TaskSet = HashSet<TaskRef, BuildHasherDefault<IdHasher>>;
 
 struct Shard {
-    tasks: IdMap,
+    tasks: TaskSet,
     closed: bool,
 }
 
@@ -68,7 +72,7 @@ impl Registry {
             shards: (0..n)
                 .map(|_| {
                     CachePadded::new(Mutex::new(Shard {
-                        tasks: IdMap::default(),
+                        tasks: TaskSet::default(),
                         closed: false,
                     }))
                 })
@@ -77,24 +81,24 @@ impl Registry {
         }
     }
 
-    fn shard(&self, id: TaskId) -> &Mutex<Shard> {
-        let h = BuildHasherDefault::<IdHasher>::default().hash_one(id);
+    fn shard(&self, task: &TaskRef) -> &Mutex<Shard> {
+        let h = BuildHasherDefault::<IdHasher>::default().hash_one(task);
         &self.shards[(h >> 40) as usize & self.mask]
     }
 
     /// Registers `task`, or hands it back if the registry is closed (the runtime shut down).
     pub(crate) fn insert(&self, task: TaskRef) -> Result<(), TaskRef> {
-        let mut shard = self.shard(task.id()).lock();
+        let mut shard = self.shard(&task).lock();
         if shard.closed {
             return Err(task);
         }
-        shard.tasks.insert(task.id(), task);
+        shard.tasks.insert(task);
         Ok(())
     }
 
-    /// Forgets the task `id` (it ended). The reference is dropped after the lock is released.
-    pub(crate) fn remove(&self, id: TaskId) {
-        let removed = self.shard(id).lock().tasks.remove(&id);
+    /// Forgets `task` (it ended). Our reference is dropped after the lock is released.
+    pub(crate) fn remove(&self, task: &TaskRef) {
+        let removed = self.shard(task).lock().tasks.take(task);
         drop(removed);
     }
 
@@ -109,7 +113,7 @@ impl Registry {
     pub(crate) fn snapshot(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            out.extend(shard.lock().tasks.values().cloned());
+            out.extend(shard.lock().tasks.iter().cloned());
         }
         out
     }
@@ -118,7 +122,7 @@ impl Registry {
     pub(crate) fn take_all(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            out.extend(shard.lock().tasks.drain().map(|(_, t)| t));
+            out.extend(shard.lock().tasks.drain());
         }
         out
     }
@@ -132,7 +136,7 @@ impl Registry {
     pub(crate) fn infos(&self, out: &mut Vec<TaskInfo>) {
         for shard in self.shards.iter() {
             let shard = shard.lock();
-            out.extend(shard.tasks.values().map(|t| TaskInfo {
+            out.extend(shard.tasks.iter().map(|t| TaskInfo {
                 id: t.id(),
                 name: t.name().map(str::to_owned),
                 location: t.location(),

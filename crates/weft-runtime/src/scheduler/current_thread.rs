@@ -481,7 +481,7 @@ impl Schedule for Shared {
     }
 
     fn release(&self, task: &TaskRef) {
-        self.common.registry.remove(task.id());
+        self.common.registry.remove(task);
     }
 
     fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
@@ -520,7 +520,7 @@ impl Schedule for LocalSchedule {
     }
 
     fn release(&self, task: &TaskRef) {
-        self.0.local_registry.remove(task.id());
+        self.0.local_registry.remove(task);
     }
 
     fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {

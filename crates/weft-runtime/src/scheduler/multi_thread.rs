@@ -547,7 +547,7 @@ impl Schedule for Shared {
     }
 
     fn release(&self, task: &TaskRef) {
-        self.common.registry.remove(task.id());
+        self.common.registry.remove(task);
     }
 
     fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
