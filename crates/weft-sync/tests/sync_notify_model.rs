@@ -89,7 +89,7 @@ fn run(ops: Vec<Op>) {
                 };
                 assert_eq!(ready, want, "readiness of waiter {id} after {op:?}");
                 if ready {
-                    live.remove(k);
+                    drop(live.remove(k));
                 }
             }
             Op::Drop(i) => {
