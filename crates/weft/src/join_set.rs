@@ -1,0 +1,449 @@
+//! `JoinSet`: a set of spawned tasks, joined in the order they finish.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_util::stream::FuturesUnordered;
+use weft_core::future::poll_fn;
+use weft_core::task::{JoinError, JoinHandle, TaskId};
+
+/// A set of tasks spawned on the current runtime, whose results are collected as they finish.
+///
+/// This is asyncio's `asyncio.wait(tasks, return_when=FIRST_COMPLETED)` in a loop (or
+/// `asyncio.as_completed`): [`spawn`](JoinSet::spawn) tasks into the set, then call
+/// [`join_next`](JoinSet::join_next) to get the result of whichever task finishes next. Only the
+/// tasks that finished are looked at, so a set of thousands of tasks is cheap to join.
+///
+/// Dropping the set aborts every task still in it ([`abort_all`](JoinSet::abort_all)); a task
+/// that should outlive the set is spawned with [`crate::spawn`] instead. For results in spawn order,
+/// with the first failure cancelling the rest, use [`TaskGroup`](crate::task::TaskGroup).
+///
+/// # Examples
+///
+/// ```
+/// use weft::task::JoinSet;
+///
+/// weft::block_on(async {
+///     let mut set = JoinSet::new();
+///     for i in 0..5u32 {
+///         set.spawn(async move { i * i });
+///     }
+///     assert_eq!(set.len(), 5);
+///
+///     let mut squares = Vec::new();
+///     while let Some(joined) = set.join_next().await {
+///         squares.push(joined.expect("the task did not panic"));
+///     }
+///     squares.sort(); // they come back in the order they finished
+///     assert_eq!(squares, [0, 1, 4, 9, 16]);
+///     assert!(set.is_empty());
+/// });
+/// ```
+pub struct JoinSet<T> {
+    tasks: FuturesUnordered<JoinHandle<T>>,
+}
+
+impl<T> JoinSet<T> {
+    /// Creates an empty set.
+    pub fn new() -> JoinSet<T> {
+        JoinSet {
+            tasks: FuturesUnordered::new(),
+        }
+    }
+
+    /// The number of tasks in the set: spawned and not yet returned by `join_next`.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether the set holds no tasks.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Spawns `future` as a task on the current runtime and adds it to the set.
+    ///
+    /// Returns the task's id, which its [`JoinError`] carries if it fails.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime.
+    #[track_caller]
+    pub fn spawn<F>(&mut self, future: F) -> TaskId
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(weft_runtime::spawn(future))
+    }
+
+    /// Spawns a `!Send` future on the current-thread runtime of this thread and adds it to the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime, or on a multi-thread runtime (see [`crate::spawn_local`]).
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, future: F) -> TaskId
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
+        self.insert(weft_runtime::spawn_local(future))
+    }
+
+    /// Runs the blocking function `f` on the blocking pool and adds it to the set.
+    ///
+    /// Aborting it has an effect only if it has not started yet.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime.
+    #[track_caller]
+    pub fn spawn_blocking<F>(&mut self, f: F) -> TaskId
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(weft_runtime::spawn_blocking(f))
+    }
+
+    /// Adds an already spawned task to the set; from now on the set owns (and aborts on drop) it.
+    pub fn insert(&mut self, handle: JoinHandle<T>) -> TaskId {
+        let id = handle.id();
+        self.tasks.push(handle);
+        id
+    }
+
+    /// Waits for the next task to finish and returns its result, or `None` if the set is empty.
+    ///
+    /// The task leaves the set. A task that panicked or was aborted gives `Err`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::task::JoinSet;
+    ///
+    /// weft::block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(async { panic!("boom") });
+    ///     let failed = set.join_next().await.unwrap().unwrap_err();
+    ///     assert!(failed.is_panic());
+    ///     assert!(set.join_next().await.is_none());
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The [`JoinError`] of a task that panicked or was cancelled.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a result is removed from the set only in the poll that returns it, so if
+    /// `join_next` loses a `select!`, no task's result is lost.
+    pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
+        poll_fn(|cx| self.poll_join_next(cx)).await
+    }
+
+    /// Polls for the next task to finish (the `poll_*` form of [`join_next`](JoinSet::join_next)).
+    ///
+    /// `Poll::Ready(None)` means the set is empty. When `Pending`, the waker of `cx` is woken when
+    /// a task finishes; only the waker of the latest poll is kept.
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        Pin::new(&mut self.tasks).poll_next(cx)
+    }
+
+    /// Returns the result of a task that has already finished, if any, without waiting.
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        match self.poll_join_next(&mut cx) {
+            Poll::Ready(joined) => joined,
+            Poll::Pending => None,
+        }
+    }
+
+    /// Aborts every task in the set.
+    ///
+    /// The tasks stay in the set until they are joined: each then gives a cancelled
+    /// [`JoinError`] (or its output, if it finished before the abort took effect).
+    pub fn abort_all(&mut self) {
+        for handle in self.tasks.iter() {
+            handle.abort();
+        }
+    }
+
+    /// Aborts every task and waits until all have stopped; the set is then empty.
+    ///
+    /// # Cancel safety
+    ///
+    /// If the `shutdown` future is dropped, every task is already aborted and the ones not yet
+    /// joined stay in the set.
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
+    }
+
+    /// Removes every task from the set without aborting them: they keep running, detached.
+    pub fn detach_all(&mut self) {
+        self.tasks.clear();
+    }
+}
+
+impl<T> Default for JoinSet<T> {
+    fn default() -> Self {
+        JoinSet::new()
+    }
+}
+
+impl<T> Drop for JoinSet<T> {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}
+
+impl<T> fmt::Debug for JoinSet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinSet").field("len", &self.len()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use weft_core::future::{pending, yield_now};
+
+    use super::JoinSet;
+
+    fn current_thread() -> weft_runtime::Runtime {
+        weft_runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+    }
+
+    fn multi_thread() -> weft_runtime::Runtime {
+        weft_runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .expect("runtime")
+    }
+
+    /// Sets its flag when dropped.
+    struct DropFlag(Arc<AtomicBool>);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Yields until `flag` is set (at most a generous number of times).
+    async fn wait_for(flag: &AtomicBool) {
+        for _ in 0..100_000 {
+            if flag.load(Ordering::SeqCst) {
+                return;
+            }
+            yield_now().await;
+        }
+        panic!("the flag was never set");
+    }
+
+    #[test]
+    fn join_next_returns_every_result_then_none() {
+        for rt in [current_thread(), multi_thread()] {
+            rt.block_on(async {
+                let mut set = JoinSet::new();
+                for i in 0..100u32 {
+                    set.spawn(async move { i });
+                }
+                assert_eq!(set.len(), 100);
+                let mut all = Vec::new();
+                while let Some(joined) = set.join_next().await {
+                    all.push(joined.unwrap());
+                }
+                all.sort_unstable();
+                assert_eq!(all, (0..100).collect::<Vec<_>>());
+                assert!(set.is_empty());
+                assert!(set.join_next().await.is_none());
+            });
+        }
+    }
+
+    #[test]
+    fn results_come_in_completion_order() {
+        for rt in [current_thread(), multi_thread()] {
+            rt.block_on(async {
+                let second_done = Arc::new(AtomicBool::new(false));
+                let mut set = JoinSet::new();
+                let flag = second_done.clone();
+                // Spawned first, finishes last: it waits for the second task.
+                set.spawn(async move {
+                    wait_for(&flag).await;
+                    "first spawned"
+                });
+                let flag = second_done.clone();
+                set.spawn(async move {
+                    flag.store(true, Ordering::SeqCst);
+                    "second spawned"
+                });
+                assert_eq!(set.join_next().await.unwrap().unwrap(), "second spawned");
+                assert_eq!(set.join_next().await.unwrap().unwrap(), "first spawned");
+            });
+        }
+    }
+
+    #[test]
+    fn a_panic_is_an_error_for_that_task_only() {
+        current_thread().block_on(async {
+            let mut set = JoinSet::new();
+            let panicking = set.spawn(async { panic!("boom") });
+            set.spawn(async { 1 });
+            let mut ok = 0;
+            let mut panics = 0;
+            while let Some(joined) = set.join_next().await {
+                match joined {
+                    Ok(v) => ok += v,
+                    Err(e) => {
+                        assert!(e.is_panic());
+                        assert_eq!(e.id(), panicking);
+                        panics += 1;
+                    }
+                }
+            }
+            assert_eq!((ok, panics), (1, 1));
+        });
+    }
+
+    #[test]
+    fn abort_all_cancels_every_task() {
+        for rt in [current_thread(), multi_thread()] {
+            rt.block_on(async {
+                let mut set = JoinSet::new();
+                for _ in 0..10 {
+                    set.spawn(pending::<()>());
+                }
+                set.abort_all();
+                let mut cancelled = 0;
+                while let Some(joined) = set.join_next().await {
+                    assert!(joined.unwrap_err().is_cancelled());
+                    cancelled += 1;
+                }
+                assert_eq!(cancelled, 10);
+            });
+        }
+    }
+
+    #[test]
+    fn dropping_the_set_aborts_its_tasks() {
+        for rt in [current_thread(), multi_thread()] {
+            rt.block_on(async {
+                let dropped = Arc::new(AtomicBool::new(false));
+                let mut set = JoinSet::new();
+                let guard = DropFlag(dropped.clone());
+                set.spawn(async move {
+                    let _guard = guard;
+                    pending::<()>().await;
+                });
+                yield_now().await;
+                drop(set);
+                wait_for(&dropped).await;
+            });
+        }
+    }
+
+    #[test]
+    fn shutdown_waits_until_every_task_has_stopped() {
+        multi_thread().block_on(async {
+            let stopped = Arc::new(AtomicUsize::new(0));
+            let mut set = JoinSet::new();
+            for _ in 0..8 {
+                let guard = DropCounter(stopped.clone());
+                set.spawn(async move {
+                    let _guard = guard;
+                    pending::<()>().await;
+                });
+            }
+            set.shutdown().await;
+            assert!(set.is_empty());
+            assert_eq!(stopped.load(Ordering::SeqCst), 8);
+        });
+    }
+
+    struct DropCounter(Arc<AtomicUsize>);
+
+    impl Drop for DropCounter {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn try_join_next_does_not_wait() {
+        current_thread().block_on(async {
+            let mut set = JoinSet::new();
+            set.spawn(async { 5 });
+            // Not run yet: nothing has finished.
+            assert!(set.try_join_next().is_none());
+            let mut joined = None;
+            for _ in 0..1_000 {
+                yield_now().await;
+                joined = set.try_join_next();
+                if joined.is_some() {
+                    break;
+                }
+            }
+            assert_eq!(joined.expect("the task finished").unwrap(), 5);
+            assert!(set.try_join_next().is_none());
+        });
+    }
+
+    #[test]
+    fn spawn_local_and_spawn_blocking_and_insert() {
+        current_thread().block_on(async {
+            let mut set = JoinSet::new();
+            let shared = Rc::new(3);
+            let s = shared.clone();
+            set.spawn_local(async move { *s });
+            set.spawn_blocking(|| 4);
+            set.insert(weft_runtime::spawn(async { 5 }));
+            let mut all = Vec::new();
+            while let Some(joined) = set.join_next().await {
+                all.push(joined.unwrap());
+            }
+            all.sort_unstable();
+            assert_eq!(all, [3, 4, 5]);
+        });
+    }
+
+    #[test]
+    fn detach_all_lets_tasks_run_on() {
+        current_thread().block_on(async {
+            let done = Arc::new(AtomicBool::new(false));
+            let mut set = JoinSet::new();
+            let flag = done.clone();
+            set.spawn(async move {
+                yield_now().await;
+                flag.store(true, Ordering::SeqCst);
+            });
+            set.detach_all();
+            assert!(set.is_empty());
+            drop(set);
+            wait_for(&done).await;
+        });
+    }
+
+    #[test]
+    fn join_set_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<JoinSet<u32>>();
+        assert_eq!(
+            format!("{:?}", JoinSet::<u8>::default()),
+            "JoinSet { len: 0 }"
+        );
+    }
+}
