@@ -274,16 +274,10 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Whether the channel is finished: the value was received, or the sender is gone and no
-    /// value is waiting (a poll would return `Err` or panic).
+    /// Whether the receiver has resolved (returned the value or the error, by `await` or
+    /// [`try_recv`](Self::try_recv)) and must not be polled again.
     pub fn is_terminated(&self) -> bool {
-        match &self.inner {
-            None => true,
-            Some(inner) => {
-                let s = inner.state.load(Acquire);
-                s & COMPLETE != 0 && s & VALUE == 0
-            }
-        }
+        self.inner.is_none()
     }
 
     /// Whether a value is waiting to be received.
@@ -370,6 +364,13 @@ impl<T> Future for Receiver<T> {
             return this.finish(state);
         }
         Poll::Pending
+    }
+}
+
+/// For `futures::select!`: a resolved receiver reports itself terminated and is skipped.
+impl<T> futures_core::FusedFuture for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_none()
     }
 }
 

@@ -131,7 +131,9 @@ pub struct Receiver<T> {
     version: usize,
 }
 
-/// A read lock on the value: do not hold it across an `.await` (it blocks senders).
+/// A read lock on the value: do not hold it across an `.await` (it blocks senders), and do not
+/// take a second `borrow` on the same thread while holding one (with a send waiting in between,
+/// that deadlocks, as with any fair reader-writer lock).
 pub struct Ref<'a, T> {
     guard: RwLockReadGuard<'a, T>,
     has_changed: bool,

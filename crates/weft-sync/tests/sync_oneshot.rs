@@ -128,3 +128,23 @@ fn receive_consumes_cooperative_budget() {
         assert_eq!(coop::current(), coop::Budget::new(0));
     });
 }
+
+#[test]
+fn receivers_are_fused_for_select() {
+    run(async {
+        let (tx1, mut rx1) = oneshot::channel::<u8>();
+        let (tx2, mut rx2) = oneshot::channel::<u8>();
+        tx1.send(1).unwrap();
+        drop(tx2);
+        let mut got = Vec::new();
+        loop {
+            futures_util::select! {
+                v = rx1 => got.push(v.ok()),
+                v = rx2 => got.push(v.ok()),
+                complete => break,
+            }
+        }
+        got.sort();
+        assert_eq!(got, [None, Some(1)]);
+    });
+}
