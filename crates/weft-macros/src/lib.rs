@@ -112,7 +112,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Errors
 ///
-/// As [`macro@main`]; arguments are refused with "#[weft::test] functions take no arguments",
+/// As [`macro@main`]; arguments are refused with "`#[weft::test]` functions take no arguments",
 /// and an extra `#[test]` attribute is refused (it would run the test twice).
 ///
 /// # Panics
