@@ -205,22 +205,11 @@ impl Inner {
         };
         let Scratch { events, wake } = &mut *scratch;
         let clock = &self.timers.clock;
-        let next_timer = self.timers.next_tick();
+        let next_timer = self.timers.next_tick_for_park();
 
-        let notified = match self.park_state.compare_exchange(
-            IDLE,
-            PARKED,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => false,
-            Err(_) => {
-                // NOTIFIED: consume it and do not block.
-                self.park_state.store(IDLE, Ordering::Release);
-                true
-            }
-        };
-
+        // Only `park` moves the state away from NOTIFIED, and parks never overlap: here it is
+        // IDLE or NOTIFIED (an unpark since the last park, consumed now).
+        let notified = self.park_state.swap(IDLE, Ordering::AcqRel) == NOTIFIED;
         let auto_advance = clock.is_paused() && requested.is_none() && !notified;
         let mut timeout = if notified {
             Some(Duration::ZERO)
@@ -230,25 +219,42 @@ impl Inner {
         if auto_advance && next_timer.is_some() {
             // Every task is idle: look at I/O once without blocking; jump the clock if nothing came.
             timeout = Some(Duration::ZERO);
-        } else if let Some(tick) = next_timer {
+        } else if let (Some(tick), false) = (next_timer, clock.is_paused()) {
             let until = match clock.tick_instant(tick) {
                 Some(at) => at.saturating_duration_since(clock.now()),
                 None => Duration::MAX,
             };
-            if !clock.is_paused() {
-                timeout = Some(timeout.map_or(until, |t| t.min(until)));
-            }
+            timeout = Some(timeout.map_or(until, |t| t.min(until)));
+        }
+
+        // Announce a blocking wait so `unpark` knows to make the notify syscall; a non-blocking
+        // turn leaves the state IDLE, and an unpark meanwhile just leaves NOTIFIED for next time.
+        let mut blocking = timeout != Some(Duration::ZERO);
+        if blocking
+            && self
+                .park_state
+                .compare_exchange(IDLE, PARKED, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            // An unpark just came in: consume it and do not block.
+            self.park_state.store(IDLE, Ordering::Release);
+            timeout = Some(Duration::ZERO);
+            blocking = false;
         }
 
         let io_events = match self.reactor.turn(events, timeout, wake) {
             Ok(n) => n,
             Err(e) => {
-                // The poller failed (should not happen): do not spin on it.
+                // The poller failed (it should not): report it; the caller parks again.
                 eprintln!("weft-io: polling the reactor failed: {e}");
                 0
             }
         };
-        let was_notified = self.park_state.swap(IDLE, Ordering::AcqRel) == NOTIFIED;
+        let was_notified = if blocking {
+            self.park_state.swap(IDLE, Ordering::AcqRel) == NOTIFIED
+        } else {
+            self.park_state.load(Ordering::Acquire) == NOTIFIED
+        };
         wake.drain(..).for_each(Waker::wake);
 
         if auto_advance && io_events == 0 && !was_notified {
@@ -259,7 +265,7 @@ impl Inner {
         self.timers.process(clock.now_tick(), wake);
     }
 
-    fn unpark(&self) {
+    pub(crate) fn unpark(&self) {
         if self.park_state.swap(NOTIFIED, Ordering::AcqRel) == PARKED {
             // Blocked (or about to block) in the poller: wake it. Coalesced: only the unpark that
             // sees PARKED makes the syscall.
@@ -308,8 +314,9 @@ impl Drop for EnterGuard {
 impl Handle {
     /// The driver of the current runtime.
     ///
-    /// Found through the runtime's park hook (the driver the runtime was built with), or a handle
-    /// made current by [`enter`](Handle::enter).
+    /// Found through the current weft runtime's park hook (the driver the runtime was built with,
+    /// see `weft_runtime::Builder::park_hook`), or a handle made current by
+    /// [`enter`](Handle::enter) (which wins when both exist).
     ///
     /// # Panics
     /// If there is no current weft runtime with a weft-io driver on this thread.
@@ -327,10 +334,12 @@ impl Handle {
 
     /// The driver of the current runtime, or `None` outside one (see [`current`](Handle::current)).
     pub fn try_current() -> Option<Handle> {
-        ENTERED
-            .try_with(|e| e.borrow().last().cloned())
-            .ok()
-            .flatten()
+        if let Ok(Some(entered)) = ENTERED.try_with(|e| e.borrow().last().cloned()) {
+            return Some(entered);
+        }
+        let runtime = weft_runtime::Handle::try_current().ok()?;
+        let driver = runtime.park_hook()?.as_any().downcast_ref::<Driver>()?;
+        Some(driver.handle())
     }
 
     /// Makes this handle the current one on this thread until the guard is dropped: for running

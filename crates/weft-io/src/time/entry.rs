@@ -61,14 +61,30 @@ impl Positioned for Arc<TimerEntry> {
 /// The clock and the wheel of one driver.
 pub(crate) struct TimerQueue {
     pub(crate) clock: Clock,
-    wheel: Mutex<Wheel<Arc<TimerEntry>>>,
+    state: Mutex<State>,
+}
+
+struct State {
+    wheel: Wheel<Arc<TimerEntry>>,
+    /// The tick at which the parked driver will wake (set by `next_tick_for_park`; `NEVER` for
+    /// no timer). A timer inserted for an earlier tick must unpark it.
+    next_wake: u64,
+}
+
+/// What [`TimerQueue::insert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// Armed; `unpark` says whether the driver must be woken to shorten its wait.
+    Armed { unpark: bool },
+    /// The tick was already reached: the entry is fired.
+    Due,
 }
 
 impl fmt::Debug for TimerQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TimerQueue")
             .field("clock", &self.clock)
-            .field("wheel", &*self.wheel.lock())
+            .field("wheel", &self.state.lock().wheel)
             .finish()
     }
 }
@@ -80,30 +96,37 @@ impl TimerQueue {
     pub(crate) fn new(paused: bool) -> Self {
         TimerQueue {
             clock: Clock::new(paused),
-            wheel: Mutex::new(Wheel::new()),
+            state: Mutex::new(State {
+                wheel: Wheel::new(),
+                next_wake: NEVER,
+            }),
         }
     }
 
-    /// Arms `entry` for `tick`. Returns `false` (and marks the entry fired) if the tick has already
-    /// been reached.
-    pub(crate) fn insert(&self, entry: &Arc<TimerEntry>, tick: u64) -> bool {
+    /// Arms `entry` for `tick` (see [`Inserted`]).
+    pub(crate) fn insert(&self, entry: &Arc<TimerEntry>, tick: u64) -> Inserted {
         debug_assert!(tick < NEVER);
-        let mut wheel = self.wheel.lock();
-        wheel.remove(entry);
+        let mut state = self.state.lock();
+        state.wheel.remove(entry);
         entry.state.store(tick, Ordering::Release);
-        match wheel.insert(tick, entry.clone()) {
-            Ok(()) => true,
+        match state.wheel.insert(tick, entry.clone()) {
+            Ok(()) => {
+                let unpark = tick < state.next_wake;
+                if unpark {
+                    state.next_wake = tick;
+                }
+                Inserted::Armed { unpark }
+            }
             Err(_) => {
                 entry.state.store(FIRED, Ordering::Release);
-                false
+                Inserted::Due
             }
         }
     }
 
     /// Moves an armed or fired entry to `tick`; cheap (no lock) when the entry is armed and the
-    /// new tick is not earlier. Returns `false` if the new tick has already been reached (the entry
-    /// is then fired).
-    pub(crate) fn reset(&self, entry: &Arc<TimerEntry>, tick: u64) -> bool {
+    /// new tick is not earlier.
+    pub(crate) fn reset(&self, entry: &Arc<TimerEntry>, tick: u64) -> Inserted {
         let mut current = entry.state.load(Ordering::Acquire);
         while current != FIRED && current <= tick {
             match entry.state.compare_exchange_weak(
@@ -113,7 +136,7 @@ impl TimerQueue {
                 Ordering::Acquire,
             ) {
                 // Still in the wheel under an earlier tick: it comes back in at `tick`.
-                Ok(_) => return true,
+                Ok(_) => return Inserted::Armed { unpark: false },
                 Err(actual) => current = actual,
             }
         }
@@ -125,26 +148,31 @@ impl TimerQueue {
         if entry.is_fired() {
             return; // fired entries are never in the wheel
         }
-        let removed = self.wheel.lock().remove(entry);
+        let removed = self.state.lock().wheel.remove(entry);
         drop(removed);
     }
 
-    /// The tick of the next timer slot to process, if any timer is pending.
-    pub(crate) fn next_tick(&self) -> Option<u64> {
-        self.wheel.lock().next_expiration()
+    /// The tick of the next timer slot to process, if any timer is pending; the driver is about
+    /// to park until then, so later inserts of earlier timers will ask to unpark it.
+    pub(crate) fn next_tick_for_park(&self) -> Option<u64> {
+        let mut state = self.state.lock();
+        let next = state.wheel.next_expiration();
+        state.next_wake = next.unwrap_or(NEVER);
+        next
     }
 
     /// The number of pending timers.
     pub(crate) fn len(&self) -> usize {
-        self.wheel.lock().len()
+        self.state.lock().wheel.len()
     }
 
     /// Fires every timer due at `now` (a tick), waking their tasks outside the lock; `wake` is a
     /// scratch buffer. Returns the number fired.
     pub(crate) fn process(&self, now: u64, wake: &mut Vec<Waker>) -> usize {
         let mut fired = 0;
-        let mut wheel = self.wheel.lock();
+        let mut guard = self.state.lock();
         loop {
+            let wheel = &mut guard.wheel;
             let Some((_, entry)) = wheel.poll(now) else {
                 break;
             };
@@ -171,12 +199,12 @@ impl TimerQueue {
                 }
             }
             if wake.len() >= WAKE_BATCH {
-                drop(wheel);
+                drop(guard);
                 wake.drain(..).for_each(Waker::wake);
-                wheel = self.wheel.lock();
+                guard = self.state.lock();
             }
         }
-        drop(wheel);
+        drop(guard);
         wake.drain(..).for_each(Waker::wake);
         fired
     }

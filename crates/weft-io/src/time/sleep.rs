@@ -9,7 +9,7 @@ use std::time::Duration;
 use weft_core::coop;
 
 use super::clock::NEVER;
-use super::entry::TimerEntry;
+use super::entry::{Inserted, TimerEntry};
 use super::Instant;
 use crate::driver::Handle;
 use crate::shim::Arc;
@@ -113,8 +113,10 @@ impl Sleep {
             if self.tick == NEVER {
                 self.handle.inner.timers.remove(entry);
                 self.entry = None;
-            } else {
-                self.handle.inner.timers.reset(entry, self.tick);
+            } else if let Inserted::Armed { unpark: true } =
+                self.handle.inner.timers.reset(entry, self.tick)
+            {
+                self.handle.inner.unpark();
             }
         }
     }
@@ -150,13 +152,20 @@ impl Future for Sleep {
                 }
                 let entry = Arc::new(TimerEntry::new(this.tick));
                 entry.waker.register(cx.waker());
-                let armed = timers.insert(&entry, this.tick);
+                let inserted = timers.insert(&entry, this.tick);
                 this.entry = Some(entry);
-                if armed {
-                    return Poll::Pending;
+                match inserted {
+                    Inserted::Armed { unpark } => {
+                        if unpark {
+                            this.handle.inner.unpark();
+                        }
+                        return Poll::Pending;
+                    }
+                    Inserted::Due => {
+                        coop.made_progress();
+                        return Poll::Ready(());
+                    }
                 }
-                coop.made_progress();
-                return Poll::Ready(());
             }
         };
         if !entry.is_fired() {

@@ -1,8 +1,11 @@
 //! Shared test harness: run a test body on every executor flavour, with real or paused time.
 //!
 //! `Flavor::Mini` is a small single-threaded executor written here (it polls spawned futures on
-//! the `block_on` thread and parks in the driver when nothing is runnable), so the driver can be
-//! tested without weft-runtime.
+//! the `block_on` thread and parks in the driver when nothing is runnable), so the driver is also
+//! tested without weft-runtime. `CurrentThread` and `MultiThread` are weft-runtime's schedulers
+//! with the driver installed as their park hook, as the facade does. Paused time runs on `Mini`
+//! and `CurrentThread` only (virtual time jumps when *every* task is idle, which a multi-thread
+//! runtime's driver worker cannot know).
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -20,10 +23,21 @@ use weft_runtime::Park;
 pub enum Flavor {
     /// The minimal executor in this file.
     Mini,
+    /// weft-runtime's current-thread scheduler.
+    CurrentThread,
+    /// weft-runtime's multi-thread scheduler (two workers).
+    MultiThread,
 }
 
 /// Every flavour.
-pub const FLAVORS: &[Flavor] = &[Flavor::Mini];
+pub const FLAVORS: &[Flavor] = &[Flavor::Mini, Flavor::CurrentThread, Flavor::MultiThread];
+
+impl Flavor {
+    /// Whether paused time is supported on this flavour.
+    pub fn supports_paused(self) -> bool {
+        self != Flavor::MultiThread
+    }
+}
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -57,12 +71,11 @@ thread_local! {
 
 type OutputSlot<T> = Arc<Mutex<(Option<T>, Option<Waker>)>>;
 
-/// A spawned task's output, awaited.
-pub struct JoinHandle<T> {
+struct MiniJoin<T> {
     slot: OutputSlot<T>,
 }
 
-impl<T> Future for JoinHandle<T> {
+impl<T> Future for MiniJoin<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
@@ -77,15 +90,33 @@ impl<T> Future for JoinHandle<T> {
     }
 }
 
+/// A spawned task's output, awaited (a task that panicked fails the test).
+pub struct JoinHandle<T>(Pin<Box<dyn Future<Output = T> + Send>>);
+
+impl<T> Future for JoinHandle<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
 /// Spawns onto the executor running the current test.
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let exec = CURRENT
-        .with(|c| c.borrow().clone())
-        .expect("spawn outside a test executor");
+    let Some(exec) = CURRENT.with(|c| c.borrow().clone()) else {
+        let handle = weft_runtime::spawn(future);
+        return JoinHandle(Box::pin(async move {
+            match handle.await {
+                Ok(v) => v,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("spawned test task failed: {e}"),
+            }
+        }));
+    };
     let slot: OutputSlot<F::Output> = Arc::new(Mutex::new((None, None)));
     let out = slot.clone();
     let task = Arc::new(Task {
@@ -104,7 +135,7 @@ where
         exec: exec.clone(),
     });
     task.wake_by_ref();
-    JoinHandle { slot }
+    JoinHandle(Box::pin(MiniJoin { slot }))
 }
 
 fn mini_block_on<F: Future>(driver: Arc<Driver>, future: F) -> F::Output {
@@ -195,16 +226,37 @@ where
             let fut = body();
             mini_block_on(driver, fut)
         }
+        Flavor::CurrentThread | Flavor::MultiThread => {
+            let mut builder = if flavor == Flavor::CurrentThread {
+                weft_runtime::Builder::new_current_thread()
+            } else {
+                let mut b = weft_runtime::Builder::new_multi_thread();
+                b.worker_threads(2);
+                b
+            };
+            let rt = builder.park_hook(driver).build().expect("build runtime");
+            // Run the body as a task (not on the block_on thread) so it is scheduled like any
+            // other task, then wait for its output.
+            let task = rt.spawn(body());
+            match rt.block_on(task) {
+                Ok(v) => v,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("test body failed: {e}"),
+            }
+        }
     }
 }
 
-/// Runs `body` on every flavour.
+/// Runs `body` on every flavour (in paused time: every flavour that supports it).
 pub fn each_flavor<F, Fut>(paused: bool, body: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     for &flavor in FLAVORS {
+        if paused && !flavor.supports_paused() {
+            continue;
+        }
         run(flavor, paused, &body);
     }
 }
