@@ -97,3 +97,14 @@ fn accepts_into_future_and_non_unpin_futures() {
     };
     assert_eq!(block_on(race(not_unpin, std::future::ready(1))), 1);
 }
+
+#[test]
+fn combinator_futures_are_send_when_their_parts_are() {
+    fn assert_send<T: Send>(_: &T) {}
+    assert_send(&race(ready(1), pending()));
+    assert_send(&yield_now());
+    assert_send(&weft_core::future::try_join_all(vec![ready(Ok::<u8, ()>(
+        1,
+    ))]));
+    assert_send(&weft_core::future::join_all(vec![ready(1)]));
+}

@@ -444,3 +444,18 @@ fn wakes_from_another_thread_reach_the_select() {
     });
     assert_eq!(out, "thread");
 }
+
+#[test]
+fn a_select_over_send_futures_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let fut = async {
+        select! {
+            a = ready(1u8) => a,
+            _ = yield_now() => 0,
+            else => 2,
+        }
+    };
+    assert_send(&fut);
+    // `yield_now` is `Pending` on its first poll, so `ready` wins whichever is polled first.
+    assert_eq!(block_on(fut), 1);
+}
