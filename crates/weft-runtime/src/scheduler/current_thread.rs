@@ -31,7 +31,7 @@ use weft_core::loom::sync::atomic::{AtomicBool, Ordering::*};
 use weft_core::loom::sync::Arc as ShimArc;
 use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
 
-use super::{cancel_all, unhandled_panic};
+use super::{cancel_all, cancel_runnable, unhandled_panic};
 use crate::blocking_task;
 use crate::builder::{Config, ThreadSettings};
 use crate::context;
@@ -171,7 +171,7 @@ impl Shared {
             Ok(()) => this.schedule(runnable, ScheduleInfo::default()),
             Err(task) => {
                 drop(task);
-                drop(runnable);
+                cancel_runnable(runnable);
             }
         }
         join
@@ -212,7 +212,7 @@ impl Shared {
             Err(task) => {
                 drop(task);
                 // On the owner thread: dropping (cancelling) here is allowed.
-                drop(runnable);
+                cancel_runnable(runnable);
             }
         }
         join
@@ -221,7 +221,7 @@ impl Shared {
     fn schedule_remote(&self, task: Runnable) {
         match self.inject.push(task) {
             Ok(()) => self.unparker.unpark(),
-            Err(task) => drop(task),
+            Err(task) => cancel_runnable(task),
         }
     }
 
@@ -239,7 +239,7 @@ impl Shared {
                     if let Err(task) = self.local_inject.push(task) {
                         // Shut down meanwhile; we are on the owner thread (only it put local
                         // tasks in the core).
-                        drop(task);
+                        cancel_runnable(task);
                     }
                 } else {
                     kept.push_back((task, false));
@@ -402,7 +402,7 @@ impl Shared {
                     // Never drop a local task off its thread.
                     std::mem::forget(task);
                 } else {
-                    drop(task);
+                    cancel_runnable(task);
                 }
             }
         }
@@ -504,7 +504,7 @@ impl LocalSchedule {
             Ok(()) => shared.unparker.unpark(),
             Err(task) => {
                 if shared.on_owner_thread() {
-                    drop(task);
+                    cancel_runnable(task);
                 } else {
                     // A local task may not be dropped off its thread: leak it.
                     std::mem::forget(task);

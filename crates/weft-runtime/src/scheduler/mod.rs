@@ -4,6 +4,7 @@ pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
 
 use std::any::Any;
+use std::cell::RefCell;
 
 use weft_core::task::{self, Runnable, TaskRef};
 
@@ -18,14 +19,68 @@ pub(crate) fn unhandled_panic(config: &Config, task: &TaskRef, payload: &(dyn An
     }
 }
 
+thread_local! {
+    /// `Some` while a [`cancel_runnable`] runs on this thread: nested cancellations queue here.
+    static DEFERRED: RefCell<Option<Vec<Runnable>>> = const { RefCell::new(None) };
+}
+
+/// Drops (cancels) a `Runnable` that can no longer be scheduled (the runtime shut down).
+///
+/// Cancelling a task wakes whoever awaits it, whose `Runnable` then also lands here: done
+/// inline, a long chain of tasks awaiting each other would recurse once per task and overflow
+/// the stack. So a cancellation that starts while another is running on this thread is queued,
+/// and the outermost call drains the queue in a loop.
+pub(crate) fn cancel_runnable(task: Runnable) {
+    let mut slot = Some(task);
+    let outermost = DEFERRED
+        .try_with(|d| {
+            let mut d = d.borrow_mut();
+            match d.as_mut() {
+                Some(queue) => {
+                    queue.push(slot.take().expect("task"));
+                    false
+                }
+                None => {
+                    *d = Some(Vec::new());
+                    true
+                }
+            }
+        })
+        .unwrap_or(false);
+    let Some(task) = slot else { return };
+    if !outermost {
+        // The thread-local is gone (thread exiting): nothing to defer to.
+        drop(task);
+        return;
+    }
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let rest = DEFERRED.try_with(|d| d.borrow_mut().take()).ok().flatten();
+            // Only non-empty if a destructor panicked: drop the rest inline.
+            drop(rest);
+        }
+    }
+    let _reset = Reset;
+    drop(task);
+    while let Some(next) = DEFERRED.with(|d| d.borrow_mut().as_mut().and_then(Vec::pop)) {
+        drop(next);
+    }
+}
+
 /// The end of a shutdown: drops every queued `Runnable` and aborts every registered task (an idle
 /// task's `Runnable` then comes back through `schedule`, finds the queues closed and is dropped,
 /// which cancels it), repeating until no registered task is left. With `until_empty` false (a
 /// worker is still stuck in a poll) one pass is made; the stuck worker cancels the rest.
 pub(crate) fn cancel_all(registry: &Registry, queues: &[&Inject<Runnable>], until_empty: bool) {
+    let drain = |q: &Inject<Runnable>| {
+        for task in q.take_all() {
+            cancel_runnable(task);
+        }
+    };
     loop {
         for q in queues {
-            drop(q.take_all());
+            drain(q);
         }
         let tasks = registry.snapshot();
         if tasks.is_empty() {
@@ -36,7 +91,7 @@ pub(crate) fn cancel_all(registry: &Registry, queues: &[&Inject<Runnable>], unti
         }
         drop(tasks);
         for q in queues {
-            drop(q.take_all());
+            drain(q);
         }
         if !until_empty || registry.len() == 0 {
             return;

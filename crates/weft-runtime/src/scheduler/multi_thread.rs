@@ -26,7 +26,7 @@ use weft_core::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use weft_core::loom::sync::Arc as ShimArc;
 use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
 
-use super::{cancel_all, unhandled_panic, FastRand};
+use super::{cancel_all, cancel_runnable, unhandled_panic, FastRand};
 use crate::blocking_task;
 use crate::builder::{Config, ThreadSettings};
 use crate::context;
@@ -340,12 +340,14 @@ impl WorkerCx {
                 return shared.schedule_remote(task);
             };
             if info.woken_while_running {
-                core.run_queue.push_back_or_overflow(task, &shared.inject);
+                core.run_queue
+                    .push_back_or_overflow(task, &InjectOverflow(&shared.inject));
                 true
             } else {
                 match core.lifo.replace(task) {
                     Some(prev) => {
-                        core.run_queue.push_back_or_overflow(prev, &shared.inject);
+                        core.run_queue
+                            .push_back_or_overflow(prev, &InjectOverflow(&shared.inject));
                         true
                     }
                     None => false,
@@ -367,8 +369,7 @@ impl Core {
             rest.push(t);
         }
         // A cancelled future's destructor may wake other tasks: they find the queues closed.
-        drop(lifo);
-        drop(rest);
+        lifo.into_iter().chain(rest).for_each(cancel_runnable);
     }
 
     fn has_tasks(&self) -> bool {
@@ -413,7 +414,8 @@ impl Core {
                 self.lifo_polls += 1;
                 return Some(task);
             }
-            self.run_queue.push_back_or_overflow(task, &shared.inject);
+            self.run_queue
+                .push_back_or_overflow(task, &InjectOverflow(&shared.inject));
         }
         self.lifo_polls = 0;
         self.run_queue.pop()
@@ -441,7 +443,7 @@ impl Shared {
             Err(task) => {
                 // Shut down: dropping the Runnable cancels the task.
                 drop(task);
-                drop(runnable);
+                cancel_runnable(runnable);
             }
         }
         join
@@ -451,7 +453,7 @@ impl Shared {
         match self.inject.push(task) {
             Ok(()) => self.notify_parked(),
             // Closed at shutdown: cancel.
-            Err(task) => drop(task),
+            Err(task) => cancel_runnable(task),
         }
     }
 
@@ -526,6 +528,23 @@ impl Shared {
         }
         let rest = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         self.common.blocking.shutdown(rest);
+    }
+}
+
+/// A full local queue overflows into the injector; after shutdown the tasks are cancelled.
+struct InjectOverflow<'a>(&'a Inject<Runnable>);
+
+impl queue::Overflow<Runnable> for InjectOverflow<'_> {
+    fn push(&self, item: Runnable) {
+        if let Err(task) = self.0.push(item) {
+            cancel_runnable(task);
+        }
+    }
+
+    fn push_batch<I: Iterator<Item = Runnable>>(&self, iter: I) {
+        if let Err(tasks) = self.0.push_all(iter) {
+            tasks.into_iter().for_each(cancel_runnable);
+        }
     }
 }
 
