@@ -184,6 +184,18 @@ impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
     }
 }
 
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// Turns write access into read access without letting a writer in between. Other readers
+    /// waiting in the queue may then join.
+    pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
+        let lock = self.lock;
+        std::mem::forget(self);
+        // Keep one permit (ours as a reader); the rest go to the queue or the pool.
+        lock.s.release(MAX_READS - 1);
+        RwLockReadGuard { lock }
+    }
+}
+
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: as in `deref`, and `&mut self` makes this access exclusive.

@@ -252,3 +252,21 @@ fn guards_debug() {
     assert_eq!(format!("{:?}", l.try_read().unwrap()), "3");
     assert_eq!(format!("{l:?}"), "RwLock { data: 3 }");
 }
+
+#[test]
+fn rwlock_downgrade_lets_readers_in_but_not_writers() {
+    let l = RwLock::new(1);
+    let mut w = l.try_write().unwrap();
+    *w = 2;
+    let mut reader = Box::pin(l.read());
+    assert!(poll_once(&mut reader).is_pending());
+    let r = w.downgrade();
+    assert_eq!(*r, 2);
+    let Poll::Ready(r2) = poll_once(&mut reader) else {
+        panic!("a queued reader joins after the downgrade")
+    };
+    assert_eq!(*r2, 2);
+    assert!(l.try_write().is_err());
+    drop((r, r2));
+    assert!(l.try_write().is_ok());
+}
