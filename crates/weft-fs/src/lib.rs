@@ -13,7 +13,7 @@
 //! is an `Err`, never a panic.
 //!
 //! ```text
-//!   task ── File::poll_read ──> read-ahead buffer ──(empty)──> one pool job: read(2) ≥ 32 KiB
+//!   task ── File::poll_read ──> read-ahead buffers ──(empty / prefetch)──> one pool job: read(2)
 //!        ── File::poll_write ─> write buffer ────(256 KiB / flush)──> one pool job: write(2)
 //!        ── fs::read, fs::rename, ... ──────────> one pool job each
 //!   File dropped with bytes buffered ──> written in the background, after the job in flight

@@ -6,7 +6,7 @@ use std::task::{ready, Context, Poll};
 
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 
-use super::{File, OpKind, Outcome, State, MAX_BUF, READAHEAD_MIN, WRITE_THRESHOLD};
+use super::{File, OpKind, Outcome, State, MAX_BUF, WRITE_THRESHOLD};
 
 impl File {
     /// Waits for the operation in flight and writes out every buffered byte; then reports a
@@ -30,7 +30,8 @@ impl File {
 }
 
 /// Reads from the read-ahead buffer, or fills it with one pool trip of at least `buf.len()`
-/// bytes (buffered writes are written out first).
+/// bytes (buffered writes are written out first). On a sequential run the next trip is started
+/// while the current buffer is being read.
 ///
 /// # Cancel safety
 /// Cancel safe: bytes read by an abandoned trip stay buffered for the next read.
@@ -42,15 +43,20 @@ impl AsyncRead for File {
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
         loop {
+            // Buffered bytes are served even while the next trip (a prefetch) is in flight;
+            // any other operation in flight may invalidate them, so it is completed first.
+            let read_or_idle = matches!(me.state, State::Idle | State::Busy(_, OpKind::Read));
+            if me.rbuf.unread() > 0 && read_or_idle {
+                let n = me.rbuf.copy_to(buf);
+                me.maybe_prefetch();
+                return Poll::Ready(Ok(n));
+            }
             if let State::Busy(..) = me.state {
                 match ready!(me.poll_complete(cx)) {
                     Outcome::Read(Err(e)) => return Poll::Ready(Err(e)),
-                    Outcome::Read(Ok(0)) => return Poll::Ready(Ok(0)),
+                    Outcome::Read(Ok(0)) if me.rbuf.unread() == 0 => return Poll::Ready(Ok(0)),
                     _ => continue,
                 }
-            }
-            if me.rbuf.unread() > 0 {
-                return Poll::Ready(Ok(me.rbuf.copy_to(buf)));
             }
             if buf.is_empty() {
                 return Poll::Ready(Ok(0));
@@ -113,7 +119,7 @@ impl AsyncWrite for File {
                         me.wrewind = -(unread as i64);
                         me.rbuf.clear();
                     }
-                    me.readahead = READAHEAD_MIN;
+                    me.reset_readahead();
                     let n = (MAX_BUF - me.wbuf.len()).min(src.len());
                     me.wbuf.extend_from_slice(&src[..n]);
                     if me.wbuf.len() >= WRITE_THRESHOLD {

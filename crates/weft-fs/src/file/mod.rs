@@ -2,6 +2,7 @@
 //! a time, through an internal buffer.
 
 mod io_impl;
+mod read_buf;
 mod shared;
 
 use std::fmt;
@@ -18,12 +19,15 @@ use weft_core::task::{JoinError, JoinHandle};
 use crate::blocking::{self, asyncify};
 use crate::OpenOptions;
 
+use read_buf::ReadBuf;
 use shared::{OpJob, PendingWrite, Shared};
 
 /// Largest read or write of one pool trip, and largest write buffer (tokio uses the same bound).
 const MAX_BUF: usize = 2 * 1024 * 1024;
 /// First read-ahead after opening, seeking or writing; it doubles on each sequential read trip.
 const READAHEAD_MIN: usize = 32 * 1024;
+/// Largest read-ahead of one trip (a larger `read` still reads up to [`MAX_BUF`] at once).
+const READAHEAD_MAX: usize = 512 * 1024;
 /// Buffered write bytes that start a write on the pool without waiting for `flush`.
 const WRITE_THRESHOLD: usize = 256 * 1024;
 
@@ -35,9 +39,12 @@ const WRITE_THRESHOLD: usize = 256 * 1024;
 /// `write_all`, `seek`, ...). Regular files are always "ready" to epoll, so every system call runs
 /// on the runtime's blocking pool. To keep that cheap:
 ///
-/// - **Reads** fill an internal buffer with at least the requested length: 32 KiB at first,
-///   doubling on each sequential trip up to 2 MiB (reset by a seek or a write). Later reads are
-///   served from the buffer without a trip.
+/// - **Reads** fill an internal buffer with at least the requested length (up to 2 MiB): 32 KiB
+///   at first, doubling on each sequential trip up to 512 KiB (reset by a seek or a write).
+///   Later reads are served from the buffer without a trip. From the third sequential trip on,
+///   the next trip is started as soon as the current buffer is being read (a prefetch into a
+///   second buffer), so the pool reads while the task copies; a prefetch stops at a short read
+///   (the end of the file).
 /// - **Writes** are copied into an internal buffer and return at once. Once 256 KiB are buffered,
 ///   a write of them starts on the pool while later writes keep filling a second buffer (up to
 ///   2 MiB, after which `write` waits).
@@ -112,6 +119,8 @@ pub struct File {
     err: Option<io::Error>,
     /// Size of the next read trip.
     readahead: usize,
+    /// The last read trip came back short: do not prefetch.
+    eof: bool,
 }
 
 enum State {
@@ -132,6 +141,7 @@ enum OpKind {
 enum Done {
     Read {
         buf: Vec<u8>,
+        asked: usize,
         res: io::Result<usize>,
     },
     Write {
@@ -155,33 +165,6 @@ enum Outcome {
     Write,
     Seek(SeekFrom, io::Result<u64>),
     Unit(io::Result<()>),
-}
-
-/// Read-ahead: `data[pos..filled]` is unread. `data.len()` is the initialised size, kept between
-/// trips so that the buffer is zeroed only when it grows.
-#[derive(Default)]
-struct ReadBuf {
-    data: Vec<u8>,
-    filled: usize,
-    pos: usize,
-}
-
-impl ReadBuf {
-    fn unread(&self) -> usize {
-        self.filled - self.pos
-    }
-
-    fn copy_to(&mut self, dst: &mut [u8]) -> usize {
-        let n = self.unread().min(dst.len());
-        dst[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        n
-    }
-
-    fn clear(&mut self) {
-        self.filled = 0;
-        self.pos = 0;
-    }
 }
 
 /// `read`, retrying `Interrupted`.
@@ -283,6 +266,7 @@ impl File {
             wspare: Vec::new(),
             err: None,
             readahead: READAHEAD_MIN,
+            eof: false,
         }
     }
 
@@ -496,6 +480,12 @@ impl File {
         .await
     }
 
+    /// The access pattern changed (a seek or a write): start read-ahead small again.
+    fn reset_readahead(&mut self) {
+        self.readahead = READAHEAD_MIN;
+        self.eof = false;
+    }
+
     // ---- spawning operations (each requires `State::Idle`) -------------------------------
 
     fn job(&self, write: Option<PendingWrite>) -> OpJob {
@@ -506,9 +496,8 @@ impl File {
     fn spawn_read(&mut self, want: usize) {
         debug_assert!(matches!(self.state, State::Idle) && self.wbuf.is_empty());
         let size = want.max(self.readahead).min(MAX_BUF);
-        self.readahead = (self.readahead * 2).min(MAX_BUF);
-        let mut buf = std::mem::take(&mut self.rbuf.data);
-        self.rbuf.clear();
+        self.readahead = (self.readahead * 2).min(READAHEAD_MAX);
+        let mut buf = self.rbuf.take_storage();
         let job = self.job(None);
         let handle = blocking::spawn(move || {
             if buf.len() < size {
@@ -516,9 +505,26 @@ impl File {
             }
             let res = read_retry(job.file(), &mut buf[..size]);
             drop(job);
-            Done::Read { buf, res }
+            Done::Read {
+                buf,
+                asked: size,
+                res,
+            }
         });
         self.state = State::Busy(handle, OpKind::Read);
+    }
+
+    /// After a read was served from the buffer: on a sequential run, start the next trip now
+    /// so it overlaps with the reader using this one.
+    fn maybe_prefetch(&mut self) {
+        if matches!(self.state, State::Idle)
+            && self.wbuf.is_empty()
+            && !self.rbuf.has_next()
+            && !self.eof
+            && self.readahead >= 4 * READAHEAD_MIN
+        {
+            self.spawn_read(self.readahead);
+        }
     }
 
     fn spawn_write(&mut self) {
@@ -620,10 +626,11 @@ impl File {
             }
         };
         match done {
-            Done::Read { buf, res } => {
-                self.rbuf.data = buf;
-                self.rbuf.pos = 0;
-                self.rbuf.filled = *res.as_ref().unwrap_or(&0);
+            Done::Read { buf, asked, res } => {
+                let n = *res.as_ref().unwrap_or(&0);
+                // A short read is (most likely) the end of the file: no prefetch past it.
+                self.eof = n < asked;
+                self.rbuf.land(buf, n);
                 Outcome::Read(res)
             }
             Done::Write { buf, res } => {
@@ -640,7 +647,7 @@ impl File {
                     self.rbuf.clear();
                 }
                 if res.is_ok() {
-                    self.readahead = READAHEAD_MIN;
+                    self.reset_readahead();
                 }
                 let OpKind::Seek(pos) = kind else {
                     unreachable!("weft-fs: a seek job is started as OpKind::Seek")
