@@ -200,7 +200,7 @@ impl Builder {
         }
     }
 
-    /// Spawns `future` onto the current runtime; see [`spawn`](crate::spawn).
+    /// Spawns `future` onto the current runtime; see [`spawn`].
     ///
     /// # Panics
     /// Outside a runtime.
@@ -224,10 +224,10 @@ impl Builder {
     }
 
     /// Spawns a `!Send` future onto the current-thread runtime of this thread; see
-    /// [`spawn_local`](crate::spawn_local).
+    /// [`spawn_local`].
     ///
     /// # Panics
-    /// As [`spawn_local`](crate::spawn_local).
+    /// As [`spawn_local`].
     #[track_caller]
     pub fn spawn_local<F>(self, future: F) -> JoinHandle<F::Output>
     where
@@ -238,7 +238,7 @@ impl Builder {
     }
 
     /// Runs `f` on the current runtime's blocking pool; see
-    /// [`spawn_blocking`](crate::spawn_blocking).
+    /// [`spawn_blocking`].
     ///
     /// # Panics
     /// Outside a runtime.

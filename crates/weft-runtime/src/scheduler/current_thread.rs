@@ -88,7 +88,14 @@ struct LocalSchedule(Arc<Shared>);
 struct BlockOnWake {
     woken: AtomicBool,
     unparker: Unparker,
+    /// The runtime's address, to recognise a wake on the driving thread itself.
+    shared: *const Shared,
 }
+
+// SAFETY: `shared` is only compared as an address, never dereferenced.
+unsafe impl Send for BlockOnWake {}
+// SAFETY: as above.
+unsafe impl Sync for BlockOnWake {}
 
 impl Wake for BlockOnWake {
     fn wake(self: Arc<Self>) {
@@ -97,7 +104,14 @@ impl Wake for BlockOnWake {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Release);
-        self.unparker.unpark();
+        // On the driving thread (inside a task or the hook's dispatch) the loop checks `woken`
+        // before it parks: no unpark needed (it would make the hook notify itself).
+        let on_driver = DRIVER
+            .try_with(|d| d.with(|cx| cx.is_some_and(|cx| ptr::eq(&*cx.shared, self.shared))))
+            .unwrap_or(false);
+        if !on_driver {
+            self.unparker.unpark();
+        }
     }
 }
 
@@ -260,6 +274,7 @@ impl Shared {
         let wake = Arc::new(BlockOnWake {
             woken: AtomicBool::new(true),
             unparker: this.unparker.clone(),
+            shared: Arc::as_ptr(this),
         });
         let waker = Waker::from(wake.clone());
         loop {
