@@ -201,6 +201,10 @@ macro_rules! define_halves {
         impl $stream {
             /// Splits the stream into a read half and a write half that borrow it, so one task
             /// can read while another writes (for example in `weft::join!`). Costs nothing.
+            ///
+            /// With `AsyncReadExt` in scope, `stream.split()` on an owned stream resolves to that
+            /// trait's by-value `split` (lock-shared halves); call this one as
+            /// `Stream::split(&mut stream)`.
             pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
                 (ReadHalf(&*self), WriteHalf(&*self))
             }
