@@ -5,27 +5,29 @@
 //! `Barrier`. Every primitive works on any executor: under weft's runtimes, under another
 //! executor, or inside a plain `block_on`. Tasks only ever meet through `Waker`s.
 //!
-//! weft-sync depends on nothing of weft but `weft-core`, from which it takes two things: the
+//! weft-sync depends on nothing of weft but `weft-core` (besides `futures-core` for `Stream` and
+//! `parking_lot` for the short internal locks), from which it takes two things: the
 //! loom shim (`weft_core::loom`: every atomic here is model-checked under `--cfg loom`) and the
 //! cooperative budget (`weft_core::coop`): each receive and each lock acquisition spends one unit,
 //! so a task that always finds a ready value still yields to its neighbours under weft. Elsewhere
 //! the budget is unlimited and costs one thread-local read.
 //!
 //! ```text
-//!            channels                                   locks
-//!   oneshot   (one state word, two AtomicWakers)
-//!   mpsc      (queue behind a short lock) ---+      Mutex  = Semaphore(1)
-//!   broadcast (ring behind a lock)           +----> RwLock = Semaphore(MAX_READS)
-//!   watch     (RwLock'd value + Notify)      |      Semaphore (fair, FIFO, batch)
-//!                                            |      Notify    (one permit / all waiters)
-//!                       bounded capacity ----+      Barrier, CancellationToken (on Notify)
-//!                                 \                    /
-//!                      WaitList: slab FIFO of waiters (key per waiting future)
+//!   channels                                   locks and signals
+//!   oneshot    one state word, 2 atomic wakers
+//!   mpsc       queue behind a short lock;      Semaphore  fair FIFO, many permits at once
+//!              bounded adds a Semaphore(cap) ->   ^-- Mutex = Semaphore(1)
+//!   broadcast  ring behind a lock                 ^-- RwLock = Semaphore(MAX_READS)
+//!   watch      RwLock'd value + Notify ------> Notify     one stored permit / all waiters
+//!                                                 ^-- Barrier, CancellationToken
+//!
+//!   Semaphore, Notify and broadcast park tasks in one WaitList: a slab FIFO, a key per waiter.
 //! ```
 //!
-//! Every waiting future is `Unpin`, queues in strict arrival order, and, when dropped after it
-//! was picked but before it completed, hands what it was given (a permit, a notification) to the
-//! next waiter: cancellation never loses a wakeup. Wakers are always called after the lock that
+//! A waiter is a key into its primitive's list, not a pointer into the waiting future, so there is
+//! no unsafe intrusive-list code. Waiters are served in strict arrival order, and a waiting future
+//! dropped after it was picked but before it completed hands what it was given (a permit, a
+//! notification) to the next waiter: cancellation never loses a wakeup. Wakers are always called after the lock that
 //! found them is released. Every async method states its `# Cancel safety`.
 //!
 //! # Examples
