@@ -109,7 +109,9 @@ pub use self::barrier::{Barrier, BarrierWaitResult};
 pub use self::cancel::{CancellationToken, DropGuard, WaitForCancellationFuture};
 pub use self::mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use self::notify::{Notified, Notify};
-pub use self::rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use self::rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 pub use self::semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };

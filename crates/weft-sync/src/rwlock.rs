@@ -3,6 +3,7 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use crate::batch_semaphore::RawSemaphore;
 use crate::mutex::TryLockError;
@@ -111,6 +112,50 @@ impl<T: ?Sized> RwLock<T> {
             .map_err(|_| TryLockError(()))
     }
 
+    /// Waits for read access with a guard that owns an `Arc` to the lock (`'static`).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`read`](Self::read).
+    pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
+        let _ = self.s.acquire(1).await;
+        OwnedRwLockReadGuard { lock: self }
+    }
+
+    /// Waits for write access with a guard that owns an `Arc` to the lock (`'static`).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`write`](Self::write).
+    pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
+        let _ = self.s.acquire(MAX_READS).await;
+        OwnedRwLockWriteGuard { lock: self }
+    }
+
+    /// Takes owned read access if no writer holds or waits for the lock.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if a writer holds or is queued for the lock.
+    pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
+        match self.s.try_acquire(1) {
+            Ok(()) => Ok(OwnedRwLockReadGuard { lock: self }),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// Takes owned write access if the lock is free.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if any guard is held or a task is queued.
+    pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
+        match self.s.try_acquire(MAX_READS) {
+            Ok(()) => Ok(OwnedRwLockWriteGuard { lock: self }),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
     /// A mutable reference to the value; no locking is needed since `&mut self` is exclusive.
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
@@ -210,6 +255,86 @@ impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
 }
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Shared access to an `Arc<RwLock<T>>`'s value (`'static`).
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedRwLockReadGuard<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+}
+
+// SAFETY: a read guard gives only `&T`.
+unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedRwLockReadGuard<T> {}
+// SAFETY: moving the guard moves a `&T` and an `Arc` of the lock (which needs `T: Send + Sync`).
+unsafe impl<T: ?Sized + Send + Sync> Send for OwnedRwLockReadGuard<T> {}
+
+impl<T: ?Sized> Deref for OwnedRwLockReadGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: a read permit is held, so no write guard exists (type invariant of `RwLock`).
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedRwLockReadGuard<T> {
+    fn drop(&mut self) {
+        self.lock.s.release(1);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockReadGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Exclusive access to an `Arc<RwLock<T>>`'s value (`'static`).
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedRwLockWriteGuard<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+}
+
+// SAFETY: sharing a write guard shares `&T`; the `Arc` inside needs the lock to be Sync.
+unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedRwLockWriteGuard<T> {}
+// SAFETY: moving a write guard moves exclusive access and an `Arc` of the lock.
+unsafe impl<T: ?Sized + Send + Sync> Send for OwnedRwLockWriteGuard<T> {}
+
+impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
+    /// Turns write access into read access without letting a writer in between.
+    pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out exactly once.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        lock.s.release(MAX_READS - 1);
+        OwnedRwLockReadGuard { lock }
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedRwLockWriteGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: all permits are held, so this is the only guard (type invariant of `RwLock`).
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this access exclusive.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
+    fn drop(&mut self) {
+        self.lock.s.release(MAX_READS);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockWriteGuard<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }

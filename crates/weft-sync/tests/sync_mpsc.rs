@@ -366,3 +366,15 @@ fn weak_senders_do_not_keep_the_channel_open() {
         assert_eq!(urx.recv().await, None);
     });
 }
+
+#[test]
+fn waiting_sender_gets_value_back_when_receiver_goes() {
+    let (tx, rx) = mpsc::channel(1);
+    tx.try_send(1).unwrap();
+    let (count, waker) = counting_waker();
+    let mut send = Box::pin(tx.send(2));
+    assert!(poll_with(&mut send, &waker).is_pending());
+    drop(rx);
+    assert_eq!(count.count(), 1, "closing wakes the waiting sender");
+    assert_eq!(poll_with(&mut send, &waker), Poll::Ready(Err(SendError(2))));
+}

@@ -270,3 +270,23 @@ fn rwlock_downgrade_lets_readers_in_but_not_writers() {
     drop((r, r2));
     assert!(l.try_write().is_ok());
 }
+
+#[test]
+fn rwlock_owned_guards() {
+    run(async {
+        let l = Arc::new(RwLock::new(1));
+        let r = l.clone().read_owned().await;
+        let r2 = l.clone().try_read_owned().unwrap();
+        assert!(l.clone().try_write_owned().is_err());
+        let t = std::thread::spawn(move || *r + *r2);
+        assert_eq!(t.join().unwrap(), 2);
+        let mut w = l.clone().write_owned().await;
+        *w = 3;
+        let r = w.downgrade();
+        assert!(l.clone().try_write_owned().is_err());
+        assert_eq!(*l.clone().try_read_owned().unwrap(), 3);
+        drop(r);
+        let w = l.clone().try_write_owned().unwrap();
+        assert_eq!(format!("{w:?}"), "3");
+    });
+}
