@@ -1,1 +1,161 @@
-//! weft
+//! # weft: an asynchronous runtime for Rust
+//!
+//! weft runs `async` code. It is to Rust what asyncio is to Python: an event loop ([`run`], like
+//! `asyncio.run`), tasks ([`spawn`], like `asyncio.create_task`), gathering ([`future::join_all`],
+//! like `asyncio.gather`), time ([`time::sleep`], [`time::timeout`] for `asyncio.wait_for`),
+//! queues and locks ([`sync`]), async streams ([`stream`]), sockets ([`net`]) and files ([`fs`]).
+//! Tasks run on a multi-thread, work-stealing executor (or on one thread, if you ask), and a task
+//! that panics reports the panic to whoever awaits it instead of taking the program down.
+//!
+//! This crate is the facade: it re-exports the layers beneath it under one name.
+//!
+//! ```text
+//!   weft-core (tasks, combinators)  <-  weft-sync (channels, locks)
+//!       ^
+//!   weft-runtime (executor)  <-  weft-io (reactor, timers)  <-  weft-net, weft-fs  <-  weft
+//! ```
+//!
+//! # Examples
+//!
+//! A complete program: three tasks run at once, their results are gathered in order, one task's
+//! panic reaches its joiner, and blocking work runs on the blocking pool.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//!
+//! async fn fetch(id: u32) -> String {
+//!     weft::time::sleep(Duration::from_millis(50)).await; // an "API call"
+//!     format!("page {id}")
+//! }
+//!
+//! fn main() {
+//!     let start = Instant::now();
+//!     let pages = weft::run(async {
+//!         let tasks: Vec<_> = (1..=3).map(|id| weft::spawn(fetch(id))).collect();
+//!         let pages: Vec<String> = weft::future::join_all(tasks)
+//!             .await
+//!             .into_iter()
+//!             .map(|joined| joined.expect("fetch does not panic"))
+//!             .collect();
+//!
+//!         let failing = weft::spawn(async { panic!("boom") });
+//!         assert!(failing.await.unwrap_err().is_panic());
+//!
+//!         let hash = weft::spawn_blocking(|| (0..1_000u64).sum::<u64>()).await.unwrap();
+//!         assert_eq!(hash, 499_500);
+//!         pages
+//!     });
+//!     assert_eq!(pages, ["page 1", "page 2", "page 3"]);
+//!     // The three 50 ms calls overlapped.
+//!     assert!(start.elapsed() < Duration::from_secs(5));
+//! }
+//! ```
+#![deny(unsafe_op_in_unsafe_fn)]
+
+use std::future::Future;
+
+mod join_set;
+pub mod runtime;
+pub mod task;
+mod task_group;
+
+pub use weft_core::{join, select, try_join};
+pub use weft_macros::{main, test};
+pub use weft_runtime::{spawn, spawn_blocking, spawn_local};
+
+/// Runtime-independent future combinators: `join_all` (asyncio's `gather`), `race`, `select`, ...
+pub mod future {
+    pub use weft_core::future::*;
+}
+
+/// Time: `sleep` (asyncio's `sleep`), `timeout` (`wait_for`), `interval`, `Instant`, virtual time.
+pub mod time {
+    pub use weft_io::time::*;
+}
+
+/// The I/O traits (futures-io's, so the ecosystem's adapters work), their extension traits,
+/// buffered adapters, and [`Async<T>`](io::Async) for any file descriptor.
+pub mod io {
+    pub use weft_io::io::*;
+}
+
+/// TCP, UDP and Unix sockets.
+pub mod net {
+    pub use weft_net::*;
+}
+
+/// Files and directories, run on the blocking pool.
+pub mod fs {
+    pub use weft_fs::*;
+}
+
+/// Channels and locks: asyncio's `Queue`, `Lock`, `Semaphore`, `Event`, `Condition`, `Barrier`.
+pub mod sync {
+    pub use weft_sync::*;
+}
+
+/// Async streams (`async for`): the ecosystem's `Stream` trait and its combinators.
+pub mod stream {
+    pub use futures_core::Stream;
+    pub use futures_util::stream::{iter, once, unfold, StreamExt};
+}
+
+/// Runs `future` to completion on a new multi-thread runtime (one worker per CPU, reactor and
+/// timers on), then shuts the runtime down and returns the output: asyncio's `asyncio.run`.
+///
+/// Tasks still pending when `future` finishes are cancelled: their destructors run before `run`
+/// returns.
+///
+/// # Examples
+///
+/// ```
+/// let answer = weft::run(async {
+///     let task = weft::spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// # Panics
+///
+/// If called from inside a weft runtime thread (await the future instead), if the runtime cannot
+/// be built (the OS refused threads or a poller), or if `future` panics.
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    let rt = runtime::Builder::new_multi_thread()
+        .build()
+        .unwrap_or_else(|e| panic!("weft::run could not build the runtime: {e}"));
+    rt.block_on(future)
+}
+
+/// Runs `future` to completion on the calling thread, with a fresh current-thread runtime (reactor
+/// and timers on): asyncio's `loop.run_until_complete`. Tasks spawned inside run on this thread too,
+/// and [`spawn_local`] accepts `!Send` futures here.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let n = weft::block_on(async {
+///     let shared = Rc::new(5); // !Send is fine on one thread
+///     let local = weft::spawn_local({
+///         let shared = shared.clone();
+///         async move { *shared * 2 }
+///     });
+///     local.await.unwrap()
+/// });
+/// assert_eq!(n, 10);
+/// ```
+///
+/// # Panics
+///
+/// If called from inside a weft runtime thread: `.await` the future there instead, or move the
+/// blocking call into [`spawn_blocking`].
+#[track_caller]
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let rt = runtime::Builder::new_current_thread()
+        .build()
+        .unwrap_or_else(|e| panic!("weft::block_on could not build the runtime: {e}"));
+    rt.block_on(future)
+}
