@@ -156,13 +156,21 @@ impl<T> Chan<T> {
         self.closed_notify.notify_waiters();
     }
 
-    /// Wakes the receiver (a bounded permit was given back: after `close`, the receiver may be
-    /// waiting for the last outstanding permit before it reports the end).
+    /// Wakes the receiver if it is closed (a bounded permit was given back unused: after `close`,
+    /// the receiver may be waiting for the last outstanding permit before it reports the end).
+    ///
+    /// The check is made under the shared lock, not on the `rx_closed` atomic: the receiver checks
+    /// "closed and no permit out" under that lock, and an atomic flag read here could miss a close
+    /// racing with the permit release (the store-buffer pattern). Unused permits are rare, so the
+    /// lock costs nothing on the hot path.
     pub(crate) fn wake_rx_if_closed(&self) {
-        if !self.rx_closed.load(Acquire) {
-            return;
-        }
-        let waker = self.shared.lock().rx_waker.take();
+        let waker = {
+            let mut shared = self.shared.lock();
+            if !shared.rx_closed {
+                return;
+            }
+            shared.rx_waker.take()
+        };
         if let Some(w) = waker {
             w.wake();
         }
