@@ -497,3 +497,35 @@ rt_suite! {
         assert_eq!(stops.load(SeqCst), expected);
     }
 }
+
+mod extra {
+    use super::support::*;
+    use weft_runtime::Builder;
+
+    #[test]
+    fn block_on_inside_spawn_blocking_is_allowed() {
+        for rt in [
+            Builder::new_current_thread().build().unwrap(),
+            Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap(),
+        ] {
+            let handle = rt.handle().clone();
+            let out = rt.block_on(async move {
+                weft_runtime::spawn_blocking(move || {
+                    // A blocking thread is not inside the runtime: it may block on a future.
+                    let other = Builder::new_current_thread().build().unwrap();
+                    let a = other.block_on(async { 1 });
+                    let b =
+                        handle.block_on(async { weft_runtime::spawn(async { 2 }).await.unwrap() });
+                    a + b
+                })
+                .await
+                .unwrap()
+            });
+            assert_eq!(out, 3);
+            drop(yield_now());
+        }
+    }
+}

@@ -156,3 +156,83 @@ fn ping_pong_between_tasks() {
     });
     assert_eq!(out, (1..=200).sum::<u32>());
 }
+
+#[test]
+fn injector_is_not_starved_by_a_busy_local_queue() {
+    // One worker whose local queue never empties (two tasks yielding forever): a task spawned
+    // from outside still runs, because the injector is checked every global_queue_interval ticks.
+    let rt = rt(1);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for _ in 0..2 {
+        let stop = stop.clone();
+        drop(rt.spawn(async move {
+            while !stop.load(SeqCst) {
+                yield_now().await;
+            }
+        }));
+    }
+    let s = stop.clone();
+    let outside = rt.spawn(async move { s.store(true, SeqCst) });
+    rt.block_on(outside).unwrap();
+}
+
+#[test]
+fn lifo_ping_pong_does_not_starve_others() {
+    // Two tasks hand a baton back and forth forever; each hand-over wakes the other, which lands
+    // in the LIFO slot. Mid-game a player spawns a stopper, which waits in the ordinary queue: it
+    // must still get its turn (the LIFO slot yields after a few polls in a row).
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Mutex;
+    use std::task::{Poll, Waker};
+
+    #[derive(Default)]
+    struct Baton {
+        turn: Mutex<(usize, [Option<Waker>; 2])>,
+    }
+    let rt = rt(1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let baton = Arc::new(Baton::default());
+    let out = rt.block_on(rt.spawn({
+        let (stop, baton) = (stop.clone(), baton.clone());
+        async move {
+            let players: Vec<_> = (0..2usize)
+                .map(|me| {
+                    let (stop, baton) = (stop.clone(), baton.clone());
+                    spawn(async move {
+                        let mut rounds = 0;
+                        while !stop.load(SeqCst) {
+                            rounds += 1;
+                            std::future::poll_fn(|cx| {
+                                let mut t = baton.turn.lock().unwrap();
+                                if t.0 % 2 == me || stop.load(SeqCst) {
+                                    t.0 += 1;
+                                    if me == 0 && rounds == 10 {
+                                        // Spawned before the hand-over: the woken player takes
+                                        // the LIFO slot and the stopper goes to the queue.
+                                        let stop = stop.clone();
+                                        drop(spawn(async move { stop.store(true, SeqCst) }));
+                                    }
+                                    // Hand the baton over: wake the other player.
+                                    if let Some(w) = t.1[1 - me].take() {
+                                        drop(t);
+                                        w.wake();
+                                    }
+                                    Poll::Ready(())
+                                } else {
+                                    t.1[me] = Some(cx.waker().clone());
+                                    Poll::Pending
+                                }
+                            })
+                            .await;
+                        }
+                    })
+                })
+                .collect();
+            for p in players {
+                p.await.unwrap();
+            }
+            true
+        }
+    }));
+    assert!(out.unwrap());
+}
