@@ -91,19 +91,10 @@ pub mod __private {
         let driver = Arc::new(
             weft_io::Driver::new(weft_io::DriverConfig::default()).expect("create the driver"),
         );
-        let handle = driver.handle();
         let rt = weft_runtime::Builder::new_current_thread()
             .park_hook(driver)
-            .on_thread_start(move || std::mem::forget(handle.enter()))
             .build()
             .expect("build the runtime");
-        let io = rt
-            .handle()
-            .park_hook()
-            .and_then(|p| p.as_any().downcast_ref::<weft_io::Driver>())
-            .expect("the driver is installed")
-            .handle();
-        let _guard = io.enter();
         rt.block_on(future)
     }
 }

@@ -44,8 +44,7 @@ fn emfile_test(flavor: Flavor, name: &str) {
 
 /// The child: an echo server under a low descriptor limit, logging accept errors to stdout.
 fn child(flavor: Flavor) {
-    let (rt, io) = support::runtime(flavor);
-    let _enter = io.enter();
+    let (rt, _io) = support::runtime(flavor);
     rt.block_on(async {
         let listener = weft_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let open = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;

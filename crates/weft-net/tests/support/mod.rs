@@ -34,12 +34,7 @@ pub fn runtime(flavor: Flavor) -> (weft_runtime::Runtime, weft_io::Handle) {
             b
         }
     };
-    let on_start = io.clone();
-    // weft_io::Handle::current() is found through the thread's entered handle: enter it on every
-    // runtime thread for the thread's whole life (the guard is never dropped).
-    builder
-        .park_hook(driver)
-        .on_thread_start(move || std::mem::forget(on_start.enter()));
+    builder.park_hook(driver);
     (builder.build().expect("build the runtime"), io)
 }
 
@@ -49,8 +44,9 @@ where
     F: Future,
 {
     raise_fd_limit();
-    let (rt, io) = runtime(flavor);
-    let _enter = io.enter();
+    let (rt, _io) = runtime(flavor);
+    // The body runs on this thread (as `weft::run` runs its future); resources find the
+    // driver through the runtime's park hook.
     rt.block_on(async move {
         match weft_io::time::timeout(limit, body).await {
             Ok(out) => out,
