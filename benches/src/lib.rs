@@ -29,6 +29,10 @@ pub trait Rt: Sized + 'static {
         F: Future + Send + 'static,
         F::Output: Send + 'static;
     fn yield_now() -> impl Future<Output = ()> + Send;
+    /// Lets a task run on without its handle (dropping a smol `Task` would cancel it).
+    fn detach<T: Send + 'static>(handle: Self::Handle<T>) {
+        drop(handle);
+    }
     /// A oneshot channel of this runtime's ecosystem.
     fn oneshot<T: Send + 'static>() -> (impl FnOnce(T) + Send + 'static, impl Future<Output = T> + Send + 'static);
 }
@@ -195,6 +199,9 @@ impl Rt for Smol {
         F::Output: Send + 'static,
     {
         sp.spawn(f)
+    }
+    fn detach<T: Send + 'static>(handle: Self::Handle<T>) {
+        handle.detach();
     }
     fn yield_now() -> impl Future<Output = ()> + Send {
         futures_lite::future::yield_now()

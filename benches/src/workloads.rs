@@ -94,7 +94,7 @@ pub fn chained_spawn<R: Rt>(rt: &R) {
             return;
         }
         let next = sp.clone();
-        drop(R::spawn(&sp, async move { link::<R>(next, depth - 1, done) }));
+        R::detach(R::spawn(&sp, async move { link::<R>(next, depth - 1, done) }));
     }
     let sp = rt.spawner();
     let n = rt.block_on(async move {
