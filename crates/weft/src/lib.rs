@@ -100,6 +100,12 @@ pub mod stream {
     pub use futures_util::stream::{iter, once, unfold, StreamExt};
 }
 
+/// Guides. Their code blocks are compiled and run as doc tests.
+pub mod guide {
+    #[doc = include_str!("../../../docs/asyncio.md")]
+    pub mod asyncio {}
+}
+
 /// Runs `future` to completion on a new multi-thread runtime (one worker per CPU, reactor and
 /// timers on), then shuts the runtime down and returns the output: asyncio's `asyncio.run`.
 ///
