@@ -101,3 +101,21 @@ fn close_races_send() {
         ));
     });
 }
+
+#[test]
+fn close_waits_for_outstanding_permit() {
+    // The receiver closes while a sender holds a permit: `recv` must end (None) once the permit is
+    // given back unused, or return the value if the permit is used, never hang.
+    model(|| {
+        let (tx, mut rx) = mpsc::channel::<usize>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let t = thread::spawn(move || {
+            drop(permit);
+        });
+        // `tx` stays alive: only the permit's return can end the receive.
+        rx.close();
+        assert_eq!(loom_block_on(rx.recv()), None);
+        t.join().unwrap();
+        drop(tx);
+    });
+}
