@@ -69,6 +69,8 @@ mod file;
 mod open_options;
 mod ops;
 mod read_dir;
+#[doc(hidden)]
+pub mod tail;
 #[cfg(unix)]
 mod unix;
 

@@ -489,7 +489,7 @@ impl File {
     // ---- spawning operations (each requires `State::Idle`) -------------------------------
 
     fn job(&self, write: Option<PendingWrite>) -> OpJob {
-        self.shared.begin();
+        self.shared.tail.begin();
         OpJob::new(Arc::clone(&self.shared), write)
     }
 
@@ -674,7 +674,7 @@ impl Drop for File {
             rewind: std::mem::take(&mut self.wrewind),
             data: std::mem::take(&mut self.wbuf),
         };
-        let Some(bytes) = self.shared.hand_over(bytes) else {
+        let Some(bytes) = self.shared.tail.hand_over(bytes) else {
             return; // the job in flight writes them after its own work
         };
         let job = OpJob::new(Arc::clone(&self.shared), Some(bytes));
