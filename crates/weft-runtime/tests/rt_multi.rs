@@ -163,13 +163,19 @@ fn injector_is_not_starved_by_a_busy_local_queue() {
     // from outside still runs, because the injector is checked every global_queue_interval ticks.
     let rt = rt(1);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spins = Arc::new(AtomicUsize::new(0));
     for _ in 0..2 {
-        let stop = stop.clone();
+        let (stop, spins) = (stop.clone(), spins.clone());
         drop(rt.spawn(async move {
             while !stop.load(SeqCst) {
+                spins.fetch_add(1, SeqCst);
                 yield_now().await;
             }
         }));
+    }
+    // Both yielders now cycle in the worker's local queue; only then spawn from outside.
+    while spins.load(SeqCst) < 100 {
+        std::thread::yield_now();
     }
     let s = stop.clone();
     let outside = rt.spawn(async move { s.store(true, SeqCst) });
