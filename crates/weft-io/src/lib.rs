@@ -48,17 +48,32 @@
 //! # std::io::Result::Ok(())
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
+// Under loom only the readiness protocol is built (for `tests/loom_*.rs`).
+#![cfg_attr(loom, allow(dead_code, unused_imports))]
 
+#[cfg(not(loom))]
 mod driver;
+#[cfg(not(loom))]
 pub mod io;
 mod reactor;
 mod shim;
+#[cfg(not(loom))]
 pub mod time;
 
+#[cfg(not(loom))]
 pub use driver::{Driver, DriverConfig, EnterGuard, Handle};
+#[cfg(not(loom))]
 pub use io::Async;
 
+/// Not public API: the readiness protocol, exposed to the loom models in `tests/loom_*.rs`.
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::reactor::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+}
+
 /// Not public API: helpers for doc examples and tests.
+#[cfg(not(loom))]
 #[doc(hidden)]
 pub mod __private {
     use std::future::Future;

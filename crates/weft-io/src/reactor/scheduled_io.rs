@@ -41,7 +41,7 @@ const WRITE_TICK_SHIFT: u32 = 32;
 
 /// A direction of I/O on a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
+pub enum Direction {
     /// Reading (and accepting, receiving, end of stream).
     Read,
     /// Writing (and connecting, sending).
@@ -70,7 +70,7 @@ impl Direction {
 
 /// A snapshot of one direction's readiness, taken before a syscall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ReadyEvent {
+pub struct ReadyEvent {
     direction: Direction,
     tick: u32,
     ready: bool,
@@ -79,14 +79,14 @@ pub(crate) struct ReadyEvent {
 impl ReadyEvent {
     /// Whether the direction was marked ready.
     #[cfg(test)]
-    pub(crate) fn is_ready(&self) -> bool {
+    pub fn is_ready(&self) -> bool {
         self.ready
     }
 }
 
 /// The shared state of one registered source (see the module docs for the protocol).
 #[derive(Debug)]
-pub(crate) struct ScheduledIo {
+pub struct ScheduledIo {
     readiness: AtomicU64,
     reader: AtomicWaker,
     writer: AtomicWaker,
@@ -94,7 +94,7 @@ pub(crate) struct ScheduledIo {
 
 /// The error a task gets when its source was deregistered (or its reactor shut down) while it
 /// waited.
-pub(crate) fn closed_error() -> io::Error {
+pub fn closed_error() -> io::Error {
     io::Error::other(
         "the I/O source was removed from its reactor (the source was deregistered or the weft \
          runtime that owned it shut down)",
@@ -103,7 +103,7 @@ pub(crate) fn closed_error() -> io::Error {
 
 impl ScheduledIo {
     /// A source with no readiness yet.
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         ScheduledIo {
             readiness: AtomicU64::new(0),
             reader: AtomicWaker::new(),
@@ -120,7 +120,7 @@ impl ScheduledIo {
 
     /// Step 1 (reactor): records an event for the given directions and moves the waiting wakers
     /// into `wake` (called by the reactor after it drops its locks).
-    pub(crate) fn set_readiness(&self, readable: bool, writable: bool, wake: &mut Vec<Waker>) {
+    pub fn set_readiness(&self, readable: bool, writable: bool, wake: &mut Vec<Waker>) {
         let bump = |word: u64, dir: Direction| {
             let shift = dir.tick_shift();
             let tick = (dir.tick(word) as u64 + 1) & TICK_MASK;
@@ -155,7 +155,7 @@ impl ScheduledIo {
 
     /// Marks the source closed and moves every waiting waker into `wake`: their next poll gets an
     /// error instead of hanging.
-    pub(crate) fn close(&self, wake: &mut Vec<Waker>) {
+    pub fn close(&self, wake: &mut Vec<Waker>) {
         self.readiness.fetch_or(CLOSED, Ordering::AcqRel);
         wake.extend(self.reader.take());
         wake.extend(self.writer.take());
@@ -163,18 +163,18 @@ impl ScheduledIo {
 
     /// Moves both directions' waiting wakers into `wake` without changing readiness (oneshot mode:
     /// every event disarms the source, so every waiter must look again and re-arm).
-    pub(crate) fn take_wakers(&self, wake: &mut Vec<Waker>) {
+    pub fn take_wakers(&self, wake: &mut Vec<Waker>) {
         wake.extend(self.reader.take());
         wake.extend(self.writer.take());
     }
 
     /// Whether the source was closed.
-    pub(crate) fn is_closed(&self) -> bool {
+    pub fn is_closed(&self) -> bool {
         self.readiness.load(Ordering::Acquire) & CLOSED != 0
     }
 
     /// Step 2: the snapshot to take before a syscall.
-    pub(crate) fn snapshot(&self, direction: Direction) -> ReadyEvent {
+    pub fn snapshot(&self, direction: Direction) -> ReadyEvent {
         let word = self.readiness.load(Ordering::Acquire);
         ReadyEvent {
             direction,
@@ -185,7 +185,7 @@ impl ScheduledIo {
 
     /// Step 3: after a `WouldBlock`, clears the direction's ready bit unless an event arrived since
     /// `event` was taken.
-    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+    pub fn clear_readiness(&self, event: ReadyEvent) {
         let dir = event.direction;
         let mut current = self.readiness.load(Ordering::Acquire);
         loop {
@@ -207,7 +207,7 @@ impl ScheduledIo {
     /// Step 4: ready (with a fresh snapshot) if the direction is marked ready; otherwise registers
     /// the task's waker, calls `arm` (the reactor's re-arm in oneshot mode), re-checks, and returns
     /// `Pending`. An error if the source was closed.
-    pub(crate) fn poll_ready(
+    pub fn poll_ready(
         &self,
         direction: Direction,
         cx: &mut Context<'_>,

@@ -1,0 +1,289 @@
+//! The poller and the registry of sources (see the module docs of `reactor`).
+
+use std::fmt;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::task::Waker;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use polling::{Event, Events, PollMode, Poller};
+
+use super::scheduled_io::{closed_error, Direction, ScheduledIo};
+use crate::shim::{Arc, AtomicU8, Ordering};
+
+/// How sources are registered with the poller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Registered once, edge-triggered; never re-armed.
+    Edge,
+    /// Re-armed before each wait; every event disarms the whole source.
+    Oneshot,
+}
+
+/// A registered source: its shared readiness, its key, and (for oneshot re-arming) its fd and the
+/// directions that wait.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    io: ScheduledIo,
+    key: usize,
+    fd: RawFd,
+    /// Oneshot mode: the directions re-armed so far (bit 0 read, bit 1 write). Changed under
+    /// `arm_lock` so two directions re-arming at once do not overwrite each other's interest.
+    armed: AtomicU8,
+    arm_lock: Mutex<()>,
+}
+
+impl Registration {
+    /// The source's readiness.
+    pub(crate) fn io(&self) -> &ScheduledIo {
+        &self.io
+    }
+}
+
+struct Slot {
+    generation: u32,
+    entry: Option<Arc<Registration>>,
+}
+
+/// The key space: slot index in the low half of a `usize`, generation in the high half (minus
+/// its top bit, so no key is ever `usize::MAX`, which `polling` keeps for itself).
+const HALF: u32 = usize::BITS / 2;
+const INDEX_MASK: usize = (1 << HALF) - 1;
+const GENERATION_MASK: u32 = ((1u64 << (HALF - 1)) - 1) as u32;
+
+fn make_key(index: usize, generation: u32) -> usize {
+    ((generation & GENERATION_MASK) as usize) << HALF | index
+}
+
+struct Registry {
+    slots: Vec<Slot>,
+    free: Vec<usize>,
+    shut_down: bool,
+}
+
+impl Registry {
+    fn get(&self, key: usize) -> Option<&Arc<Registration>> {
+        let slot = self.slots.get(key & INDEX_MASK)?;
+        let entry = slot.entry.as_ref()?;
+        (entry.key == key).then_some(entry)
+    }
+}
+
+/// The poller, the registry, and the poller's event buffer.
+pub(crate) struct Reactor {
+    poller: Poller,
+    mode: Mode,
+    registry: Mutex<Registry>,
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reactor")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Waits for I/O events; owned by the thread that parks (not shared).
+pub(crate) struct EventBuffer {
+    events: Events,
+}
+
+impl fmt::Debug for EventBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventBuffer").finish_non_exhaustive()
+    }
+}
+
+impl EventBuffer {
+    pub(crate) fn new() -> Self {
+        EventBuffer {
+            events: Events::with_capacity(std::num::NonZeroUsize::new(1024).expect("non-zero")),
+        }
+    }
+}
+
+impl Reactor {
+    /// A reactor over a new poller; `force_oneshot` picks oneshot mode even where edge mode works.
+    pub(crate) fn new(force_oneshot: bool) -> io::Result<Self> {
+        let poller = Poller::new()?;
+        let mode = if poller.supports_edge() && !force_oneshot {
+            Mode::Edge
+        } else {
+            Mode::Oneshot
+        };
+        Ok(Reactor {
+            poller,
+            mode,
+            registry: Mutex::new(Registry {
+                slots: Vec::new(),
+                free: Vec::new(),
+                shut_down: false,
+            }),
+        })
+    }
+
+    /// The registration mode in use.
+    pub(crate) fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Registers `fd` for both directions.
+    ///
+    /// # Errors
+    /// The poller's error, or an error if the reactor was shut down.
+    pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Registration>> {
+        let mut registry = self.registry.lock();
+        if registry.shut_down {
+            return Err(closed_error());
+        }
+        let index = match registry.free.pop() {
+            Some(index) => index,
+            None => {
+                registry.slots.push(Slot {
+                    generation: 0,
+                    entry: None,
+                });
+                registry.slots.len() - 1
+            }
+        };
+        if index > INDEX_MASK {
+            registry.free.push(index);
+            return Err(io::Error::other("too many I/O sources registered"));
+        }
+        let slot = &mut registry.slots[index];
+        let key = make_key(index, slot.generation);
+        let registration = Arc::new(Registration {
+            io: ScheduledIo::new(),
+            key,
+            fd: fd.as_raw_fd(),
+            armed: AtomicU8::new(0b11),
+            arm_lock: Mutex::new(()),
+        });
+        let mode = match self.mode {
+            Mode::Edge => PollMode::Edge,
+            Mode::Oneshot => PollMode::Oneshot,
+        };
+        // SAFETY: `fd` is a live descriptor (it is borrowed). `Async` deregisters it (in `drop`,
+        // before the owning `T` closes it), which is the obligation `Poller::add` states.
+        let added = unsafe {
+            self.poller
+                .add_with_mode(fd.as_raw_fd(), Event::all(key), mode)
+        };
+        match added {
+            Ok(()) => {
+                slot.entry = Some(registration.clone());
+                Ok(registration)
+            }
+            Err(e) => {
+                registry.free.push(index);
+                Err(e)
+            }
+        }
+    }
+
+    /// Removes a registration: the poller forgets the fd, the slot is freed for reuse, and every
+    /// task still waiting on it is woken (into `wake`) to find the source closed.
+    pub(crate) fn deregister(
+        &self,
+        registration: &Registration,
+        fd: BorrowedFd<'_>,
+        wake: &mut Vec<Waker>,
+    ) -> io::Result<()> {
+        let deleted = self.poller.delete(fd);
+        {
+            let mut registry = self.registry.lock();
+            let index = registration.key & INDEX_MASK;
+            let owned = registry.get(registration.key).is_some();
+            if owned {
+                let slot = &mut registry.slots[index];
+                slot.entry = None;
+                slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
+                registry.free.push(index);
+            }
+        }
+        registration.io.close(wake);
+        deleted
+    }
+
+    /// Oneshot mode: re-arms the source for `direction` (and whichever direction was armed before).
+    /// Does nothing in edge mode.
+    pub(crate) fn arm(&self, registration: &Registration, direction: Direction) -> io::Result<()> {
+        if self.mode == Mode::Edge {
+            return Ok(());
+        }
+        let bit = match direction {
+            Direction::Read => 0b01,
+            Direction::Write => 0b10,
+        };
+        let _guard = registration.arm_lock.lock();
+        let armed = registration.armed.load(Ordering::Relaxed) | bit;
+        registration.armed.store(armed, Ordering::Relaxed);
+        let interest = Event::new(registration.key, armed & 0b01 != 0, armed & 0b10 != 0);
+        // SAFETY: the registration is alive (we hold it), so its fd is still open: `Async` closes
+        // the fd only after deregistering it.
+        let fd = unsafe { BorrowedFd::borrow_raw(registration.fd) };
+        self.poller
+            .modify_with_mode(fd, interest, PollMode::Oneshot)
+    }
+
+    /// Waits for events for at most `timeout`, marks the sources that got them, and moves their
+    /// wakers into `wake`. Returns the number of events. `EINTR` is retried inside `polling`.
+    pub(crate) fn turn(
+        &self,
+        buffer: &mut EventBuffer,
+        timeout: Option<Duration>,
+        wake: &mut Vec<Waker>,
+    ) -> io::Result<usize> {
+        buffer.events.clear();
+        self.poller.wait(&mut buffer.events, timeout)?;
+        let registry = self.registry.lock();
+        let mut count = 0;
+        for event in buffer.events.iter() {
+            let Some(registration) = registry.get(event.key) else {
+                continue; // deregistered since the OS queued the event
+            };
+            count += 1;
+            match self.mode {
+                Mode::Edge => {
+                    registration
+                        .io
+                        .set_readiness(event.readable, event.writable, wake);
+                }
+                Mode::Oneshot => {
+                    // The whole source is disarmed now: wake both directions so a waiter that
+                    // got no readiness re-arms its interest.
+                    registration.armed.store(0, Ordering::Relaxed);
+                    registration
+                        .io
+                        .set_readiness(event.readable, event.writable, wake);
+                    registration.io.take_wakers(wake);
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    /// Wakes the current or next [`turn`](Reactor::turn) (coalesced inside `polling`).
+    pub(crate) fn notify(&self) -> io::Result<()> {
+        self.poller.notify()
+    }
+
+    /// Closes every registration and refuses new ones; their waiters are moved into `wake`.
+    pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
+        let mut registry = self.registry.lock();
+        registry.shut_down = true;
+        for slot in &registry.slots {
+            if let Some(entry) = &slot.entry {
+                entry.io.close(wake);
+            }
+        }
+    }
+
+    /// The number of live registrations (for tests and diagnostics).
+    pub(crate) fn registered(&self) -> usize {
+        let registry = self.registry.lock();
+        registry.slots.len() - registry.free.len()
+    }
+}
