@@ -310,3 +310,50 @@ fn wake_vs_abort_vs_drop_join_handle() {
         assert_eq!(task::live_task_count(), base);
     });
 }
+
+/// No lost wake-up: each waker thread bumps `requested` and then wakes; every poll records how
+/// many requests it saw when it started. However the wakes interleave with the polls they cause
+/// (before, during, after, woken while running), the last poll must have seen every request.
+#[test]
+fn wakes_are_never_lost() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let requested = Arc::new(AtomicUsize::new(0));
+        let last_seen = Arc::new(AtomicUsize::new(usize::MAX));
+        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let fut = {
+            let requested = requested.clone();
+            let last_seen = last_seen.clone();
+            let slot = slot.clone();
+            let mut first = true;
+            std::future::poll_fn(move |cx: &mut Context<'_>| {
+                last_seen.store(requested.load(SeqCst), SeqCst);
+                if first {
+                    first = false;
+                    *slot.lock().unwrap() = Some(cx.waker().clone());
+                }
+                Poll::<()>::Pending
+            })
+        };
+        let (r, h) = task::spawn(fut, Inline, SpawnOptions::new());
+        r.run();
+        let w1 = slot.lock().unwrap().clone().unwrap();
+        let w2 = w1.clone();
+        let (rq1, rq2) = (requested.clone(), requested.clone());
+        let t1 = thread::spawn(move || {
+            rq1.fetch_add(1, SeqCst);
+            w1.wake();
+        });
+        let t2 = thread::spawn(move || {
+            rq2.fetch_add(1, SeqCst);
+            w2.wake_by_ref();
+        });
+        t1.join().unwrap();
+        t2.join().unwrap();
+        assert_eq!(last_seen.load(SeqCst), 2, "a wake-up was lost");
+        slot.lock().unwrap().take();
+        drop(h);
+        assert_eq!(task::live_task_count(), base);
+    });
+}

@@ -244,22 +244,26 @@ impl State {
     }
 
     /// (4) Idle -> Notified through `Waker::wake_by_ref`. Touches the count only when it creates a
-    /// `Runnable`; does not write at all when the task is already notified or complete.
+    /// `Runnable`.
+    ///
+    /// Always one atomic read-modify-write (a release), even when the task is already notified,
+    /// running or complete: the poll that follows must see what the waker's caller wrote before
+    /// waking. A load-only fast path ("already notified: do nothing") loses that guarantee (a
+    /// store-buffering race between the waker's load and the runner's `transition_to_running`;
+    /// loom found it: `tests/loom_task.rs`, `wakes_are_never_lost`). Setting `NOTIFIED` on a
+    /// complete task is harmless: nothing runs it again.
     pub(super) fn transition_to_notified_by_ref(&self) -> TransitionToNotifiedByRef {
-        self.transition(|s| {
-            if s.is_complete() || s.is_notified() {
-                (TransitionToNotifiedByRef::DoNothing, None)
-            } else if s.is_running() {
-                let mut next = s;
-                next.0 |= NOTIFIED;
-                (TransitionToNotifiedByRef::DoNothing, Some(next))
-            } else {
-                let mut next = s;
-                next.0 |= NOTIFIED;
-                next.0 = ref_inc_checked(next.0);
-                (TransitionToNotifiedByRef::Submit, Some(next))
-            }
-        })
+        let prev = Snapshot(self.val.fetch_or(NOTIFIED, AcqRel));
+        if prev.is_complete() || prev.is_notified() || prev.is_running() {
+            // Running: the runner reschedules it when the poll returns (transition (2)).
+            TransitionToNotifiedByRef::DoNothing
+        } else {
+            // We turned an idle task into a notified one: its one Runnable is ours to create.
+            // Nobody can run or free it meanwhile (no Runnable exists; our caller holds a
+            // reference).
+            self.ref_inc();
+            TransitionToNotifiedByRef::Submit
+        }
     }
 
     /// (5) Abort: sets `CANCELLED`. An idle task is also notified (with a new reference for its
