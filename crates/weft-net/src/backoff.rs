@@ -57,3 +57,21 @@ impl AcceptBackoff {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_resource_exhaustion_backs_off() {
+        for code in [libc::EMFILE, libc::ENFILE, libc::ENOMEM, libc::ENOBUFS] {
+            assert!(is_resource_exhaustion(&io::Error::from_raw_os_error(code)));
+        }
+        for code in [libc::ECONNABORTED, libc::EINTR, libc::EAGAIN, libc::EINVAL] {
+            assert!(!is_resource_exhaustion(&io::Error::from_raw_os_error(code)));
+        }
+        assert!(!is_resource_exhaustion(&io::Error::other(
+            "not an OS error"
+        )));
+    }
+}

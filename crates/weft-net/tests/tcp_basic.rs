@@ -118,6 +118,17 @@ flavors! {
         b.write_all(b"x").await.unwrap();
     }
 
+    async fn forgetting_the_write_half_keeps_the_write_direction_open() {
+        let (client, mut server) = connected_pair().await;
+        let (rd, wr) = client.into_split();
+        wr.forget();
+        // No shutdown happened: the server sees no end of stream yet.
+        let mut buf = [0u8; 1];
+        assert!(timeout(Duration::from_millis(30), server.read(&mut buf)).await.is_err());
+        drop(rd); // the last half: the socket closes
+        assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+    }
+
     async fn peek_does_not_consume() {
         let (mut client, server) = connected_pair().await;
         client.write_all(b"peekaboo").await.unwrap();

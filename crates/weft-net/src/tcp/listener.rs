@@ -122,6 +122,10 @@ impl TcpListener {
     /// [`TcpListener`]; `ECONNABORTED` means a queued connection was reset before it was accepted).
     /// An error never closes the listener: call `accept` again.
     ///
+    /// One task at a time should wait in `accept` on a given listener (the reactor keeps one
+    /// waiter per direction; a second one replaces the first). To accept from several tasks,
+    /// share the listener behind a `weft::sync::Mutex` or hand connections out through a channel.
+    ///
     /// # Cancel safety
     /// Cancel safe: a connection is taken from the kernel's queue only when the call completes,
     /// so dropping the future loses none.

@@ -16,7 +16,8 @@ use crate::util::{try_read_io, try_write_io};
 /// A TCP connection.
 ///
 /// Made by [`connect`](TcpStream::connect) or [`TcpListener::accept`](crate::TcpListener::accept).
-/// It implements the futures-io traits [`AsyncRead`] and [`AsyncWrite`] (so `weft::io`'s
+/// It implements the futures-io traits [`AsyncRead`](futures_io::AsyncRead) and
+/// [`AsyncWrite`](futures_io::AsyncWrite) (so `weft::io`'s
 /// `AsyncReadExt`/`AsyncWriteExt` helpers work), for `TcpStream` and for `&TcpStream`: one task can
 /// read while another writes through a shared reference, or through the halves of
 /// [`split`](TcpStream::split) / [`into_split`](TcpStream::into_split). Closing it with
@@ -192,8 +193,9 @@ impl TcpStream {
         self.io.get_ref().ttl()
     }
 
-    /// Sets `SO_KEEPALIVE`. For the probe timing use
-    /// [`socket2::SockRef::set_tcp_keepalive`] on `SockRef::from(&stream)`.
+    /// Sets `SO_KEEPALIVE`. For the probe timing use socket2's
+    /// [`Socket::set_tcp_keepalive`](socket2::Socket::set_tcp_keepalive) through
+    /// `socket2::SockRef::from(&stream)`.
     ///
     /// # Errors
     /// The OS error from `setsockopt`.
