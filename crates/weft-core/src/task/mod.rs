@@ -273,7 +273,38 @@ pub struct ScheduleInfo {
 ///
 /// # Examples
 ///
-/// See [`Runnable`].
+/// A scheduler that keeps a registry of live tasks, as a runtime does for shutdown:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, Mutex};
+/// use weft_core::task::{self, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskId, TaskRef};
+///
+/// #[derive(Default)]
+/// struct Rt {
+///     queue: Mutex<Vec<Runnable>>,
+///     live: Mutex<HashMap<TaskId, TaskRef>>,
+/// }
+/// impl Schedule for Rt {
+///     fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+///         self.queue.lock().unwrap().push(task);
+///     }
+///     fn release(&self, task: &TaskRef) {
+///         // Dropped after the lock is released.
+///         let entry = self.live.lock().unwrap().remove(&task.id());
+///         drop(entry);
+///     }
+/// }
+///
+/// let rt = Arc::new(Rt::default());
+/// let (runnable, handle) = task::spawn(async { 7 }, rt.clone(), SpawnOptions::new());
+/// rt.live.lock().unwrap().insert(runnable.id(), runnable.task()); // before it can run
+/// runnable.schedule();
+/// let next = rt.queue.lock().unwrap().pop().unwrap();
+/// next.run();
+/// assert!(rt.live.lock().unwrap().is_empty());
+/// assert_eq!(futures_executor::block_on(handle).unwrap(), 7);
+/// ```
 pub trait Schedule: Send + Sync + 'static {
     /// Queues `task` to be run.
     fn schedule(&self, task: Runnable, info: ScheduleInfo);

@@ -152,6 +152,33 @@ impl fmt::Debug for Runnable {
 /// Runtimes keep one per live task in a registry (to list and cancel tasks at shutdown) and drop it
 /// in [`Schedule::release`](super::Schedule::release).
 ///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use weft_core::task::{self, Runnable, Schedule, ScheduleInfo, SpawnOptions};
+///
+/// #[derive(Default)]
+/// struct Queue(Mutex<Vec<Runnable>>);
+/// impl Schedule for Queue {
+///     fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+///         self.0.lock().unwrap().push(task);
+///     }
+/// }
+///
+/// let queue = Arc::new(Queue::default());
+/// let (runnable, handle) =
+///     task::spawn(std::future::pending::<()>(), queue.clone(), SpawnOptions::new().name("idle"));
+/// let task = runnable.task();
+/// assert_eq!(task.name(), Some("idle"));
+/// runnable.run(); // pending: now idle
+/// task.abort(); // an idle task is scheduled so that its runner cancels it
+/// let runnable = queue.0.lock().unwrap().pop().unwrap();
+/// runnable.run();
+/// assert!(task.is_finished());
+/// assert!(futures_executor::block_on(handle).unwrap_err().is_cancelled());
+/// ```
+///
 /// # Invariants
 ///
 /// `ptr` points to a live task cell and this value owns one of its references.
