@@ -177,6 +177,14 @@ impl<T> Sender<T> {
     /// drop(rx);
     /// assert_eq!(tx.send(3), Err(3));
     /// ```
+    ///
+    /// `send` consumes the sender, so a second value cannot be sent:
+    ///
+    /// ```compile_fail
+    /// let (tx, _rx) = weft_sync::oneshot::channel::<u8>();
+    /// let _ = tx.send(1);
+    /// let _ = tx.send(2); // error: use of moved value `tx`
+    /// ```
     pub fn send(mut self, value: T) -> Result<(), T> {
         let inner = self.inner.take().expect("oneshot sender used after send");
         let mut state = inner.state.load(Acquire);

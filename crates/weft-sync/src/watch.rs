@@ -134,6 +134,14 @@ pub struct Receiver<T> {
 /// A read lock on the value: do not hold it across an `.await` (it blocks senders), and do not
 /// take a second `borrow` on the same thread while holding one (with a send waiting in between,
 /// that deadlocks, as with any fair reader-writer lock).
+///
+/// A `Ref` is not `Send`, so a `Send` future cannot hold one across an `.await`:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>(_: T) {}
+/// let (_tx, rx) = weft_sync::watch::channel(0);
+/// assert_send(rx.borrow()); // error: `Ref` cannot be sent between threads
+/// ```
 pub struct Ref<'a, T> {
     guard: RwLockReadGuard<'a, T>,
     has_changed: bool,
