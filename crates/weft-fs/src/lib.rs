@@ -69,8 +69,11 @@ mod file;
 mod open_options;
 mod ops;
 mod read_dir;
-#[doc(hidden)]
+// Public only for its loom model (tests/loom_tail.rs).
+#[cfg(loom)]
 pub mod tail;
+#[cfg(not(loom))]
+mod tail;
 #[cfg(unix)]
 mod unix;
 

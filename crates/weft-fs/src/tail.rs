@@ -1,7 +1,7 @@
 //! The *tail protocol* that makes a dropped [`File`](crate::File)'s buffered bytes reach the OS
 //! after every earlier operation of that `File`, exactly once. Generic over the pending work `W`
-//! so that a loom model (`tests/loom_tail.rs`) checks it without files; public only for that
-//! model.
+//! so that a loom model (`tests/loom_tail.rs`) checks it without files; public only under
+//! `--cfg loom`, for that model.
 //!
 //! 1. The `File` calls [`Tail::begin`] before it spawns an operation: `busy = true`.
 //! 2. A job that is done with its own work (it ran, panicked, or was cancelled unrun because the
@@ -82,7 +82,8 @@ impl<W> Tail<W> {
         }
     }
 
-    /// Whether a job is in flight (for tests).
+    /// Whether a job is in flight (for the loom model).
+    #[cfg_attr(not(loom), allow(dead_code))]
     pub fn is_busy(&self) -> bool {
         self.inner
             .lock()

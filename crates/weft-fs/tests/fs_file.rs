@@ -104,6 +104,52 @@ fs_suite! {
     }
 
     #[test]
+    fn prefetch_in_flight_then_write_seek_and_set_len() {
+        let dir = TempDir::new("prefetch");
+        let path = dir.join("f");
+        let data = pattern(4 * 1024 * 1024, 6);
+        std::fs::write(&path, &data).unwrap();
+        rt().block_on(async {
+            let mut f = OpenOptions::new().read(true).write(true).open(&path).await.unwrap();
+            let mut buf = vec![0u8; 64 * 1024];
+            // Enough sequential reads that a prefetch is in flight.
+            for i in 0..12 {
+                f.read_exact(&mut buf).await.unwrap();
+                assert!(buf[..] == data[i * 65536..(i + 1) * 65536], "chunk {i}");
+            }
+            let at = 12 * 65536;
+            assert_eq!(f.stream_position().await.unwrap(), at as u64);
+            for i in 12..20 {
+                f.read_exact(&mut buf).await.unwrap();
+                assert!(buf[..] == data[i * 65536..(i + 1) * 65536], "chunk {i}");
+            }
+            // A write in the middle of a sequential run lands right after the bytes read.
+            f.write_all(b"MARK").await.unwrap();
+            let at = 20 * 65536 + 4;
+            f.read_exact(&mut buf[..100]).await.unwrap();
+            assert_eq!(&buf[..100], &data[at..at + 100]);
+            for _ in 0..8 {
+                f.read_exact(&mut buf).await.unwrap();
+            }
+            let pos = f.stream_position().await.unwrap();
+            assert_eq!(pos, (at + 100 + 8 * 65536) as u64);
+            for _ in 0..8 {
+                f.read_exact(&mut buf).await.unwrap();
+            }
+            // Truncating under buffered read-ahead: what follows reads as the end.
+            let pos = pos + 8 * 65536;
+            f.set_len(pos + 10).await.unwrap();
+            let mut rest = Vec::new();
+            f.read_to_end(&mut rest).await.unwrap();
+            assert_eq!(rest, &data[pos as usize..pos as usize + 10]);
+            f.flush().await.unwrap();
+        });
+        let got = std::fs::read(&path).unwrap();
+        assert_eq!(&got[20 * 65536..20 * 65536 + 4], b"MARK");
+        assert_eq!(got.len(), 20 * 65536 + 4 + 100 + 16 * 65536 + 10);
+    }
+
+    #[test]
     fn write_after_read_lands_at_the_logical_position() {
         let dir = TempDir::new("rw");
         let path = dir.join("f");
