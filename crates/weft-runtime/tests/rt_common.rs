@@ -443,7 +443,7 @@ rt_suite! {
         assert_eq!(live[0].location.file(), file!());
         h.abort();
         assert!(rt.block_on(h).unwrap_err().is_cancelled());
-        assert_eq!(rt.handle().num_live_tasks(), 0);
+        wait_no_live_tasks(rt.handle());
     }
 
     #[test]
@@ -455,7 +455,7 @@ rt_suite! {
                 h.await.unwrap();
             }
         });
-        assert_eq!(rt.handle().num_live_tasks(), 0);
+        wait_no_live_tasks(rt.handle());
     }
 
     #[test]

@@ -175,3 +175,28 @@ fn tasks_spawned_from_outside_run_inside_block_on() {
     assert!(!h.is_finished());
     assert_eq!(rt.block_on(h).unwrap(), 3);
 }
+
+#[test]
+fn dropping_the_runtime_inside_its_own_task() {
+    let rt = rt();
+    let handle = rt.handle().clone();
+    let drops = DropCounter::default();
+    let token = drops.token();
+    drop(handle.spawn(async move {
+        let _t = token;
+        std::future::pending::<()>().await;
+    }));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let dropper = handle.spawn(async move {
+        drop(rt);
+        tx.send(()).unwrap();
+    });
+    // Drive from another thread so a hang fails the test instead of blocking it.
+    let t = std::thread::spawn(move || {
+        let _ = handle.block_on(dropper);
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("dropping a runtime from its own task must not deadlock");
+    t.join().unwrap();
+    assert_eq!(drops.count(), 1);
+}

@@ -394,6 +394,9 @@ impl Shared {
             })
             .ok()
             .flatten();
+        // Shut down from inside one of our own tasks: that task is mid-poll and only leaves the
+        // registry after this returns, so cancel in one pass instead of waiting for it.
+        let inside_own_task = core.is_some();
         let deadline = timeout.map(|t| Instant::now() + t);
         while core.is_none() {
             core = self.take_core();
@@ -421,9 +424,14 @@ impl Shared {
                 }
             }
         }
-        cancel_all(&self.common.registry, &[&self.inject], have_core);
+        let until_empty = have_core && !inside_own_task;
+        cancel_all(&self.common.registry, &[&self.inject], until_empty);
         if self.local_owner.get().is_none() || on_owner {
-            cancel_all(&self.local_registry, &[&self.local_inject], true);
+            cancel_all(
+                &self.local_registry,
+                &[&self.local_inject],
+                !inside_own_task,
+            );
         } else {
             // Off the owner thread: leak the local tasks (their futures may not be dropped
             // here). Their registry references are leaked too, so no cell is freed here.

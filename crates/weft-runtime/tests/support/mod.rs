@@ -131,3 +131,17 @@ pub fn expect_panic(needle: &str, f: impl FnOnce()) {
 pub fn block_on_outside<F: Future>(fut: F) -> F::Output {
     futures_executor::block_on(fut)
 }
+
+/// Waits (up to 10 s) until `handle` lists no live task: a task leaves the registry just after
+/// its JoinHandle was woken, so a joiner can briefly still see it.
+pub fn wait_no_live_tasks(handle: &weft_runtime::Handle) {
+    let start = std::time::Instant::now();
+    while handle.num_live_tasks() != 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "tasks left in the registry: {:?}",
+            handle.live_tasks()
+        );
+        std::thread::yield_now();
+    }
+}
