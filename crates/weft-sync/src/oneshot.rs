@@ -154,6 +154,10 @@ pub struct Sender<T> {
 ///
 /// Resolves to `Ok(value)`, or `Err(RecvError)` when the sender was dropped without sending.
 ///
+/// # Panics
+///
+/// Polling it again after it resolved panics (it is a `FusedFuture`: `select!` skips it).
+///
 /// # Cancel safety
 ///
 /// Dropping the receiver before it resolves drops the value if one was sent; nothing else is lost.
