@@ -2,7 +2,7 @@
 //! under `--cfg loom`.
 
 pub(crate) use weft_core::loom::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-pub(crate) use weft_core::loom::sync::Arc;
+pub(crate) use weft_core::loom::sync::{Arc, Mutex};
 
 use std::task::Waker;
 

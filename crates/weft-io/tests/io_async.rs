@@ -288,3 +288,53 @@ fn reads_consume_the_budget() {
             .is_pending());
     });
 }
+
+/// Two tasks waiting on the same direction of one source are both woken (as two tasks accepting
+/// on one listener would be).
+#[test]
+fn two_readers_on_one_source() {
+    each_flavor(false, || async {
+        let (a, b) = UnixStream::pair().unwrap();
+        let a = Arc::new(Async::new(a).unwrap());
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let a = a.clone();
+                spawn(async move {
+                    let mut one = [0u8; 1];
+                    a.read_with(|s| (&*s).read(&mut one)).await.unwrap();
+                    one[0]
+                })
+            })
+            .collect();
+        sleep(Duration::from_millis(20)).await; // both wait now
+        std::thread::spawn(move || {
+            (&b).write_all(&[1]).unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+            (&b).write_all(&[2]).unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+            b
+        });
+        let mut got = Vec::new();
+        for r in readers {
+            got.push(r.await);
+        }
+        got.sort();
+        assert_eq!(got, vec![1, 2]);
+    });
+}
+
+#[test]
+fn try_read_with_never_waits() {
+    each_flavor(false, || async {
+        let (a, b) = UnixStream::pair().unwrap();
+        let a = Async::new(a).unwrap();
+        let mut one = [0u8; 1];
+        let err = a.try_read_with(|s| (&*s).read(&mut one)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        (&b).write_all(&[9]).unwrap();
+        a.readable().await.unwrap();
+        assert_eq!(a.try_read_with(|s| (&*s).read(&mut one)).unwrap(), 1);
+        assert_eq!(one[0], 9);
+        assert_eq!(a.try_write_with(|s| (&*s).write(b"x")).unwrap(), 1);
+    });
+}

@@ -23,10 +23,9 @@ use crate::shim::Arc;
 /// unit of the task's cooperative budget, so a task that always finds data still yields.
 ///
 /// `Async<T>` implements the futures-io traits: [`AsyncRead`] when `T: Read` (and `&Async<T>`
-/// when `&T: Read`), [`AsyncWrite`] likewise. A read half and a write half (two tasks sharing an
-/// `&Async<T>` or an `Arc<Async<T>>`) can wait at the same time. Each direction keeps one waiter:
-/// when two tasks wait for the *same* direction of one source, the later one replaces the earlier,
-/// which is then woken only by its own means; share a direction through a lock or a channel.
+/// when `&T: Read`), [`AsyncWrite`] likewise. Any number of tasks may wait on one source (sharing
+/// an `&Async<T>` or an `Arc<Async<T>>`), in either direction: a read half and a write half wait
+/// at the same time, and two tasks accepting on one listener are both woken by its readiness.
 ///
 /// Dropping an `Async<T>` deregisters the descriptor before `T` is dropped (and closed).
 ///
@@ -226,6 +225,48 @@ impl<T: AsFd> Async<T> {
         mut op: impl FnMut(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
         poll_fn(|cx| self.poll_io_mut(Direction::Write, cx, &mut op)).await
+    }
+
+    /// Tries a read-side `op` once, without waiting: its result, or `WouldBlock` if the source is
+    /// not ready (the readiness seen before the try is then cleared, as when waiting, but no waker
+    /// is registered). Retried on `Interrupted`.
+    ///
+    /// # Errors
+    /// The error of `op` (`WouldBlock` included), or an error if the source was deregistered or
+    /// its runtime shut down.
+    pub fn try_read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.try_io(Direction::Read, op)
+    }
+
+    /// The write-side twin of [`try_read_with`](Async::try_read_with).
+    ///
+    /// # Errors
+    /// As for [`try_read_with`](Async::try_read_with).
+    pub fn try_write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.try_io(Direction::Write, op)
+    }
+
+    fn try_io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let source = self.registration.io();
+        let io = self.get_ref();
+        loop {
+            if source.is_closed() {
+                return Err(crate::reactor::closed_error());
+            }
+            let seen = source.snapshot(direction);
+            match op(io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    source.clear_readiness(seen);
+                    return Err(e);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result,
+            }
+        }
     }
 
     /// One poll of an optimistic operation: try `op`; on `WouldBlock` clear the readiness seen

@@ -30,7 +30,7 @@
 use std::io;
 use std::task::{Context, Poll, Waker};
 
-use crate::shim::{AtomicU64, AtomicWaker, Ordering};
+use crate::shim::{AtomicU64, Mutex, Ordering};
 
 const READABLE: u64 = 1 << 0;
 const WRITABLE: u64 = 1 << 1;
@@ -88,8 +88,30 @@ impl ReadyEvent {
 #[derive(Debug)]
 pub struct ScheduledIo {
     readiness: AtomicU64,
-    reader: AtomicWaker,
-    writer: AtomicWaker,
+    reader: Waiters,
+    writer: Waiters,
+}
+
+/// The tasks waiting for one direction. Any number may wait (two tasks accepting on one listener,
+/// say); a task polled again with a waker that wakes the same task is kept once. The list is
+/// emptied (into the reactor's wake list) on every event for the direction, so a cancelled
+/// waiter costs at most one spurious wakeup.
+#[derive(Debug, Default)]
+struct Waiters(Mutex<Vec<Waker>>);
+
+impl Waiters {
+    fn register(&self, waker: &Waker) {
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !list.iter().any(|w| w.will_wake(waker)) {
+            list.push(waker.clone());
+        }
+    }
+
+    /// Moves the waiters into `wake`, keeping the list's capacity for the next wait.
+    fn take_into(&self, wake: &mut Vec<Waker>) {
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        wake.extend(list.drain(..));
+    }
 }
 
 /// The error a task gets when its source was deregistered (or its reactor shut down) while it
@@ -106,12 +128,12 @@ impl ScheduledIo {
     pub fn new() -> Self {
         ScheduledIo {
             readiness: AtomicU64::new(0),
-            reader: AtomicWaker::new(),
-            writer: AtomicWaker::new(),
+            reader: Waiters::default(),
+            writer: Waiters::default(),
         }
     }
 
-    fn waker(&self, direction: Direction) -> &AtomicWaker {
+    fn waiters(&self, direction: Direction) -> &Waiters {
         match direction {
             Direction::Read => &self.reader,
             Direction::Write => &self.writer,
@@ -146,10 +168,10 @@ impl ScheduledIo {
             }
         }
         if readable {
-            wake.extend(self.reader.take());
+            self.reader.take_into(wake);
         }
         if writable {
-            wake.extend(self.writer.take());
+            self.writer.take_into(wake);
         }
     }
 
@@ -157,15 +179,15 @@ impl ScheduledIo {
     /// error instead of hanging.
     pub fn close(&self, wake: &mut Vec<Waker>) {
         self.readiness.fetch_or(CLOSED, Ordering::AcqRel);
-        wake.extend(self.reader.take());
-        wake.extend(self.writer.take());
+        self.reader.take_into(wake);
+        self.writer.take_into(wake);
     }
 
     /// Moves both directions' waiting wakers into `wake` without changing readiness (oneshot mode:
     /// every event disarms the source, so every waiter must look again and re-arm).
     pub fn take_wakers(&self, wake: &mut Vec<Waker>) {
-        wake.extend(self.reader.take());
-        wake.extend(self.writer.take());
+        self.reader.take_into(wake);
+        self.writer.take_into(wake);
     }
 
     /// Whether the source was closed.
@@ -216,7 +238,7 @@ impl ScheduledIo {
         if let Some(ready) = self.check(direction) {
             return Poll::Ready(ready);
         }
-        self.waker(direction).register(cx.waker());
+        self.waiters(direction).register(cx.waker());
         if let Err(e) = arm() {
             return Poll::Ready(Err(e));
         }
@@ -304,6 +326,37 @@ mod tests {
             io.poll_ready(Direction::Read, &mut cx, || Ok(())),
             Poll::Ready(Err(_))
         ));
+    }
+
+    #[test]
+    fn many_waiters_on_one_direction_are_all_woken_once() {
+        let io = ScheduledIo::new();
+        let (w1, w2) = (counting(), counting());
+        for w in [&w1, &w2, &w1] {
+            let mut cx = Context::from_waker(&w.1);
+            assert!(io
+                .poll_ready(Direction::Read, &mut cx, || Ok(()))
+                .is_pending());
+        }
+        let mut wake = Vec::new();
+        io.set_readiness(true, false, &mut wake);
+        assert_eq!(wake.len(), 2, "a task polled twice waits once");
+        wake.drain(..).for_each(Waker::wake);
+        assert_eq!(w1.0 .0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(w2.0 .0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn counting() -> (std::sync::Arc<Count>, Waker) {
+        let c = std::sync::Arc::new(Count(0.into()));
+        (c.clone(), Waker::from(c))
     }
 
     #[test]
