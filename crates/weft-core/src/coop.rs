@@ -92,7 +92,9 @@ pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
 /// The current thread's remaining budget.
 #[inline]
 pub fn current() -> Budget {
-    CURRENT.try_with(Cell::get).unwrap_or(Budget::unconstrained())
+    CURRENT
+        .try_with(Cell::get)
+        .unwrap_or(Budget::unconstrained())
 }
 
 /// Whether the current task may do more ready work without yielding.

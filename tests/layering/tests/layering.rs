@@ -41,7 +41,13 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
 fn metadata() -> json::Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("running `cargo metadata`");
@@ -100,7 +106,9 @@ fn dependencies_point_down_the_layers() {
     let allowed = allowed();
     let edges = weft_edges(&meta);
     assert!(
-        edges.iter().any(|(from, to, _)| from == "weft" && to == "weft-core"),
+        edges
+            .iter()
+            .any(|(from, to, _)| from == "weft" && to == "weft-core"),
         "the facade should depend on weft-core: is the metadata being read right?"
     );
     let mut bad = Vec::new();
@@ -109,7 +117,9 @@ fn dependencies_point_down_the_layers() {
         if from == "weft-layering" || from == to {
             continue;
         }
-        let ok = allowed.get(from.as_str()).is_some_and(|a| a.contains(&to.as_str()));
+        let ok = allowed
+            .get(from.as_str())
+            .is_some_and(|a| a.contains(&to.as_str()));
         if !ok {
             bad.push(format!("{from} -> {to} ({kind} dependency)"));
         }

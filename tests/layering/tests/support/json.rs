@@ -51,7 +51,10 @@ impl Index<&str> for Value {
 
 /// Parses a whole JSON document.
 pub fn parse(text: &str) -> Result<Value, String> {
-    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: 0,
+    };
     let v = p.value()?;
     p.ws();
     if p.i != p.s.len() {
@@ -141,7 +144,9 @@ impl Parser<'_> {
                     self.i += 1;
                 }
                 let t = std::str::from_utf8(&self.s[start..self.i]).map_err(|e| e.to_string())?;
-                t.parse().map(Value::Number).map_err(|_| format!("bad number at {start}"))
+                t.parse()
+                    .map(Value::Number)
+                    .map_err(|_| format!("bad number at {start}"))
             }
             None => Err("unexpected end".into()),
         }
