@@ -48,8 +48,9 @@ const WRITE_THRESHOLD: usize = 256 * 1024;
 /// - **Writes** are copied into an internal buffer and return at once. Once 256 KiB are buffered,
 ///   a write of them starts on the pool while later writes keep filling a second buffer (up to
 ///   2 MiB, after which `write` waits).
-/// - **One operation is in flight at a time.** Any operation first waits for the one in flight; a
-///   read or seek first writes out buffered bytes; a seek gives unread read-ahead back (so
+/// - **One operation is in flight at a time.** Any operation that needs the pool first waits for
+///   the one in flight (reads served from the buffer do not wait for a prefetch); a read or seek
+///   first writes out buffered bytes; a seek gives unread read-ahead back (so
 ///   positions match [`std::fs::File`] exactly).
 ///
 /// # When data reaches the OS, and when it is durable
