@@ -155,6 +155,9 @@ mod count {
 
 /// A task's id: unique among all tasks spawned in this process.
 ///
+/// Ids rise in spawn order on each thread; across threads they are unique but not in spawn
+/// order (threads take ids in blocks).
+///
 /// # Examples
 ///
 /// ```
@@ -176,10 +179,28 @@ pub struct TaskId(NonZeroU64);
 
 impl TaskId {
     fn next() -> TaskId {
-        // A plain counter, not part of any concurrent protocol: std's atomic (not the loom shim)
-        // so that it is process-global under loom too.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        use std::cell::Cell;
+        use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+        // Threads take ids in blocks so that workers spawning at the same time do not fight over
+        // one counter's cache line. A plain counter, not part of any concurrent protocol: std's
+        // atomic (not the loom shim), so that it stays process-global under loom too.
+        const BLOCK: u64 = 256;
+        static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+        thread_local! {
+            static RANGE: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+        }
+        let id = RANGE
+            .try_with(|range| {
+                let (mut next, mut end) = range.get();
+                if next == end {
+                    next = NEXT_BLOCK.fetch_add(BLOCK, Relaxed);
+                    end = next + BLOCK;
+                }
+                range.set((next + 1, end));
+                next
+            })
+            .unwrap_or_else(|_| NEXT_BLOCK.fetch_add(1, Relaxed));
         TaskId(NonZeroU64::new(id).expect("task id counter wrapped around"))
     }
 
