@@ -357,3 +357,28 @@ fn wakes_are_never_lost() {
         assert_eq!(task::live_task_count(), base);
     });
 }
+
+/// The JoinHandle registers a waker and is then dropped while the task completes: the output and
+/// the registered waker are each released exactly once, by whichever side owns them.
+#[test]
+fn registered_join_handle_dropped_vs_complete() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, mut h, counts, _wakers) = spawn_probe(1);
+        let (flag, w) = flag_waker();
+        let ready = poll_handle(&mut h, &w).is_ready();
+        assert!(!ready, "not run yet");
+        let t = thread::spawn(move || r.run());
+        drop(h);
+        t.join().unwrap();
+        assert_eq!(counts.output_drops.load(SeqCst), 1);
+        assert_eq!(
+            std::sync::Arc::strong_count(&flag),
+            2,
+            "the join waker was not released"
+        );
+        drop(w);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
