@@ -12,6 +12,8 @@ use std::task::{Context, Poll};
 
 pub mod alloc_count;
 pub mod workloads;
+pub mod harness;
+pub mod sync_workloads;
 
 /// A runtime under test.
 pub trait Rt: Sized + 'static {
