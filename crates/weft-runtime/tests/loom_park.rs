@@ -32,20 +32,31 @@ fn unpark_is_not_lost_condvar() {
 }
 
 /// A hook whose `park(None)` blocks until `unpark` (loom primitives, so loom sees the wait).
+/// It also checks the contract that `park` is never entered by two threads at once.
 struct TestHook {
     notified: Mutex<bool>,
     cv: Condvar,
+    inside: AtomicBool,
+}
+
+impl TestHook {
+    fn new() -> Self {
+        TestHook {
+            notified: Mutex::new(false),
+            cv: Condvar::new(),
+            inside: AtomicBool::new(false),
+        }
+    }
 }
 
 impl Park for TestHook {
     fn park(&self, timeout: Option<Duration>) {
-        let mut n = self.notified.lock().unwrap();
-        if timeout.is_none() {
-            while !*n {
-                n = self.cv.wait(n).unwrap();
-            }
-        }
-        *n = false;
+        assert!(
+            !self.inside.swap(true, SeqCst),
+            "two threads inside Park::park at once"
+        );
+        self.park_inner(timeout);
+        self.inside.store(false, SeqCst);
     }
 
     fn unpark(&self) {
@@ -58,13 +69,22 @@ impl Park for TestHook {
     }
 }
 
+impl TestHook {
+    fn park_inner(&self, timeout: Option<Duration>) {
+        let mut n = self.notified.lock().unwrap();
+        if timeout.is_none() {
+            while !*n {
+                n = self.cv.wait(n).unwrap();
+            }
+        }
+        *n = false;
+    }
+}
+
 #[test]
 fn unpark_is_not_lost_in_hook() {
     loom::model(|| {
-        let hook = std::sync::Arc::new(TestHook {
-            notified: Mutex::new(false),
-            cv: Condvar::new(),
-        });
+        let hook = std::sync::Arc::new(TestHook::new());
         let parker = Parker::new(Arc::new(Driver::new(Some(hook))));
         let unparker = parker.unparker();
         let flag = Arc::new(AtomicBool::new(false));
@@ -83,10 +103,7 @@ fn unpark_is_not_lost_in_hook() {
 #[test]
 fn driver_holder_and_condvar_sleeper_both_wake() {
     loom::model(|| {
-        let hook = std::sync::Arc::new(TestHook {
-            notified: Mutex::new(false),
-            cv: Condvar::new(),
-        });
+        let hook = std::sync::Arc::new(TestHook::new());
         let driver = Arc::new(Driver::new(Some(hook)));
         let a = Parker::new(driver.clone());
         let b = Parker::new(driver);
@@ -163,5 +180,28 @@ fn idle_protocol_no_lost_task() {
         };
         assert_eq!(got, 7);
         producer.join().unwrap();
+    });
+}
+
+/// An idle thread parking (it may take the driver and block in the hook) races a busy thread
+/// turning the hook with a zero timeout: never both inside `park`, and the idle one still wakes.
+#[test]
+fn zero_timeout_turn_never_overlaps_a_blocking_park() {
+    loom::model(|| {
+        let hook = std::sync::Arc::new(TestHook::new());
+        let driver = Arc::new(Driver::new(Some(hook)));
+        let idle = Parker::new(driver.clone());
+        let unparker = idle.unparker();
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let busy = thread::spawn(move || {
+            driver.park_zero();
+            f.store(true, SeqCst);
+            unparker.unpark();
+        });
+        while !flag.load(SeqCst) {
+            idle.park();
+        }
+        busy.join().unwrap();
     });
 }
