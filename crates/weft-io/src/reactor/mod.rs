@@ -15,6 +15,8 @@
 pub(crate) mod scheduled_io;
 
 // The poller side is left out of loom builds: the loom models exercise only the readiness protocol.
+#[cfg(all(not(loom), any(target_os = "linux", target_os = "android")))]
+mod epoll;
 #[cfg(not(loom))]
 mod poller;
 

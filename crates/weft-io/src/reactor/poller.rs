@@ -75,6 +75,10 @@ pub(crate) struct Reactor {
     poller: Poller,
     mode: Mode,
     registry: Mutex<Registry>,
+    /// Linux, edge mode: wait with `epoll_wait` directly and wake through this eventfd
+    /// (see `epoll.rs`); otherwise `polling`'s own wait and notify.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fast: Option<super::epoll::EventFd>,
 }
 
 impl fmt::Debug for Reactor {
@@ -88,6 +92,8 @@ impl fmt::Debug for Reactor {
 /// Waits for I/O events; owned by the thread that parks (not shared).
 pub(crate) struct EventBuffer {
     events: Events,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    raw: super::epoll::RawEvents,
 }
 
 impl fmt::Debug for EventBuffer {
@@ -100,6 +106,8 @@ impl EventBuffer {
     pub(crate) fn new() -> Self {
         EventBuffer {
             events: Events::with_capacity(std::num::NonZeroUsize::new(1024).expect("non-zero")),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            raw: super::epoll::RawEvents::with_capacity(1024),
         }
     }
 }
@@ -113,6 +121,18 @@ impl Reactor {
         } else {
             Mode::Oneshot
         };
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let fast = match mode {
+            Mode::Edge => {
+                let eventfd = super::epoll::EventFd::new()?;
+                let wake = Event::readable(super::epoll::WAKE_KEY);
+                // SAFETY: the eventfd is owned by the reactor, which also owns the poller; it is
+                // closed only when the reactor drops, which removes it from the epoll set.
+                unsafe { poller.add_with_mode(eventfd.as_raw_fd(), wake, PollMode::Edge)? };
+                Some(eventfd)
+            }
+            Mode::Oneshot => None,
+        };
         Ok(Reactor {
             poller,
             mode,
@@ -121,6 +141,8 @@ impl Reactor {
                 free: Vec::new(),
                 shut_down: false,
             }),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            fast,
         })
     }
 
@@ -236,37 +258,57 @@ impl Reactor {
         timeout: Option<Duration>,
         wake: &mut Vec<Waker>,
     ) -> io::Result<usize> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.fast.is_some() {
+            let epfd = self.poller.as_raw_fd();
+            if super::epoll::wait(epfd, &mut buffer.raw, timeout)? == 0 {
+                return Ok(0);
+            }
+            return Ok(self.dispatch(buffer.raw.iter(), wake));
+        }
         buffer.events.clear();
         self.poller.wait(&mut buffer.events, timeout)?;
+        let events = buffer
+            .events
+            .iter()
+            .map(|e| (e.key, e.readable, e.writable));
+        Ok(self.dispatch(events, wake))
+    }
+
+    /// Marks the sources named by `(key, readable, writable)` events and collects their wakers.
+    fn dispatch(
+        &self,
+        events: impl Iterator<Item = (usize, bool, bool)>,
+        wake: &mut Vec<Waker>,
+    ) -> usize {
+        let mut events = events.peekable();
+        if events.peek().is_none() {
+            return 0; // only a wakeup: no need for the registry
+        }
         let registry = self.registry.lock();
         let mut count = 0;
-        for event in buffer.events.iter() {
-            let Some(registration) = registry.get(event.key) else {
+        for (key, readable, writable) in events {
+            let Some(registration) = registry.get(key) else {
                 continue; // deregistered since the OS queued the event
             };
             count += 1;
-            match self.mode {
-                Mode::Edge => {
-                    registration
-                        .io
-                        .set_readiness(event.readable, event.writable, wake);
-                }
-                Mode::Oneshot => {
-                    // The whole source is disarmed now: wake both directions so a waiter that
-                    // got no readiness re-arms its interest.
-                    registration.armed.store(0, Ordering::Relaxed);
-                    registration
-                        .io
-                        .set_readiness(event.readable, event.writable, wake);
-                    registration.io.take_wakers(wake);
-                }
+            registration.io.set_readiness(readable, writable, wake);
+            if self.mode == Mode::Oneshot {
+                // The whole source is disarmed now: wake both directions so a waiter that got no
+                // readiness re-arms its interest.
+                registration.armed.store(0, Ordering::Relaxed);
+                registration.io.take_wakers(wake);
             }
         }
-        Ok(count)
+        count
     }
 
-    /// Wakes the current or next [`turn`](Reactor::turn) (coalesced inside `polling`).
+    /// Wakes the current or next [`turn`](Reactor::turn).
     pub(crate) fn notify(&self) -> io::Result<()> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(eventfd) = &self.fast {
+            return eventfd.wake();
+        }
         self.poller.notify()
     }
 
