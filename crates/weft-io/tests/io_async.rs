@@ -338,3 +338,40 @@ fn try_read_with_never_waits() {
         assert_eq!(a.try_write_with(|s| (&*s).write(b"x")).unwrap(), 1);
     });
 }
+
+/// Dropping a runtime while tasks wait on sockets and timers returns promptly: the driver's
+/// shutdown wakes them and the runtime drops them.
+#[test]
+fn runtime_drop_with_waiters_does_not_hang() {
+    for multi in [false, true] {
+        let driver = Arc::new(Driver::new(DriverConfig::default()).unwrap());
+        let mut builder = if multi {
+            weft_runtime::Builder::new_multi_thread()
+        } else {
+            weft_runtime::Builder::new_current_thread()
+        };
+        let rt = builder.park_hook(driver.clone()).build().unwrap();
+        let (a, b) = UnixStream::pair().unwrap();
+        let started = std::time::Instant::now();
+        rt.block_on(async move {
+            let a = Async::new(a).unwrap();
+            weft_runtime::spawn(async move {
+                let mut buf = [0u8; 1];
+                let _ = (&a).read(&mut buf).await;
+            });
+            weft_runtime::spawn(async {
+                sleep(Duration::from_secs(3600)).await;
+            });
+            sleep(Duration::from_millis(10)).await;
+        });
+        drop(rt);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(
+            driver.handle().registered_sources(),
+            0,
+            "the task's source was dropped"
+        );
+        assert_eq!(driver.handle().pending_timers(), 0);
+        drop(b);
+    }
+}

@@ -193,3 +193,18 @@ fn sleeps_consume_the_budget() {
         assert!(s.as_mut().poll(&mut cx).is_pending());
     });
 }
+
+#[test]
+#[should_panic(expected = "shut down")]
+fn sleep_polled_after_shutdown_panics_clearly() {
+    use std::future::Future;
+    use weft_runtime::Park;
+    let driver = weft_io::Driver::new(weft_io::DriverConfig::default()).unwrap();
+    let _g = driver.handle().enter();
+    let mut s = std::pin::pin!(sleep(Duration::from_secs(5)));
+    let waker = futures_util::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(s.as_mut().poll(&mut cx).is_pending());
+    driver.shutdown();
+    let _ = s.as_mut().poll(&mut cx);
+}

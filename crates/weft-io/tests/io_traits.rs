@@ -1,0 +1,51 @@
+//! Auto traits of every public type and future of weft-io (STYLE.md rule 22).
+
+use std::os::unix::net::UnixStream;
+
+use weft_io::io::Async;
+use weft_io::time::{Elapsed, Instant, Interval, MissedTickBehavior, Sleep, Timeout};
+use weft_io::{Driver, DriverConfig, EnterGuard, Handle};
+
+fn send<T: Send>() {}
+fn sync<T: Sync>() {}
+fn unpin<T: Unpin>() {}
+
+fn all<T: Send + Sync + Unpin>() {
+    send::<T>();
+    sync::<T>();
+    unpin::<T>();
+}
+
+fn future_is_send<F: std::future::Future + Send>(_: &F) {}
+
+#[test]
+fn public_types_are_send_sync_unpin() {
+    all::<Driver>();
+    all::<DriverConfig>();
+    all::<Handle>();
+    all::<Async<UnixStream>>();
+    all::<Sleep>();
+    all::<Timeout<Sleep>>();
+    all::<Interval>();
+    all::<Instant>();
+    all::<Elapsed>();
+    all::<MissedTickBehavior>();
+    // The guard is tied to the thread that entered.
+    unpin::<EnterGuard>();
+}
+
+#[test]
+fn futures_are_send() {
+    let driver = Driver::new(DriverConfig::default()).unwrap();
+    let _guard = driver.handle().enter();
+    let (a, _b) = UnixStream::pair().unwrap();
+    let a = Async::new(a).unwrap();
+    let mut interval = weft_io::time::interval(std::time::Duration::from_secs(1));
+    future_is_send(&a.readable());
+    future_is_send(&a.writable());
+    future_is_send(&a.read_with(|_| Ok(())));
+    future_is_send(&a.write_with(|_| Ok(())));
+    future_is_send(&interval.tick());
+    future_is_send(&weft_io::time::advance(std::time::Duration::ZERO));
+    future_is_send(&weft_io::time::sleep(std::time::Duration::ZERO));
+}
