@@ -448,7 +448,8 @@ unsafe fn drop_stage<F: Future>(
                 unsafe { ptr::write(self.0, Stage::Consumed) };
             }
         }
-        // SAFETY: a Consumed stage owns nothing; skip the work.
+        // SAFETY: the caller's exclusive access (rules 3, 4 or 8) makes this read sound. A
+        // Consumed stage owns nothing: skip the work.
         if matches!(unsafe { &*stage }, Stage::Consumed) {
             return Ok(());
         }

@@ -277,8 +277,10 @@ impl Default for SpawnOptions {
 /// What the task's cell tells the scheduler along with a [`Runnable`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScheduleInfo {
-    /// The task woke itself during its own poll (`yield_now`, a spent budget): put it at the
-    /// BACK of a queue, never in a LIFO slot, or it starves the others.
+    /// The task was woken while it was being polled: it woke itself (`yield_now`, a spent budget)
+    /// or another thread woke it during the poll. The cell reschedules it once when the poll
+    /// returns, with this set. Put it at the BACK of a queue, never in a LIFO slot, or it starves
+    /// the others.
     pub woken_while_running: bool,
 }
 
