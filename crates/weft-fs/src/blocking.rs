@@ -4,7 +4,9 @@
 
 use std::io;
 use std::panic;
+use std::task::{ready, Context, Poll};
 
+use weft_core::coop;
 use weft_core::task::{JoinError, JoinHandle};
 use weft_runtime::Handle;
 
@@ -53,4 +55,17 @@ pub(crate) fn join_result<T>(res: Result<T, JoinError>) -> io::Result<T> {
 /// The error of a file operation whose pool job was dropped unrun (the runtime shut down).
 pub(crate) fn cancelled() -> io::Error {
     io::Error::other("weft-fs: the runtime shut down before the file operation ran")
+}
+
+/// Runs one poll of a file operation under the task's cooperative budget: a unit is spent when
+/// it completes, so a task reading a file or a listing that is always ready (buffered,
+/// prefetched) still yields to the other tasks now and then.
+pub(crate) fn with_budget<T>(
+    cx: &mut Context<'_>,
+    f: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+) -> Poll<T> {
+    let proceed = ready!(coop::poll_proceed(cx));
+    let out = ready!(f(cx));
+    proceed.made_progress();
+    Poll::Ready(out)
 }

@@ -15,7 +15,7 @@ use futures_core::Stream;
 use weft_core::loom::sync::Arc;
 use weft_core::task::JoinHandle;
 
-use crate::blocking::{self, asyncify, join_result};
+use crate::blocking::{self, asyncify, join_result, with_budget};
 
 /// Entries fetched per trip to the blocking pool.
 const BATCH: usize = 32;
@@ -127,7 +127,9 @@ impl ReadDir {
     /// # Cancel safety
     /// Cancel safe: a batch fetched for an abandoned call is kept for the next one.
     pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry>> {
-        poll_fn(|cx| self.poll_next_entry(cx)).await.transpose()
+        poll_fn(|cx| with_budget(cx, |cx| self.poll_next_entry(cx)))
+            .await
+            .transpose()
     }
 
     fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<DirEntry>>> {
@@ -170,7 +172,8 @@ impl Stream for ReadDir {
     type Item = io::Result<DirEntry>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_next_entry(cx)
+        let me = self.get_mut();
+        with_budget(cx, |cx| me.poll_next_entry(cx))
     }
 }
 

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::io::SeekFrom;
 use std::time::{Duration, Instant};
 
+use futures_io::AsyncRead;
 use futures_util::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use support::{pattern, TempDir};
 use weft_fs::{File, OpenOptions};
@@ -147,6 +148,32 @@ fs_suite! {
         let got = std::fs::read(&path).unwrap();
         assert_eq!(&got[20 * 65536..20 * 65536 + 4], b"MARK");
         assert_eq!(got.len(), 20 * 65536 + 4 + 100 + 16 * 65536 + 10);
+    }
+
+    #[test]
+    fn buffered_reads_spend_the_coop_budget() {
+        use std::task::{Context, Poll};
+        use weft_core::coop;
+        let dir = TempDir::new("coop");
+        let path = dir.join("f");
+        std::fs::write(&path, pattern(10_000, 7)).unwrap();
+        rt().block_on(async {
+            let mut f = File::open(&path).await.unwrap();
+            let mut one = [0u8; 1];
+            f.read_exact(&mut one).await.unwrap(); // the rest is now buffered
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            coop::with_budget(coop::Budget::new(3), || {
+                for _ in 0..3 {
+                    let poll = std::pin::Pin::new(&mut f).poll_read(&mut cx, &mut one);
+                    assert!(matches!(poll, Poll::Ready(Ok(1))));
+                }
+                // Always ready, but the budget is spent: the task must yield.
+                assert!(std::pin::Pin::new(&mut f).poll_read(&mut cx, &mut one).is_pending());
+            });
+            // Nothing was lost by the refused poll.
+            f.read_exact(&mut one).await.unwrap();
+            assert_eq!(f.stream_position().await.unwrap(), 5);
+        });
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::task::{ready, Context, Poll};
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 use super::{File, OpKind, Outcome, State, MAX_BUF, WRITE_THRESHOLD};
+use crate::blocking::with_budget;
 
 impl File {
     /// Waits for the operation in flight and writes out every buffered byte; then reports a
@@ -42,6 +43,13 @@ impl AsyncRead for File {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
+        with_budget(cx, |cx| me.poll_read_inner(cx, buf))
+    }
+}
+
+impl File {
+    fn poll_read_inner(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let me = self;
         loop {
             // Buffered bytes are served even while the next trip (a prefetch) is in flight;
             // any other operation in flight may invalidate them, so it is completed first.
@@ -82,6 +90,25 @@ impl AsyncWrite for File {
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
+        with_budget(cx, |cx| me.poll_write_inner(cx, src))
+    }
+
+    /// Completes when every byte written before has reached the OS.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        with_budget(cx, |cx| me.poll_flush_inner(cx))
+    }
+
+    /// Flushes. The file descriptor stays open until the `File` is dropped.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        with_budget(cx, |cx| me.poll_flush_inner(cx))
+    }
+}
+
+impl File {
+    fn poll_write_inner(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+        let me = self;
         loop {
             if let Some(e) = me.err.take() {
                 return Poll::Ready(Err(e));
@@ -130,16 +157,6 @@ impl AsyncWrite for File {
             }
         }
     }
-
-    /// Completes when every byte written before has reached the OS.
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_flush_inner(cx)
-    }
-
-    /// Flushes. The file descriptor stays open until the `File` is dropped.
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_flush_inner(cx)
-    }
 }
 
 /// Seeks on the pool after writing out buffered bytes, accounting for unread read-ahead, so the
@@ -156,6 +173,13 @@ impl AsyncSeek for File {
         pos: SeekFrom,
     ) -> Poll<io::Result<u64>> {
         let me = self.get_mut();
+        with_budget(cx, |cx| me.poll_seek_inner(cx, pos))
+    }
+}
+
+impl File {
+    fn poll_seek_inner(&mut self, cx: &mut Context<'_>, pos: SeekFrom) -> Poll<io::Result<u64>> {
+        let me = self;
         loop {
             if let State::Busy(..) = me.state {
                 match ready!(me.poll_complete(cx)) {

@@ -53,6 +53,10 @@ const WRITE_THRESHOLD: usize = 256 * 1024;
 ///   first writes out buffered bytes; a seek gives unread read-ahead back (so
 ///   positions match [`std::fs::File`] exactly).
 ///
+/// Each completed `read`, `write`, `seek` or `flush` poll spends one unit of the task's
+/// cooperative budget ([`weft_core::coop`]), so a loop over buffered data still lets other tasks
+/// run.
+///
 /// # When data reaches the OS, and when it is durable
 ///
 /// - After `write` returns, the bytes may still be in this `File`'s buffer.
