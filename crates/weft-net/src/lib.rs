@@ -67,6 +67,7 @@
 
 mod addr;
 mod backoff;
+mod sys;
 pub mod tcp;
 mod udp;
 #[cfg(unix)]

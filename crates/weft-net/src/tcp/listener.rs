@@ -142,7 +142,7 @@ impl TcpListener {
     /// As for [`accept`](TcpListener::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         ready!(self.backoff.poll_wait(cx));
-        let accepted = ready!(self.io.poll_read_with(cx, |l| l.accept()));
+        let accepted = ready!(self.io.poll_read_with(cx, crate::sys::accept_tcp));
         Poll::Ready(match accepted {
             Ok((stream, addr)) => TcpStream::from_std(stream).map(|s| (s, addr)),
             Err(e) => {
