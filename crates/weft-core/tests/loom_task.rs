@@ -382,3 +382,33 @@ fn registered_join_handle_dropped_vs_complete() {
         assert_eq!(task::live_task_count(), base);
     });
 }
+
+/// An un-run Runnable is dropped (cancelling the task) on one thread while the JoinHandle waits
+/// on another: the joiner is woken and sees the cancellation; the future is dropped once.
+#[test]
+fn dropped_runnable_vs_join() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, mut h, counts, _wakers) = spawn_probe(1);
+        let t = thread::spawn(move || drop(r));
+        let (flag, w) = flag_waker();
+        let first = poll_handle(&mut h, &w);
+        t.join().unwrap();
+        let result = match first {
+            Poll::Ready(res) => res,
+            Poll::Pending => {
+                assert!(flag.0.load(SeqCst), "the joiner was not woken");
+                match poll_handle(&mut h, &w) {
+                    Poll::Ready(res) => res,
+                    Poll::Pending => panic!("woken but not ready"),
+                }
+            }
+        };
+        assert!(result.err().is_some_and(|e| e.is_cancelled()));
+        assert_eq!(counts.polls.load(SeqCst), 0);
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        drop(h);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
