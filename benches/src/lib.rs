@@ -13,6 +13,7 @@ use std::task::{Context, Poll};
 pub mod alloc_count;
 pub mod workloads;
 pub mod harness;
+pub mod io_workloads;
 pub mod sync_workloads;
 
 /// A runtime under test.
