@@ -1,8 +1,9 @@
 //! Platform choices, made in one place.
 //!
-//! Accepting a TCP connection: where `accept4(2)` exists, the new socket is created non-blocking
-//! and close-on-exec in the same syscall (saving the `fcntl` that would make it non-blocking);
-//! elsewhere std's `accept` is used and `Async::new` sets `O_NONBLOCK`.
+//! Where `accept4(2)` and `SOCK_NONBLOCK` exist, sockets are created (and accepted) non-blocking
+//! and close-on-exec in the same syscall, saving the `fcntl` that would make them non-blocking.
+//! Elsewhere a socket is made non-blocking right after `socket(2)` (before any `connect`), and an
+//! accepted one by `Async::new`.
 
 #[cfg(any(
     target_os = "android",
@@ -13,8 +14,8 @@
     target_os = "netbsd",
     target_os = "openbsd",
 ))]
-#[path = "sys/accept4.rs"]
-mod accept;
+#[path = "sys/flags_atomic.rs"]
+mod flags;
 
 #[cfg(not(any(
     target_os = "android",
@@ -25,7 +26,7 @@ mod accept;
     target_os = "netbsd",
     target_os = "openbsd",
 )))]
-#[path = "sys/accept_std.rs"]
-mod accept;
+#[path = "sys/flags_fcntl.rs"]
+mod flags;
 
-pub(crate) use accept::accept_tcp;
+pub(crate) use flags::{accept_tcp, nonblocking_socket};

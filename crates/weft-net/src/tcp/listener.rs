@@ -9,7 +9,9 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::{Domain, Protocol, Type};
+
+use crate::sys::nonblocking_socket;
 use weft_io::Async;
 
 use crate::addr::{try_each, ToSocketAddrs};
@@ -80,11 +82,8 @@ impl TcpListener {
     }
 
     fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
-        let socket = Socket::new(
-            Domain::for_address(addr),
-            Type::STREAM.nonblocking(),
-            Some(Protocol::TCP),
-        )?;
+        let socket =
+            nonblocking_socket(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
         socket.set_reuse_address(true)?;
         socket.bind(&addr.into())?;
         socket.listen(BACKLOG)?;

@@ -8,7 +8,9 @@ use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 use std::task::{Context, Poll};
 
-use socket2::{Domain, SockAddr, Socket, Type};
+use socket2::{Domain, SockAddr, Type};
+
+use crate::sys::nonblocking_socket;
 use weft_io::Async;
 
 use crate::util::{try_read_io, try_write_io};
@@ -56,7 +58,7 @@ impl UnixStream {
     /// Cancel safe: dropping the future closes the socket.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let addr = SockAddr::unix(path)?;
-        let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
+        let socket = nonblocking_socket(Domain::UNIX, Type::STREAM, None)?;
         let pending = match socket.connect(&addr) {
             Ok(()) => false,
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,

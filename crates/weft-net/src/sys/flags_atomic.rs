@@ -1,9 +1,18 @@
-//! TCP accept with `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)`.
+//! Sockets made non-blocking and close-on-exec atomically (`SOCK_NONBLOCK`, `accept4`).
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
-use socket2::SockRef;
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+
+/// A new non-blocking, close-on-exec socket.
+pub(crate) fn nonblocking_socket(
+    domain: Domain,
+    ty: Type,
+    protocol: Option<Protocol>,
+) -> io::Result<Socket> {
+    Socket::new(domain, ty.nonblocking(), protocol)
+}
 
 /// Accepts one connection; the stream is already non-blocking.
 pub(crate) fn accept_tcp(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
