@@ -300,6 +300,26 @@ fs_suite! {
     }
 
     #[test]
+    fn into_std_waits_for_abandoned_metadata_jobs() {
+        let dir = TempDir::new("intostd2");
+        let path = dir.join("f");
+        std::fs::write(&path, b"x").unwrap();
+        rt().block_on(async {
+            for _ in 0..50 {
+                let f = File::open(&path).await.unwrap();
+                {
+                    // Spawned on the pool, then abandoned: the job still holds the file.
+                    let mut meta = std::pin::pin!(f.metadata());
+                    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                    let _ = meta.as_mut().poll(&mut cx);
+                }
+                let std_file = f.into_std().await;
+                assert_eq!(std_file.metadata().unwrap().len(), 1);
+            }
+        });
+    }
+
+    #[test]
     fn set_len_sync_clone_permissions() {
         let dir = TempDir::new("misc");
         let path = dir.join("f");

@@ -309,7 +309,20 @@ impl File {
     pub async fn into_std(mut self) -> StdFile {
         let _ = poll_fn(|cx| Pin::new(&mut self).poll_flush_inner(cx)).await;
         self.give_back_read_ahead();
-        self.unwrap_std()
+        let mut shared = Arc::clone(&self.shared);
+        // Idle with nothing buffered: dropping writes nothing.
+        drop(self);
+        loop {
+            match Arc::try_unwrap(shared) {
+                Ok(shared) => return shared.file,
+                // A `metadata`, `try_clone` or `set_permissions` job whose future was dropped
+                // still holds the file; it is short, let it finish on the pool.
+                Err(still_shared) => {
+                    shared = still_shared;
+                    let _ = blocking::spawn(std::thread::yield_now).await;
+                }
+            }
+        }
     }
 
     /// Turns this into a std file without waiting, if nothing is in flight or buffered for
@@ -317,16 +330,27 @@ impl File {
     /// this thread).
     ///
     /// # Errors
-    /// `Err(self)` while an operation is in flight, bytes are buffered, or a write error has not
+    /// `Err(self)` while an operation is in flight (including a `metadata`, `try_clone` or
+    /// `set_permissions` whose future was dropped), bytes are buffered, or a write error has not
     /// been reported yet.
     // Same shape as tokio's `File::try_into_std`: the `File` itself comes back.
     #[allow(clippy::result_large_err)]
     pub fn try_into_std(mut self) -> Result<StdFile, File> {
-        if matches!(self.state, State::Busy(..)) || !self.wbuf.is_empty() || self.err.is_some() {
+        if matches!(self.state, State::Busy(..))
+            || !self.wbuf.is_empty()
+            || self.err.is_some()
+            || Arc::strong_count(&self.shared) != 1
+        {
             return Err(self);
         }
         self.give_back_read_ahead();
-        Ok(self.unwrap_std())
+        let shared = Arc::clone(&self.shared);
+        drop(self);
+        match Arc::try_unwrap(shared) {
+            Ok(shared) => Ok(shared.file),
+            // Jobs only ever clone the Arc from `&self`/`&mut self`, which we own.
+            Err(_) => unreachable!("weft-fs: checked that the File was the only owner"),
+        }
     }
 
     /// Moves the OS cursor back over unread read-ahead (an `lseek` that does not block).
@@ -337,18 +361,6 @@ impl File {
             // On error the cursor stays after the read-ahead; there is no caller to tell.
             let _ = file.seek(SeekFrom::Current(-(unread as i64)));
             self.rbuf.clear();
-        }
-    }
-
-    /// Precondition: idle, nothing buffered for writing.
-    fn unwrap_std(self) -> StdFile {
-        debug_assert!(matches!(self.state, State::Idle) && self.wbuf.is_empty());
-        let shared = Arc::clone(&self.shared);
-        drop(self);
-        match Arc::try_unwrap(shared) {
-            Ok(shared) => shared.file,
-            // Jobs drop their reference before they complete, and an idle File has none left.
-            Err(_) => unreachable!("weft-fs: an idle File has no job left holding its file"),
         }
     }
 
