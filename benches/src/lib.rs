@@ -14,6 +14,7 @@ pub mod alloc_count;
 pub mod workloads;
 pub mod harness;
 pub mod io_workloads;
+pub mod net_workloads;
 pub mod sync_workloads;
 
 /// A runtime under test.
