@@ -96,3 +96,22 @@ fn zero_period_panics() {
         let _ = interval(Duration::ZERO);
     });
 }
+
+#[test]
+fn resets_move_the_next_tick() {
+    each_flavor(true, || async {
+        let start = Instant::now();
+        let mut every = interval(Duration::from_secs(10));
+        every.tick().await; // 0
+        every.reset_after(Duration::from_secs(3));
+        assert_eq!(every.tick().await - start, Duration::from_secs(3));
+        every.reset_immediately();
+        assert_eq!(every.tick().await - start, Duration::from_secs(3));
+        every.reset_at(start + Duration::from_secs(7));
+        assert_eq!(every.tick().await - start, Duration::from_secs(7));
+        every.reset();
+        assert_eq!(every.tick().await - start, Duration::from_secs(17));
+        // Back on the period from there.
+        assert_eq!(every.tick().await - start, Duration::from_secs(27));
+    });
+}

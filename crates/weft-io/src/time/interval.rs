@@ -153,6 +153,23 @@ impl Interval {
         self.delay.reset(next);
     }
 
+    /// Makes the next tick due now.
+    pub fn reset_immediately(&mut self) {
+        let now = self.delay_now();
+        self.delay.reset(now);
+    }
+
+    /// Makes the next tick due `after` from now.
+    pub fn reset_after(&mut self, after: Duration) {
+        let next = self.delay_now().saturating_add(after);
+        self.delay.reset(next);
+    }
+
+    /// Makes the next tick due at `deadline`.
+    pub fn reset_at(&mut self, deadline: Instant) {
+        self.delay.reset(deadline);
+    }
+
     /// The behaviour for missed ticks.
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
         self.missed_tick_behavior
