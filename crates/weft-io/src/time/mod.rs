@@ -52,6 +52,10 @@ use crate::driver::Handle;
 ///
 /// # Panics
 /// Outside a weft runtime, or if the runtime's time is not paused.
+///
+/// # Cancel safety
+/// The clock moves and due timers fire on the first poll; dropping the future after that only
+/// skips the final yield.
 pub async fn advance(duration: Duration) {
     let handle = Handle::current();
     assert!(
