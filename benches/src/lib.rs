@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 
 pub mod alloc_count;
 pub mod workloads;
+pub mod fs_workloads;
 pub mod harness;
 pub mod io_workloads;
 pub mod net_workloads;
