@@ -207,3 +207,37 @@ fn sleep_polled_after_shutdown_panics_clearly() {
     driver.shutdown();
     let _ = s.as_mut().poll(&mut cx);
 }
+
+/// Resets racing with the driver firing on another worker: a sleep moved later (the lock-free
+/// path) or earlier (the locked path) never completes before its latest deadline.
+#[test]
+fn resets_racing_the_driver_never_fire_early() {
+    each_flavor(false, || async {
+        let tasks: Vec<_> = (0..64u64)
+            .map(|k| {
+                spawn(async move {
+                    for round in 0..20u64 {
+                        let mut s = sleep(Duration::from_millis(1));
+                        // Register, then move while the driver may be firing it.
+                        let _ = weft_io::time::timeout(Duration::ZERO, &mut s).await;
+                        let later = Instant::now() + Duration::from_millis(1 + (k + round) % 3);
+                        s.reset(later);
+                        if round % 2 == 0 {
+                            s.reset(later + Duration::from_millis(4)); // later: lock-free
+                        }
+                        if round % 3 == 0 {
+                            s.reset(later); // earlier again: under the lock
+                        }
+                        let deadline = s.deadline();
+                        s.await;
+                        assert!(Instant::now() >= deadline, "a reset sleep fired early");
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await;
+        }
+        assert_eq!(Handle::current().pending_timers(), 0);
+    });
+}
