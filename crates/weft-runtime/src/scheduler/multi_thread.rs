@@ -339,7 +339,11 @@ impl WorkerCx {
                 // injector.
                 return shared.schedule_remote(task);
             };
-            if info.woken_while_running {
+            // The LIFO slot is for a task woken by the task running now (a message passed on).
+            // A self-wake (yield) goes to the back, and so do wakes from the park hook (I/O
+            // readiness, expired timers): those arrive in event order, and the slot would run
+            // the last of them first.
+            if info.woken_while_running || self.parked.get() {
                 core.run_queue
                     .push_back_or_overflow(task, &InjectOverflow(&shared.inject));
                 true
