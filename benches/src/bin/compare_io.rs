@@ -20,7 +20,7 @@ fn pct(v: &mut [u64], p: f64) -> f64 {
 }
 
 fn main() {
-    let (rounds, filter) = harness::args(5);
+    let (rounds, filter) = harness::args(7);
     let (weft, tokio, smol) = (Weft::new(WORKERS), Tokio::new(WORKERS), Smol::new(WORKERS));
     let (w, t, sm) = (&weft, &tokio, &smol);
     let ds = io::deadlines();

@@ -10,7 +10,7 @@ use weft_benches::{Rt, Smol, Tokio, Weft};
 const WORKERS: usize = 2;
 
 fn main() {
-    let (rounds, filter) = harness::args(5);
+    let (rounds, filter) = harness::args(11);
     let (weft, tokio, smol) = (Weft::new(WORKERS), Tokio::new(WORKERS), Smol::new(WORKERS));
     let (w, t, sm) = (&weft, &tokio, &smol);
     let mut benches = vec![
