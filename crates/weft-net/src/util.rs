@@ -37,13 +37,25 @@ pub(crate) fn try_write_io<T: AsFd, R>(
 /// `poll_close` shuts down the write half; `poll_flush` does nothing (no user-space buffer).
 macro_rules! impl_stream_io {
     ($t:ty) => {
+        $crate::util::impl_async_read!($t, |s| s);
+        $crate::util::impl_async_read!(&$t, |s| s);
+        $crate::util::impl_async_write!($t, |s| s);
+        $crate::util::impl_async_write!(&$t, |s| s);
+    };
+}
+
+/// `AsyncRead` for `$t`, reading from a stream's `io` field: `$get` maps `$s: &$t` to the stream
+/// (anything that auto-derefs to it).
+macro_rules! impl_async_read {
+    ($t:ty, |$s:ident| $get:expr) => {
         impl futures_io::AsyncRead for $t {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &*self), cx, buf)
+                let $s = &*self;
+                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &$get.io), cx, buf)
             }
 
             fn poll_read_vectored(
@@ -51,39 +63,30 @@ macro_rules! impl_stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read_vectored(std::pin::Pin::new(&mut &*self), cx, bufs)
-            }
-        }
-
-        impl futures_io::AsyncRead for &$t {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &self.io), cx, buf)
-            }
-
-            fn poll_read_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &mut [std::io::IoSliceMut<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $s = &*self;
                 futures_io::AsyncRead::poll_read_vectored(
-                    std::pin::Pin::new(&mut &self.io),
+                    std::pin::Pin::new(&mut &$get.io),
                     cx,
                     bufs,
                 )
             }
         }
+    };
+}
 
+/// `AsyncWrite` for `$t`, writing to a stream's `io` field (`$get` as for `impl_async_read`).
+/// `poll_flush` does nothing (no user-space buffer); `poll_close` shuts down the stream's write
+/// direction.
+macro_rules! impl_async_write {
+    ($t:ty, |$s:ident| $get:expr) => {
         impl futures_io::AsyncWrite for $t {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut &*self), cx, buf)
+                let $s = &*self;
+                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut &$get.io), cx, buf)
             }
 
             fn poll_write_vectored(
@@ -91,44 +94,9 @@ macro_rules! impl_stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
+                let $s = &*self;
                 futures_io::AsyncWrite::poll_write_vectored(
-                    std::pin::Pin::new(&mut &*self),
-                    cx,
-                    bufs,
-                )
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                futures_io::AsyncWrite::poll_flush(std::pin::Pin::new(&mut &*self), cx)
-            }
-
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                futures_io::AsyncWrite::poll_close(std::pin::Pin::new(&mut &*self), cx)
-            }
-        }
-
-        impl futures_io::AsyncWrite for &$t {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut &self.io), cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncWrite::poll_write_vectored(
-                    std::pin::Pin::new(&mut &self.io),
+                    std::pin::Pin::new(&mut &$get.io),
                     cx,
                     bufs,
                 )
@@ -145,12 +113,15 @@ macro_rules! impl_stream_io {
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+                let $s = &*self;
+                std::task::Poll::Ready($get.shutdown(std::net::Shutdown::Write))
             }
         }
     };
 }
 
+pub(crate) use impl_async_read;
+pub(crate) use impl_async_write;
 pub(crate) use impl_stream_io;
 
 /// Defines the split halves of a stream type in the invoking module: `ReadHalf<'a>`,
@@ -440,99 +411,11 @@ macro_rules! define_halves {
                 .expect("both halves were dropped, so the stream has one owner"))
         }
 
-        impl futures_io::AsyncRead for ReadHalf<'_> {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut { self.0 }), cx, buf)
-            }
-
-            fn poll_read_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &mut [std::io::IoSliceMut<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read_vectored(
-                    std::pin::Pin::new(&mut { self.0 }),
-                    cx,
-                    bufs,
-                )
-            }
-        }
-
-        impl futures_io::AsyncRead for OwnedReadHalf {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &*self.inner), cx, buf)
-            }
-
-            fn poll_read_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &mut [std::io::IoSliceMut<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read_vectored(
-                    std::pin::Pin::new(&mut &*self.inner),
-                    cx,
-                    bufs,
-                )
-            }
-        }
-
-        $crate::util::impl_write_half!(WriteHalf<'_>, |s| s.0);
-        $crate::util::impl_write_half!(OwnedWriteHalf, |s| &*s.inner);
+        $crate::util::impl_async_read!(ReadHalf<'_>, |s| s.0);
+        $crate::util::impl_async_read!(OwnedReadHalf, |s| s.inner);
+        $crate::util::impl_async_write!(WriteHalf<'_>, |s| s.0);
+        $crate::util::impl_async_write!(OwnedWriteHalf, |s| s.inner);
     };
 }
 
 pub(crate) use define_halves;
-
-/// `AsyncWrite` for a write half, delegating to `&Stream` (`$get` maps the half to it).
-macro_rules! impl_write_half {
-    ($half:ty, |$s:ident| $get:expr) => {
-        impl futures_io::AsyncWrite for $half {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let $s = &*self;
-                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut { $get }), cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let $s = &*self;
-                futures_io::AsyncWrite::poll_write_vectored(
-                    std::pin::Pin::new(&mut { $get }),
-                    cx,
-                    bufs,
-                )
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                let $s = &*self;
-                std::task::Poll::Ready({ $get }.shutdown(std::net::Shutdown::Write))
-            }
-        }
-    };
-}
-
-pub(crate) use impl_write_half;
