@@ -49,23 +49,10 @@ use crate::util::wake_list::WakeList;
 pub mod error {
     use std::fmt;
 
-    /// Every receiver is gone; the value that could not be sent is `.0`.
-    #[derive(PartialEq, Eq, Clone, Copy)]
-    pub struct SendError<T>(pub T);
-
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("SendError { .. }")
-        }
+    crate::util::send_error! {
+        /// Every receiver is gone; the value that could not be sent is `.0`.
+        "broadcast channel has no receivers"
     }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("broadcast channel has no receivers")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
 
     /// Why [`recv`](super::Receiver::recv) returned no value.
     #[derive(Debug, PartialEq, Eq, Clone, Copy)]

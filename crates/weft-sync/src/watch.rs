@@ -36,23 +36,10 @@ use crate::util::lock::{RwLock, RwLockReadGuard};
 pub mod error {
     use std::fmt;
 
-    /// Every receiver is gone; the value that was not stored is `.0`.
-    #[derive(PartialEq, Eq, Clone, Copy)]
-    pub struct SendError<T>(pub T);
-
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("SendError { .. }")
-        }
+    crate::util::send_error! {
+        /// Every receiver is gone; the value that was not stored is `.0`.
+        "watch channel has no receivers"
     }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("watch channel has no receivers")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
 
     /// Every sender is gone (the last value stays readable through `borrow`).
     #[derive(Debug, PartialEq, Eq, Clone, Copy)]

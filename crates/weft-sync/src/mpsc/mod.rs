@@ -45,23 +45,10 @@ pub use self::unbounded::{
 pub mod error {
     use std::fmt;
 
-    /// The receiver is closed or gone; the value that could not be sent is `.0`.
-    #[derive(PartialEq, Eq, Clone, Copy)]
-    pub struct SendError<T>(pub T);
-
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("SendError { .. }")
-        }
+    crate::util::send_error! {
+        /// The receiver is closed or gone; the value that could not be sent is `.0`.
+        "channel closed: the receiver is closed or dropped"
     }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed: the receiver is closed or dropped")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
 
     /// Why [`try_send`](super::Sender::try_send) failed; the value is returned in both cases.
     #[derive(PartialEq, Eq, Clone, Copy)]

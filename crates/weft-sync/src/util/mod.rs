@@ -8,6 +8,33 @@ pub(crate) mod wake_list;
 
 use std::task::Poll;
 
+/// Defines a channel's `SendError<T>(pub T)`: the value that could not be sent, handed back.
+///
+/// Each channel has its own type (and message); they share this shape: `PartialEq`, `Eq`,
+/// `Clone`, `Copy`, a `Debug` that does not require `T: Debug`, `Display` and `Error`.
+macro_rules! send_error {
+    ($(#[$doc:meta])* $message:literal) => {
+        $(#[$doc])*
+        #[derive(PartialEq, Eq, Clone, Copy)]
+        pub struct SendError<T>(pub T);
+
+        impl<T> std::fmt::Debug for SendError<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("SendError { .. }")
+            }
+        }
+
+        impl<T> std::fmt::Display for SendError<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($message)
+            }
+        }
+
+        impl<T> std::error::Error for SendError<T> {}
+    };
+}
+pub(crate) use send_error;
+
 /// Spends one unit of the cooperative budget, yielding to the executor if none is left.
 ///
 /// Used by awaitable operations that are built on [`Notify`](crate::Notify) (`watch::changed`,
