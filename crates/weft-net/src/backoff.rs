@@ -1,4 +1,4 @@
-//! The accept back-off shared by [`TcpListener`](crate::TcpListener) and
+//! The accept path, with its back-off, shared by [`TcpListener`](crate::TcpListener) and
 //! [`UnixListener`](crate::UnixListener).
 //!
 //! # The rule
@@ -13,12 +13,14 @@
 
 use std::future::Future;
 use std::io;
+use std::os::fd::AsFd;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use weft_core::loom::sync::Mutex;
 use weft_io::time::{sleep, Sleep};
+use weft_io::Async;
 
 /// How long a listener pauses after running out of descriptors or memory.
 pub const BACKOFF: Duration = Duration::from_millis(50);
@@ -38,8 +40,24 @@ pub(crate) struct AcceptBackoff {
 }
 
 impl AcceptBackoff {
+    /// Polls `accept` on the listener `io` under the back-off: first waits out a pending pause,
+    /// then for readiness; an error from `accept` is returned and may start a new pause.
+    pub(crate) fn poll_accept<L: AsFd, R>(
+        &self,
+        io: &Async<L>,
+        cx: &mut Context<'_>,
+        accept: impl FnMut(&L) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        ready!(self.poll_wait(cx));
+        let accepted = ready!(io.poll_read_with(cx, accept));
+        if let Err(e) = &accepted {
+            self.on_error(e);
+        }
+        Poll::Ready(accepted)
+    }
+
     /// Ready when no pause is pending (or it just ended).
-    pub(crate) fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut pause = self.pause.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(sleep) = pause.as_mut() {
             if Pin::new(sleep).poll(cx).is_pending() {
@@ -51,7 +69,7 @@ impl AcceptBackoff {
     }
 
     /// Looks at an accept error; starts a pause if it is a resource exhaustion.
-    pub(crate) fn on_error(&self, e: &io::Error) {
+    fn on_error(&self, e: &io::Error) {
         if is_resource_exhaustion(e) {
             *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some(sleep(BACKOFF));
         }

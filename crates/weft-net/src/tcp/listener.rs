@@ -11,7 +11,7 @@ use std::task::{ready, Context, Poll};
 use futures_core::Stream;
 use socket2::{Domain, Protocol, Type};
 
-use crate::sys::nonblocking_socket;
+use crate::sys::{accept_tcp, nonblocking_socket};
 use weft_io::Async;
 
 use crate::addr::{try_each, ToSocketAddrs};
@@ -140,15 +140,8 @@ impl TcpListener {
     /// # Errors
     /// As for [`accept`](TcpListener::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        ready!(self.backoff.poll_wait(cx));
-        let accepted = ready!(self.io.poll_read_with(cx, crate::sys::accept_tcp));
-        Poll::Ready(match accepted {
-            Ok((stream, addr)) => TcpStream::from_std(stream).map(|s| (s, addr)),
-            Err(e) => {
-                self.backoff.on_error(&e);
-                Err(e)
-            }
-        })
+        let (stream, addr) = ready!(self.backoff.poll_accept(&self.io, cx, accept_tcp))?;
+        Poll::Ready(TcpStream::from_std(stream).map(|s| (s, addr)))
     }
 
     /// The connections as a [`Stream`] of `io::Result<TcpStream>` that never ends; errors are

@@ -99,15 +99,8 @@ impl UnixListener {
     /// # Errors
     /// As for [`accept`](UnixListener::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        ready!(self.backoff.poll_wait(cx));
-        let accepted = ready!(self.io.poll_read_with(cx, |l| l.accept()));
-        Poll::Ready(match accepted {
-            Ok((stream, addr)) => UnixStream::from_std(stream).map(|s| (s, addr)),
-            Err(e) => {
-                self.backoff.on_error(&e);
-                Err(e)
-            }
-        })
+        let (stream, addr) = ready!(self.backoff.poll_accept(&self.io, cx, |l| l.accept()))?;
+        Poll::Ready(UnixStream::from_std(stream).map(|s| (s, addr)))
     }
 
     /// The connections as a never-ending [`Stream`] of `io::Result<UnixStream>`.
