@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
 use weft_io::Async;
@@ -401,17 +401,7 @@ impl fmt::Debug for UdpSocket {
     }
 }
 
-impl AsFd for UdpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.as_fd()
-    }
-}
-
-impl AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.as_raw_fd()
-    }
-}
+crate::util::impl_fd!(UdpSocket);
 
 impl TryFrom<net::UdpSocket> for UdpSocket {
     type Error = io::Error;

@@ -1,5 +1,5 @@
-//! Helpers shared by the TCP and Unix stream types: non-waiting I/O, the futures-io impls and the
-//! split halves (written once as macros, instantiated per stream type).
+//! Helpers shared by the socket types: non-waiting I/O, descriptor access, and for the stream
+//! types the futures-io impls and the split halves (written once as macros, instantiated per type).
 
 use std::io;
 use std::os::fd::AsFd;
@@ -419,3 +419,22 @@ macro_rules! define_halves {
 }
 
 pub(crate) use define_halves;
+
+/// `AsFd` and `AsRawFd` for a socket type `$t` with a field `io: Async<S>`: its descriptor.
+macro_rules! impl_fd {
+    ($t:ty) => {
+        impl std::os::fd::AsFd for $t {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                std::os::fd::AsFd::as_fd(&self.io)
+            }
+        }
+
+        impl std::os::fd::AsRawFd for $t {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(&self.io)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_fd;
