@@ -43,14 +43,14 @@ use weft_core::task::{JoinError, JoinHandle, TaskId};
 /// });
 /// ```
 pub struct JoinSet<T> {
-    tasks: FuturesUnordered<JoinHandle<T>>,
+    tasks: Tasks<T>,
 }
 
 impl<T> JoinSet<T> {
     /// Creates an empty set.
     pub fn new() -> JoinSet<T> {
         JoinSet {
-            tasks: FuturesUnordered::new(),
+            tasks: Tasks::new(),
         }
     }
 
@@ -112,9 +112,7 @@ impl<T> JoinSet<T> {
 
     /// Adds an already spawned task to the set; from now on the set owns (and aborts on drop) it.
     pub fn insert(&mut self, handle: JoinHandle<T>) -> TaskId {
-        let id = handle.id();
-        self.tasks.push(handle);
-        id
+        self.tasks.insert(handle)
     }
 
     /// Waits for the next task to finish and returns its result, or `None` if the set is empty.
@@ -152,7 +150,9 @@ impl<T> JoinSet<T> {
     /// `Poll::Ready(None)` means the set is empty. When `Pending`, the waker of `cx` is woken when
     /// a task finishes; only the waker of the latest poll is kept.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        Pin::new(&mut self.tasks).poll_next(cx)
+        self.tasks
+            .poll_next(cx)
+            .map(|joined| joined.map(|(_index, result)| result))
     }
 
     /// Returns the result of a task that has already finished, if any, without waiting.
@@ -170,9 +170,7 @@ impl<T> JoinSet<T> {
     /// The tasks stay in the set until they are joined: each then gives a cancelled
     /// [`JoinError`] (or its output, if it finished before the abort took effect).
     pub fn abort_all(&mut self) {
-        for handle in self.tasks.iter() {
-            handle.abort();
-        }
+        self.tasks.abort_all();
     }
 
     /// Aborts every task and waits until all have stopped; the set is then empty.
@@ -188,7 +186,7 @@ impl<T> JoinSet<T> {
 
     /// Removes every task from the set without aborting them: they keep running, detached.
     pub fn detach_all(&mut self) {
-        self.tasks.clear();
+        self.tasks.detach_all();
     }
 }
 
@@ -198,20 +196,99 @@ impl<T> Default for JoinSet<T> {
     }
 }
 
-impl<T> Drop for JoinSet<T> {
-    fn drop(&mut self) {
-        self.abort_all();
-    }
-}
-
 impl<T> fmt::Debug for JoinSet<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinSet").field("len", &self.len()).finish()
     }
 }
 
+/// The task store of [`JoinSet`] and [`TaskGroup`](crate::task::TaskGroup): spawned tasks, each
+/// tagged with its insertion index, yielded in the order they finish (`JoinSet` drops the index,
+/// `TaskGroup` uses it to put outputs in spawn order). Dropping it aborts every task still in it.
+pub(crate) struct Tasks<T> {
+    unfinished: FuturesUnordered<Indexed<T>>,
+    /// How many tasks were ever inserted: the next task's index.
+    inserted: usize,
+}
+
+impl<T> Tasks<T> {
+    pub(crate) fn new() -> Tasks<T> {
+        Tasks {
+            unfinished: FuturesUnordered::new(),
+            inserted: 0,
+        }
+    }
+
+    /// The number of tasks not yet returned by `poll_next`.
+    pub(crate) fn len(&self) -> usize {
+        self.unfinished.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.unfinished.is_empty()
+    }
+
+    /// How many tasks were ever inserted.
+    pub(crate) fn inserted(&self) -> usize {
+        self.inserted
+    }
+
+    /// Adds a task after the ones inserted so far; it is aborted if still here on drop.
+    pub(crate) fn insert(&mut self, handle: JoinHandle<T>) -> TaskId {
+        let id = handle.id();
+        self.unfinished.push(Indexed {
+            index: self.inserted,
+            handle,
+        });
+        self.inserted += 1;
+        id
+    }
+
+    /// The next task to finish, with its insertion index; `Ready(None)` when none is left.
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<(usize, Result<T, JoinError>)>> {
+        Pin::new(&mut self.unfinished).poll_next(cx)
+    }
+
+    pub(crate) fn abort_all(&self) {
+        for task in self.unfinished.iter() {
+            task.handle.abort();
+        }
+    }
+
+    /// Forgets every task without aborting it.
+    pub(crate) fn detach_all(&mut self) {
+        self.unfinished.clear();
+    }
+}
+
+impl<T> Drop for Tasks<T> {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}
+
+/// A task's handle with its insertion index.
+struct Indexed<T> {
+    index: usize,
+    handle: JoinHandle<T>,
+}
+
+impl<T> Future for Indexed<T> {
+    type Output = (usize, Result<T, JoinError>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let index = self.index;
+        Pin::new(&mut self.handle)
+            .poll(cx)
+            .map(|joined| (index, joined))
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::rc::Rc;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
@@ -233,6 +310,11 @@ mod tests {
             .expect("runtime")
     }
 
+    /// One runtime of each flavour (also used by the `TaskGroup` tests).
+    pub(crate) fn runtimes() -> [weft_runtime::Runtime; 2] {
+        [current_thread(), multi_thread()]
+    }
+
     /// Sets its flag when dropped.
     struct DropFlag(Arc<AtomicBool>);
 
@@ -242,8 +324,17 @@ mod tests {
         }
     }
 
+    /// Counts up when dropped.
+    pub(crate) struct DropCounter(pub(crate) Arc<AtomicUsize>);
+
+    impl Drop for DropCounter {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
     /// Yields until `flag` is set (at most a generous number of times).
-    async fn wait_for(flag: &AtomicBool) {
+    pub(crate) async fn wait_for(flag: &AtomicBool) {
         for _ in 0..100_000 {
             if flag.load(Ordering::SeqCst) {
                 return;
@@ -255,7 +346,7 @@ mod tests {
 
     #[test]
     fn join_next_returns_every_result_then_none() {
-        for rt in [current_thread(), multi_thread()] {
+        for rt in runtimes() {
             rt.block_on(async {
                 let mut set = JoinSet::new();
                 for i in 0..100u32 {
@@ -276,7 +367,7 @@ mod tests {
 
     #[test]
     fn results_come_in_completion_order() {
-        for rt in [current_thread(), multi_thread()] {
+        for rt in runtimes() {
             rt.block_on(async {
                 let second_done = Arc::new(AtomicBool::new(false));
                 let mut set = JoinSet::new();
@@ -321,7 +412,7 @@ mod tests {
 
     #[test]
     fn abort_all_cancels_every_task() {
-        for rt in [current_thread(), multi_thread()] {
+        for rt in runtimes() {
             rt.block_on(async {
                 let mut set = JoinSet::new();
                 for _ in 0..10 {
@@ -340,7 +431,7 @@ mod tests {
 
     #[test]
     fn dropping_the_set_aborts_its_tasks() {
-        for rt in [current_thread(), multi_thread()] {
+        for rt in runtimes() {
             rt.block_on(async {
                 let dropped = Arc::new(AtomicBool::new(false));
                 let mut set = JoinSet::new();
@@ -372,14 +463,6 @@ mod tests {
             assert!(set.is_empty());
             assert_eq!(stopped.load(Ordering::SeqCst), 8);
         });
-    }
-
-    struct DropCounter(Arc<AtomicUsize>);
-
-    impl Drop for DropCounter {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! `TaskGroup`: structured concurrency, as asyncio's `TaskGroup`.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use futures_core::Stream;
-use futures_util::stream::FuturesUnordered;
 use weft_core::future::poll_fn;
 use weft_core::task::{JoinError, JoinHandle, TaskId};
+
+use crate::join_set::Tasks;
 
 /// A group of tasks that succeed or fail together, joined in spawn order.
 ///
@@ -41,17 +40,14 @@ use weft_core::task::{JoinError, JoinHandle, TaskId};
 /// });
 /// ```
 pub struct TaskGroup<T> {
-    tasks: FuturesUnordered<Indexed<T>>,
-    /// How many tasks were spawned: the next task's index.
-    spawned: usize,
+    tasks: Tasks<T>,
 }
 
 impl<T> TaskGroup<T> {
     /// Creates an empty group.
     pub fn new() -> TaskGroup<T> {
         TaskGroup {
-            tasks: FuturesUnordered::new(),
-            spawned: 0,
+            tasks: Tasks::new(),
         }
     }
 
@@ -97,20 +93,12 @@ impl<T> TaskGroup<T> {
 
     /// Adds an already spawned task to the group, after the ones spawned so far.
     pub fn insert(&mut self, handle: JoinHandle<T>) -> TaskId {
-        let id = handle.id();
-        self.tasks.push(Indexed {
-            index: self.spawned,
-            handle,
-        });
-        self.spawned += 1;
-        id
+        self.tasks.insert(handle)
     }
 
     /// Aborts every task of the group; `join_all` then reports the first one to stop.
     pub fn abort_all(&self) {
-        for task in self.tasks.iter() {
-            task.handle.abort();
-        }
+        self.tasks.abort_all();
     }
 
     /// Waits for every task and returns their outputs in spawn order.
@@ -124,27 +112,41 @@ impl<T> TaskGroup<T> {
     ///
     /// Dropping the `join_all` future drops the group, which aborts every task not yet finished;
     /// the outputs already collected are dropped.
-    pub async fn join_all(mut self) -> Result<Vec<T>, JoinError> {
-        let mut outputs: Vec<Option<T>> = Vec::new();
-        outputs.resize_with(self.spawned, || None);
+    pub async fn join_all(self) -> Result<Vec<T>, JoinError> {
+        let joined = self.join_in_order(Ok::<T, Infallible>).await?;
+        Ok(joined.unwrap_or_else(|never| match never {}))
+    }
+
+    /// Waits for every task and returns the outputs, split by `split`, in spawn order; stops at
+    /// the first failure: a task's panic or cancellation, or an `Err` from `split`. Before
+    /// returning a failure, every other task is aborted and awaited.
+    async fn join_in_order<U, E>(
+        mut self,
+        split: impl Fn(T) -> Result<U, E>,
+    ) -> Result<Result<Vec<U>, E>, JoinError> {
+        let mut outputs: Vec<Option<U>> = Vec::new();
+        outputs.resize_with(self.tasks.inserted(), || None);
         while let Some((index, joined)) = self.next().await {
-            match joined {
-                Ok(output) => outputs[index] = Some(output),
-                Err(error) => {
-                    self.cancel_rest().await;
-                    return Err(error);
+            let failure = match joined.map(&split) {
+                Ok(Ok(output)) => {
+                    outputs[index] = Some(output);
+                    continue;
                 }
-            }
+                Ok(Err(error)) => Ok(Err(error)),
+                Err(error) => Err(error),
+            };
+            self.cancel_rest().await;
+            return failure;
         }
-        Ok(outputs
+        Ok(Ok(outputs
             .into_iter()
             .map(|output| output.expect("TaskGroup: every task of the group has finished"))
-            .collect())
+            .collect()))
     }
 
     /// The next task to finish, with its index.
     async fn next(&mut self) -> Option<(usize, Result<T, JoinError>)> {
-        poll_fn(|cx| Pin::new(&mut self.tasks).poll_next(cx)).await
+        poll_fn(|cx| self.tasks.poll_next(cx)).await
     }
 
     /// Aborts the remaining tasks and waits until they have all stopped.
@@ -185,26 +187,8 @@ impl<T, E> TaskGroup<Result<T, E>> {
     /// # Cancel safety
     ///
     /// As [`join_all`](TaskGroup::join_all).
-    pub async fn try_join_all(mut self) -> Result<Result<Vec<T>, E>, JoinError> {
-        let mut outputs: Vec<Option<T>> = Vec::new();
-        outputs.resize_with(self.spawned, || None);
-        while let Some((index, joined)) = self.next().await {
-            match joined {
-                Ok(Ok(output)) => outputs[index] = Some(output),
-                Ok(Err(error)) => {
-                    self.cancel_rest().await;
-                    return Ok(Err(error));
-                }
-                Err(error) => {
-                    self.cancel_rest().await;
-                    return Err(error);
-                }
-            }
-        }
-        Ok(Ok(outputs
-            .into_iter()
-            .map(|output| output.expect("TaskGroup: every task of the group has finished"))
-            .collect()))
+    pub async fn try_join_all(self) -> Result<Result<Vec<T>, E>, JoinError> {
+        self.join_in_order(|output| output).await
     }
 }
 
@@ -214,35 +198,12 @@ impl<T> Default for TaskGroup<T> {
     }
 }
 
-impl<T> Drop for TaskGroup<T> {
-    fn drop(&mut self) {
-        self.abort_all();
-    }
-}
-
 impl<T> fmt::Debug for TaskGroup<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskGroup")
             .field("len", &self.len())
-            .field("spawned", &self.spawned)
+            .field("spawned", &self.tasks.inserted())
             .finish()
-    }
-}
-
-/// A task's handle with its spawn index.
-struct Indexed<T> {
-    index: usize,
-    handle: JoinHandle<T>,
-}
-
-impl<T> Future for Indexed<T> {
-    type Output = (usize, Result<T, JoinError>);
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let index = self.index;
-        Pin::new(&mut self.handle)
-            .poll(cx)
-            .map(|joined| (index, joined))
     }
 }
 
@@ -254,36 +215,21 @@ mod tests {
     use weft_core::future::{pending, yield_now};
 
     use super::TaskGroup;
+    use crate::join_set::tests::{runtimes, wait_for, DropCounter};
 
-    fn runtimes() -> [weft_runtime::Runtime; 2] {
-        [
-            weft_runtime::Builder::new_current_thread()
-                .build()
-                .expect("runtime"),
-            weft_runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .build()
-                .expect("runtime"),
-        ]
-    }
-
-    struct DropCounter(Arc<AtomicUsize>);
-
-    impl Drop for DropCounter {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
+    /// Spawns `n` tasks into `group` that never finish; each counts into `stopped` when dropped.
+    fn spawn_pending<T: Send + 'static>(
+        group: &mut TaskGroup<T>,
+        n: usize,
+        stopped: &Arc<AtomicUsize>,
+    ) {
+        for _ in 0..n {
+            let guard = DropCounter(stopped.clone());
+            group.spawn(async move {
+                let _guard = guard;
+                pending::<T>().await
+            });
         }
-    }
-
-    /// Yields until `flag` is set (at most a generous number of times).
-    async fn wait_for(flag: &AtomicBool) {
-        for _ in 0..100_000 {
-            if flag.load(Ordering::SeqCst) {
-                return;
-            }
-            yield_now().await;
-        }
-        panic!("the flag was never set");
     }
 
     #[test]
@@ -326,14 +272,8 @@ mod tests {
         for rt in runtimes() {
             rt.block_on(async {
                 let stopped = Arc::new(AtomicUsize::new(0));
-                let mut group = TaskGroup::new();
-                for _ in 0..5 {
-                    let guard = DropCounter(stopped.clone());
-                    group.spawn(async move {
-                        let _guard = guard;
-                        pending::<u32>().await
-                    });
-                }
+                let mut group = TaskGroup::<u32>::new();
+                spawn_pending(&mut group, 5, &stopped);
                 let panicking = group.spawn(async {
                     yield_now().await;
                     panic!("boom")
@@ -366,14 +306,8 @@ mod tests {
         for rt in runtimes() {
             rt.block_on(async {
                 let stopped = Arc::new(AtomicUsize::new(0));
-                let mut group = TaskGroup::new();
-                for _ in 0..3 {
-                    let guard = DropCounter(stopped.clone());
-                    group.spawn(async move {
-                        let _guard = guard;
-                        pending::<Result<u32, String>>().await
-                    });
-                }
+                let mut group = TaskGroup::<Result<u32, String>>::new();
+                spawn_pending(&mut group, 3, &stopped);
                 group.spawn(async { Err("bad input".to_string()) });
                 let out = group.try_join_all().await.expect("no panic");
                 assert_eq!(out, Err("bad input".to_string()));
@@ -410,14 +344,8 @@ mod tests {
         for rt in runtimes() {
             rt.block_on(async {
                 let stopped = Arc::new(AtomicUsize::new(0));
-                let mut group = TaskGroup::new();
-                for _ in 0..4 {
-                    let guard = DropCounter(stopped.clone());
-                    group.spawn(async move {
-                        let _guard = guard;
-                        pending::<()>().await
-                    });
-                }
+                let mut group = TaskGroup::<()>::new();
+                spawn_pending(&mut group, 4, &stopped);
                 drop(group);
                 for _ in 0..100_000 {
                     if stopped.load(Ordering::SeqCst) == 4 {
