@@ -43,14 +43,19 @@ use weft_core::task::{JoinError, JoinHandle, TaskId};
 /// });
 /// ```
 pub struct JoinSet<T> {
-    tasks: Tasks<T>,
+    /// Each task carries its insertion index, unused here: [`TaskGroup`](crate::task::TaskGroup),
+    /// built on a `JoinSet`, returns outputs in spawn order with it.
+    tasks: FuturesUnordered<Indexed<T>>,
+    /// How many tasks were ever inserted: the next task's index.
+    inserted: usize,
 }
 
 impl<T> JoinSet<T> {
     /// Creates an empty set.
     pub fn new() -> JoinSet<T> {
         JoinSet {
-            tasks: Tasks::new(),
+            tasks: FuturesUnordered::new(),
+            inserted: 0,
         }
     }
 
@@ -112,7 +117,13 @@ impl<T> JoinSet<T> {
 
     /// Adds an already spawned task to the set; from now on the set owns (and aborts on drop) it.
     pub fn insert(&mut self, handle: JoinHandle<T>) -> TaskId {
-        self.tasks.insert(handle)
+        let id = handle.id();
+        self.tasks.push(Indexed {
+            index: self.inserted,
+            handle,
+        });
+        self.inserted += 1;
+        id
     }
 
     /// Waits for the next task to finish and returns its result, or `None` if the set is empty.
@@ -150,9 +161,21 @@ impl<T> JoinSet<T> {
     /// `Poll::Ready(None)` means the set is empty. When `Pending`, the waker of `cx` is woken when
     /// a task finishes; only the waker of the latest poll is kept.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        self.tasks
-            .poll_next(cx)
+        self.poll_join_next_indexed(cx)
             .map(|joined| joined.map(|(_index, result)| result))
+    }
+
+    /// `poll_join_next` with the task's insertion index (0 for the first task ever inserted).
+    pub(crate) fn poll_join_next_indexed(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<(usize, Result<T, JoinError>)>> {
+        Pin::new(&mut self.tasks).poll_next(cx)
+    }
+
+    /// How many tasks were ever inserted.
+    pub(crate) fn inserted(&self) -> usize {
+        self.inserted
     }
 
     /// Returns the result of a task that has already finished, if any, without waiting.
@@ -170,7 +193,14 @@ impl<T> JoinSet<T> {
     /// The tasks stay in the set until they are joined: each then gives a cancelled
     /// [`JoinError`] (or its output, if it finished before the abort took effect).
     pub fn abort_all(&mut self) {
-        self.tasks.abort_all();
+        self.abort_tasks();
+    }
+
+    /// `abort_all` through a shared reference (as `TaskGroup::abort_all` and `Drop` need).
+    pub(crate) fn abort_tasks(&self) {
+        for task in self.tasks.iter() {
+            task.handle.abort();
+        }
     }
 
     /// Aborts every task and waits until all have stopped; the set is then empty.
@@ -186,7 +216,7 @@ impl<T> JoinSet<T> {
 
     /// Removes every task from the set without aborting them: they keep running, detached.
     pub fn detach_all(&mut self) {
-        self.tasks.detach_all();
+        self.tasks.clear();
     }
 }
 
@@ -202,71 +232,9 @@ impl<T> fmt::Debug for JoinSet<T> {
     }
 }
 
-/// The task store of [`JoinSet`] and [`TaskGroup`](crate::task::TaskGroup): spawned tasks, each
-/// tagged with its insertion index, yielded in the order they finish (`JoinSet` drops the index,
-/// `TaskGroup` uses it to put outputs in spawn order). Dropping it aborts every task still in it.
-pub(crate) struct Tasks<T> {
-    unfinished: FuturesUnordered<Indexed<T>>,
-    /// How many tasks were ever inserted: the next task's index.
-    inserted: usize,
-}
-
-impl<T> Tasks<T> {
-    pub(crate) fn new() -> Tasks<T> {
-        Tasks {
-            unfinished: FuturesUnordered::new(),
-            inserted: 0,
-        }
-    }
-
-    /// The number of tasks not yet returned by `poll_next`.
-    pub(crate) fn len(&self) -> usize {
-        self.unfinished.len()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.unfinished.is_empty()
-    }
-
-    /// How many tasks were ever inserted.
-    pub(crate) fn inserted(&self) -> usize {
-        self.inserted
-    }
-
-    /// Adds a task after the ones inserted so far; it is aborted if still here on drop.
-    pub(crate) fn insert(&mut self, handle: JoinHandle<T>) -> TaskId {
-        let id = handle.id();
-        self.unfinished.push(Indexed {
-            index: self.inserted,
-            handle,
-        });
-        self.inserted += 1;
-        id
-    }
-
-    /// The next task to finish, with its insertion index; `Ready(None)` when none is left.
-    pub(crate) fn poll_next(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<(usize, Result<T, JoinError>)>> {
-        Pin::new(&mut self.unfinished).poll_next(cx)
-    }
-
-    pub(crate) fn abort_all(&self) {
-        for task in self.unfinished.iter() {
-            task.handle.abort();
-        }
-    }
-
-    /// Forgets every task without aborting it.
-    pub(crate) fn detach_all(&mut self) {
-        self.unfinished.clear();
-    }
-}
-
-impl<T> Drop for Tasks<T> {
+impl<T> Drop for JoinSet<T> {
     fn drop(&mut self) {
-        self.abort_all();
+        self.abort_tasks();
     }
 }
 

@@ -7,7 +7,7 @@ use std::future::Future;
 use weft_core::future::poll_fn;
 use weft_core::task::{JoinError, JoinHandle, TaskId};
 
-use crate::join_set::Tasks;
+use crate::join_set::JoinSet;
 
 /// A group of tasks that succeed or fail together, joined in spawn order.
 ///
@@ -40,14 +40,15 @@ use crate::join_set::Tasks;
 /// });
 /// ```
 pub struct TaskGroup<T> {
-    tasks: Tasks<T>,
+    /// Aborts every task still in it when dropped.
+    tasks: JoinSet<T>,
 }
 
 impl<T> TaskGroup<T> {
     /// Creates an empty group.
     pub fn new() -> TaskGroup<T> {
         TaskGroup {
-            tasks: Tasks::new(),
+            tasks: JoinSet::new(),
         }
     }
 
@@ -98,7 +99,7 @@ impl<T> TaskGroup<T> {
 
     /// Aborts every task of the group; `join_all` then reports the first one to stop.
     pub fn abort_all(&self) {
-        self.tasks.abort_all();
+        self.tasks.abort_tasks();
     }
 
     /// Waits for every task and returns their outputs in spawn order.
@@ -146,7 +147,7 @@ impl<T> TaskGroup<T> {
 
     /// The next task to finish, with its index.
     async fn next(&mut self) -> Option<(usize, Result<T, JoinError>)> {
-        poll_fn(|cx| self.tasks.poll_next(cx)).await
+        poll_fn(|cx| self.tasks.poll_join_next_indexed(cx)).await
     }
 
     /// Aborts the remaining tasks and waits until they have all stopped.
