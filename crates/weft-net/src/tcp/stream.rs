@@ -13,7 +13,7 @@ use crate::sys::nonblocking_socket;
 use weft_io::Async;
 
 use crate::addr::{try_each, ToSocketAddrs};
-use crate::util::{try_read_io, try_write_io};
+use crate::util::{finish_connect, start_connect, try_read_io, try_write_io};
 
 /// A TCP connection.
 ///
@@ -74,18 +74,10 @@ impl TcpStream {
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let socket =
             nonblocking_socket(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-        match socket.connect(&addr.into()) {
-            Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-            // Interrupted: the connection still goes on in the background (POSIX).
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+        // Connected at once or still connecting, the stream is checked the same way below.
+        start_connect(&socket, &addr.into())?;
         let stream = TcpStream::from_std(socket.into())?;
-        stream.io.writable().await?;
-        if let Some(e) = stream.io.get_ref().take_error()? {
-            return Err(e);
-        }
+        finish_connect(&stream.io).await?;
         // Writable with no error pending means connected; ENOTCONN here would mean the OS
         // reported the socket writable while it still connects, which it does not.
         stream.io.get_ref().peer_addr()?;

@@ -13,7 +13,7 @@ use socket2::{Domain, SockAddr, Type};
 use crate::sys::nonblocking_socket;
 use weft_io::Async;
 
-use crate::util::{try_read_io, try_write_io};
+use crate::util::{finish_connect, start_connect, try_read_io, try_write_io};
 
 /// A Unix domain stream connection.
 ///
@@ -59,19 +59,10 @@ impl UnixStream {
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let addr = SockAddr::unix(path)?;
         let socket = nonblocking_socket(Domain::UNIX, Type::STREAM, None)?;
-        let pending = match socket.connect(&addr) {
-            Ok(()) => false,
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => true,
-            Err(e) => return Err(e),
-        };
-        let stream =
-            UnixStream::from_std(net::UnixStream::from(std::os::fd::OwnedFd::from(socket)))?;
+        let pending = start_connect(&socket, &addr)?;
+        let stream = UnixStream::from_std(socket.into())?;
         if pending {
-            stream.io.writable().await?;
-            if let Some(e) = stream.io.get_ref().take_error()? {
-                return Err(e);
-            }
+            finish_connect(&stream.io).await?;
         }
         Ok(stream)
     }
