@@ -70,10 +70,8 @@ pub fn tokio_sleep(d: Duration) -> impl Future<Output = ()> + Send + 'static {
 }
 
 /// async-io's timer as a `()` future.
-pub fn smol_sleep(d: Duration) -> impl Future<Output = ()> + Send + 'static {
-    async move {
-        async_io::Timer::after(d).await;
-    }
+pub async fn smol_sleep(d: Duration) {
+    async_io::Timer::after(d).await;
 }
 
 /// `ROUND_TRIPS` 1-byte round trips between two tasks over a socket pair wrapped in
