@@ -8,30 +8,14 @@ use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use support::{flavors, join};
+use support::{flavors, join, tcp_echo_once, tcp_pair};
 use weft_io::io::{AsyncReadExt, AsyncWriteExt};
 use weft_io::time::timeout;
 use weft_net::{TcpListener, TcpStream};
 
-async fn connected_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, peer) = listener.accept().await.unwrap();
-    assert_eq!(peer, client.local_addr().unwrap());
-    (client, server)
-}
-
 flavors! {
     async fn echo_round_trips() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = weft_runtime::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let (mut rd, mut wr) = stream.into_split();
-            weft_io::io::copy(&mut rd, &mut wr).await.unwrap()
-        });
+        let (addr, server) = tcp_echo_once().await;
         let mut client = TcpStream::connect(addr).await.unwrap();
         for i in 0..100u32 {
             let msg = format!("message number {i}");
@@ -48,7 +32,7 @@ flavors! {
     }
 
     async fn half_close_client_first() {
-        let (mut client, mut server) = connected_pair().await;
+        let (mut client, mut server) = tcp_pair().await;
         client.write_all(b"request").await.unwrap();
         client.shutdown(Shutdown::Write).unwrap();
         let mut req = Vec::new();
@@ -63,7 +47,7 @@ flavors! {
     }
 
     async fn half_close_server_first() {
-        let (mut client, mut server) = connected_pair().await;
+        let (mut client, mut server) = tcp_pair().await;
         server.write_all(b"banner").await.unwrap();
         server.close().await.unwrap();
         let mut banner = Vec::new();
@@ -78,7 +62,7 @@ flavors! {
     }
 
     async fn borrowed_split_reads_and_writes_at_once() {
-        let (mut client, mut server) = connected_pair().await;
+        let (mut client, mut server) = tcp_pair().await;
         let echo = weft_runtime::spawn(async move {
             // `TcpStream::split`, not `AsyncReadExt::split` (which takes the stream by value and
             // wins method lookup when the trait is in scope).
@@ -102,8 +86,8 @@ flavors! {
     }
 
     async fn owned_halves_reunite_only_with_their_own() {
-        let (a, _a_peer) = connected_pair().await;
-        let (b, _b_peer) = connected_pair().await;
+        let (a, _a_peer) = tcp_pair().await;
+        let (b, _b_peer) = tcp_pair().await;
         let a_addr = a.local_addr().unwrap();
         let (ar, aw) = a.into_split();
         let (br, bw) = b.into_split();
@@ -119,7 +103,7 @@ flavors! {
     }
 
     async fn forgetting_the_write_half_keeps_the_write_direction_open() {
-        let (client, mut server) = connected_pair().await;
+        let (client, mut server) = tcp_pair().await;
         let (rd, wr) = client.into_split();
         wr.forget();
         // No shutdown happened: the server sees no end of stream yet.
@@ -130,7 +114,7 @@ flavors! {
     }
 
     async fn peek_does_not_consume() {
-        let (mut client, server) = connected_pair().await;
+        let (mut client, server) = tcp_pair().await;
         client.write_all(b"peekaboo").await.unwrap();
         let mut buf = [0u8; 4];
         let n = server.peek(&mut buf).await.unwrap();
@@ -141,7 +125,7 @@ flavors! {
     }
 
     async fn try_read_and_try_write_with_readiness() {
-        let (client, server) = connected_pair().await;
+        let (client, server) = tcp_pair().await;
         let mut buf = [0u8; 64];
         assert_eq!(server.try_read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
         // Nothing to read: readable() waits (the WouldBlock cleared the readiness).
@@ -176,7 +160,7 @@ flavors! {
     }
 
     async fn vectored_writes_arrive_in_order() {
-        let (mut client, mut server) = connected_pair().await;
+        let (mut client, mut server) = tcp_pair().await;
         let parts: [&[u8]; 3] = [b"one ", b"two ", b"three"];
         let slices = parts.map(IoSlice::new);
         let mut total = 0;
@@ -197,7 +181,7 @@ flavors! {
     }
 
     async fn socket_options_round_trip() {
-        let (client, _server) = connected_pair().await;
+        let (client, _server) = tcp_pair().await;
         client.set_nodelay(true).unwrap();
         assert!(client.nodelay().unwrap());
         client.set_nodelay(false).unwrap();

@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{flavors, Flavor};
+use support::{flavors, tcp_pair, Flavor};
 use weft_io::io::{AsyncReadExt, AsyncWriteExt};
 use weft_io::time::timeout;
 use weft_net::{TcpListener, TcpStream};
@@ -25,9 +25,7 @@ flavors! {
     }
 
     async fn a_cancelled_read_loses_no_data() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
+        let (mut client, mut server) = tcp_pair().await;
         let mut buf = [0u8; 4];
         for _ in 0..3 {
             assert!(timeout(Duration::from_millis(10), server.read(&mut buf)).await.is_err());

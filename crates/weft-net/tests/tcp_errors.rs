@@ -7,7 +7,7 @@ use std::io::ErrorKind;
 use std::net::Shutdown;
 use std::time::Duration;
 
-use support::{flavors, join};
+use support::{flavors, join, tcp_pair};
 use weft_io::io::{AsyncReadExt, AsyncWriteExt};
 use weft_io::time::{sleep, timeout};
 use weft_net::{TcpListener, TcpStream};
@@ -58,9 +58,7 @@ flavors! {
     }
 
     async fn reset_by_peer_mid_write_is_an_error() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (mut client, server) = tcp_pair().await;
         // The peer reads a little, then aborts: SO_LINGER 0 makes close send a reset.
         let peer = weft_runtime::spawn(async move {
             let mut buf = [0u8; 1024];
@@ -92,9 +90,7 @@ flavors! {
     }
 
     async fn reset_while_reading_wakes_the_reader_with_an_error() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (mut client, server) = tcp_pair().await;
         let aborter = weft_runtime::spawn(async move {
             sleep(Duration::from_millis(30)).await;
             server.set_linger(Some(Duration::ZERO)).unwrap();
@@ -107,9 +103,7 @@ flavors! {
     }
 
     async fn dropping_the_peer_wakes_a_waiting_reader() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = tcp_pair().await;
         let reader = weft_runtime::spawn(async move {
             let mut client = client;
             let mut buf = [0u8; 16];
@@ -123,9 +117,7 @@ flavors! {
     }
 
     async fn dropping_the_peer_wakes_a_blocked_writer() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = tcp_pair().await;
         let writer = weft_runtime::spawn(async move {
             let mut client = client;
             let chunk = vec![1u8; 256 * 1024];
@@ -148,9 +140,7 @@ flavors! {
     }
 
     async fn dropping_the_write_half_wakes_the_peer_with_eof_but_not_our_reader() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
+        let (client, mut server) = tcp_pair().await;
         let (mut rd, wr) = client.into_split();
         let reader = weft_runtime::spawn(async move {
             let mut got = Vec::new();
@@ -166,9 +156,7 @@ flavors! {
     }
 
     async fn write_after_shutdown_is_an_error() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let _server = listener.accept().await.unwrap();
+        let (mut client, _server) = tcp_pair().await;
         client.close().await.unwrap();
         let err = client.write_all(b"late").await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::BrokenPipe);

@@ -6,21 +6,15 @@ mod support;
 
 use std::sync::Arc;
 
-use support::{flavors, join, Tape};
+use support::{flavors, join, tcp_echo_once, Tape};
 use weft_io::io::{AsyncReadExt, AsyncWriteExt};
-use weft_net::{TcpListener, TcpStream};
+use weft_net::TcpStream;
 
 const TOTAL: u64 = 100 * 1024 * 1024;
 
 flavors! {
     async fn hundred_megabytes_echo_byte_exact() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = weft_runtime::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let (mut rd, mut wr) = stream.into_split();
-            weft_io::io::copy(&mut rd, &mut wr).await.unwrap()
-        });
+        let (addr, server) = tcp_echo_once().await;
 
         let tape = Arc::new(Tape::new(0x5eed));
         let stream = TcpStream::connect(addr).await.unwrap();

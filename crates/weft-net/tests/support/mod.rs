@@ -4,13 +4,19 @@
 //! `multi_thread`, each with one `#[test]` per function. Each test builds a weft-runtime runtime
 //! with a weft-io driver installed as its park hook (the shape the facade uses), and runs the body
 //! under a watchdog: a test that hangs fails after [`LIMIT`] instead of blocking CI.
+//!
+//! Fixtures shared by the test files live here too: a connected TCP pair, a one-connection echo
+//! server, a byte tape for byte-exact transfers, and temp dirs for Unix socket paths.
 #![allow(dead_code, unused_macros, unused_imports)]
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use weft_io::{Driver, DriverConfig};
+use weft_net::{TcpListener, TcpStream};
+use weft_runtime::task::JoinHandle;
 
 /// How long a test body may run before the watchdog fails it.
 pub const LIMIT: Duration = Duration::from_secs(120);
@@ -75,13 +81,38 @@ pub fn raise_fd_limit() {
     }
 }
 
-/// Spawns onto the current runtime, unwrapping the join result (a panic in the task fails the
-/// test where it is awaited).
-pub async fn join<T: Send + 'static>(handle: weft_runtime::task::JoinHandle<T>) -> T {
+/// Awaits a spawned task, unwrapping the join result (a panic in the task fails the test where
+/// it is awaited).
+pub async fn join<T: Send + 'static>(handle: JoinHandle<T>) -> T {
     match handle.await {
         Ok(v) => v,
         Err(e) => panic!("a spawned test task failed: {e}"),
     }
+}
+
+/// A connected TCP pair on loopback, `(client, server)`; checks that the server's peer is the
+/// client.
+pub async fn tcp_pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, peer) = listener.accept().await.unwrap();
+    assert_eq!(peer, client.local_addr().unwrap());
+    (client, server)
+}
+
+/// A loopback listener whose task echoes its first connection back until the client closes;
+/// returns the address to connect to and the task (its output: the number of bytes echoed).
+pub async fn tcp_echo_once() -> (SocketAddr, JoinHandle<u64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = weft_runtime::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (mut rd, mut wr) = stream.into_split();
+        weft_io::io::copy(&mut rd, &mut wr).await.unwrap()
+    });
+    (addr, server)
 }
 
 /// A deterministic, non-repeating-looking byte stream for byte-exact transfer checks: byte `i` of
