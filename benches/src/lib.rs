@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 pub mod alloc_count;
-pub mod workloads;
 pub mod fs_workloads;
 pub mod harness;
 pub mod io_workloads;
 pub mod net_workloads;
 pub mod sync_workloads;
+pub mod workloads;
 
 /// A runtime under test.
 pub trait Rt: Sized + 'static {
