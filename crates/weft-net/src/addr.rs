@@ -127,35 +127,39 @@ impl<T: Sealed + ?Sized> Sealed for &T {
 
 /// Resolves `addr` to a list of addresses (host names on the blocking pool).
 pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
-    let lookup = match addr.to_addrs() {
-        Addrs::Ready(result) => return result,
-        Addrs::Lookup(host_port) => Lookup::HostPort(host_port),
-        Addrs::LookupPair(host, port) => Lookup::Pair(host, port),
-    };
+    let addrs = addr.to_addrs();
+    if let Addrs::Ready(result) = addrs {
+        return result;
+    }
     match weft_runtime::Handle::try_current() {
         Ok(rt) => rt
-            .spawn_blocking(move || lookup.run())
+            .spawn_blocking(move || addrs.lookup_blocking())
             .await
             .map_err(|e| io::Error::other(format!("name resolution task failed: {e}")))?,
-        Err(_) => lookup.run(),
+        Err(_) => addrs.lookup_blocking(),
     }
 }
 
-enum Lookup {
-    HostPort(String),
-    Pair(String, u16),
-}
-
-impl Lookup {
-    fn run(self) -> io::Result<Vec<SocketAddr>> {
-        let addrs: vec::IntoIter<SocketAddr> = match &self {
-            Lookup::HostPort(s) => std::net::ToSocketAddrs::to_socket_addrs(s.as_str())?,
-            Lookup::Pair(host, port) => {
-                std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), *port))?
+impl Addrs {
+    /// The addresses, names looked up with the system resolver (which blocks).
+    fn lookup_blocking(self) -> io::Result<Vec<SocketAddr>> {
+        let addrs: vec::IntoIter<SocketAddr> = match self {
+            Addrs::Ready(result) => return result,
+            Addrs::Lookup(s) => std::net::ToSocketAddrs::to_socket_addrs(s.as_str())?,
+            Addrs::LookupPair(host, port) => {
+                std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))?
             }
         };
         Ok(addrs.collect())
     }
+}
+
+/// The error for an address that resolved to nothing.
+fn no_address() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the address resolved to no socket address",
+    )
 }
 
 /// Resolves `addr` and runs `op` on each address in turn until one succeeds; returns the last
@@ -173,22 +177,16 @@ where
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the address resolved to no socket address",
-        )
-    }))
+    Err(last.unwrap_or_else(no_address))
 }
 
 /// The first address `addr` resolves to (for `send_to`).
 pub(crate) async fn first(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
-    resolve(addr).await?.into_iter().next().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the address resolved to no socket address",
-        )
-    })
+    resolve(addr)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(no_address)
 }
 
 #[cfg(test)]
@@ -223,7 +221,9 @@ mod tests {
             ("localhost", 80).to_addrs(),
             Addrs::LookupPair(_, 80)
         ));
-        let found = Lookup::Pair("localhost".into(), 80).run().unwrap();
+        let found = Addrs::LookupPair("localhost".into(), 80)
+            .lookup_blocking()
+            .unwrap();
         assert!(found.iter().all(|a| a.ip().is_loopback() && a.port() == 80));
     }
 }
