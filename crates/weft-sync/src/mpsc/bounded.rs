@@ -4,9 +4,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use weft_core::loom::sync::Arc;
-
-use super::chan::{Chan, Rx};
+use super::chan::{self, Chan, Rx, Tx, WeakTx};
 use super::error::{SendError, TryRecvError, TrySendError};
 use crate::batch_semaphore::{RawSemaphore, TryAcquireError};
 
@@ -41,16 +39,13 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         "mpsc::channel capacity {capacity} exceeds the maximum of {}",
         crate::Semaphore::MAX_PERMITS
     );
-    let chan = Chan::new(Some(capacity));
-    (
-        Sender { chan: chan.clone() },
-        Receiver { rx: Rx::new(chan) },
-    )
+    let (tx, rx) = chan::channel(Some(capacity));
+    (Sender { chan: tx }, Receiver { rx })
 }
 
 /// Sends values to a bounded [`Receiver`]; clone it for more producers.
 pub struct Sender<T> {
-    chan: Arc<Chan<T>>,
+    chan: Tx<T>,
 }
 
 /// Receives the values of a bounded channel.
@@ -196,13 +191,7 @@ impl<T> Sender<T> {
     ///
     /// Cancel safe.
     pub async fn closed(&self) {
-        loop {
-            let notified = self.chan.closed_notify.notified();
-            if self.chan.is_closed() {
-                return;
-            }
-            notified.await;
-        }
+        self.chan.closed().await
     }
 
     /// The number of free slots right now.
@@ -217,7 +206,7 @@ impl<T> Sender<T> {
 
     /// Whether both senders feed the same channel.
     pub fn same_channel(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
+        self.chan.same_channel(&other.chan)
     }
 
     /// The number of live senders of this channel.
@@ -233,39 +222,29 @@ impl<T> Sender<T> {
     /// A weak handle: it does not keep the channel open, and can be upgraded back into a
     /// `Sender` while some sender is alive.
     pub fn downgrade(&self) -> WeakSender<T> {
-        self.chan.add_weak();
         WeakSender {
-            chan: self.chan.clone(),
+            chan: self.chan.downgrade(),
         }
     }
 }
 
 /// A sender that does not keep the channel open (see [`Sender::downgrade`]).
 pub struct WeakSender<T> {
-    chan: Arc<Chan<T>>,
+    chan: WeakTx<T>,
 }
 
 impl<T> WeakSender<T> {
     /// A `Sender` again, or `None` if every sender is gone.
     pub fn upgrade(&self) -> Option<Sender<T>> {
-        self.chan.try_add_sender().then(|| Sender {
-            chan: self.chan.clone(),
-        })
+        self.chan.upgrade().map(|chan| Sender { chan })
     }
 }
 
 impl<T> Clone for WeakSender<T> {
     fn clone(&self) -> Self {
-        self.chan.add_weak();
         WeakSender {
             chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for WeakSender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_weak();
     }
 }
 
@@ -277,16 +256,9 @@ impl<T> fmt::Debug for WeakSender<T> {
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        self.chan.add_sender();
         Sender {
             chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for Sender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_sender();
     }
 }
 

@@ -8,10 +8,14 @@
 //! A send is one short lock: push, take the receiver's waker (if it is waiting), unlock, wake.
 //! The receiver drains in batches: when its private `local` buffer is empty it swaps it with the
 //! shared queue under the lock, so most receives touch no lock at all.
+//!
+//! Both flavours wrap the same handles: [`Tx`] (a counted sender), [`WeakTx`] and [`Rx`]; the
+//! bounded one adds the semaphore on top.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::mem;
+use std::ops::Deref;
 use std::task::{ready, Context, Poll, Waker};
 
 use weft_core::coop;
@@ -39,31 +43,42 @@ pub(crate) struct Chan<T> {
     shared: Mutex<Shared<T>>,
     /// Free slots of a bounded channel (`None`: unbounded).
     pub(crate) sem: Option<(RawSemaphore, usize)>,
+    /// Live senders; only `Tx` (clone, drop) and `WeakTx::upgrade` change it.
     tx_count: AtomicUsize,
+    /// Live weak senders; only `WeakTx` (and `Tx::downgrade`) change it.
     weak_count: AtomicUsize,
     rx_closed: AtomicBool,
     /// Woken (all) when the receiver closes, for `Sender::closed`.
-    pub(crate) closed_notify: Notify,
+    closed_notify: Notify,
+}
+
+/// Creates a channel (`bound`: the capacity of a bounded one) with its first sender and its
+/// receiver.
+pub(crate) fn channel<T>(bound: Option<usize>) -> (Tx<T>, Rx<T>) {
+    let chan = Arc::new(Chan {
+        shared: Mutex::new(Shared {
+            queue: VecDeque::new(),
+            rx_waker: None,
+            tx_closed: false,
+            rx_closed: false,
+            rx_dropped: false,
+        }),
+        sem: bound.map(|cap| (RawSemaphore::new(cap), cap)),
+        tx_count: AtomicUsize::new(1),
+        weak_count: AtomicUsize::new(0),
+        rx_closed: AtomicBool::new(false),
+        closed_notify: Notify::new(),
+    });
+    (
+        Tx { chan: chan.clone() },
+        Rx {
+            chan,
+            local: VecDeque::new(),
+        },
+    )
 }
 
 impl<T> Chan<T> {
-    pub(crate) fn new(bound: Option<usize>) -> Arc<Self> {
-        Arc::new(Chan {
-            shared: Mutex::new(Shared {
-                queue: VecDeque::new(),
-                rx_waker: None,
-                tx_closed: false,
-                rx_closed: false,
-                rx_dropped: false,
-            }),
-            sem: bound.map(|cap| (RawSemaphore::new(cap), cap)),
-            tx_count: AtomicUsize::new(1),
-            weak_count: AtomicUsize::new(0),
-            rx_closed: AtomicBool::new(false),
-            closed_notify: Notify::new(),
-        })
-    }
-
     /// Pushes a value. For a bounded channel the caller holds one permit, which the value now
     /// carries (the receiver releases it).
     ///
@@ -86,61 +101,27 @@ impl<T> Chan<T> {
         Ok(())
     }
 
-    pub(crate) fn add_sender(&self) {
-        self.tx_count.fetch_add(1, Relaxed);
-    }
-
     pub(crate) fn sender_count(&self) -> usize {
         self.tx_count.load(Acquire)
-    }
-
-    /// Adds a sender for a weak handle's `upgrade`, unless every sender is already gone (the
-    /// channel's sending side never reopens).
-    pub(crate) fn try_add_sender(&self) -> bool {
-        let mut n = self.tx_count.load(Acquire);
-        loop {
-            if n == 0 {
-                return false;
-            }
-            match self
-                .tx_count
-                .compare_exchange_weak(n, n + 1, AcqRel, Acquire)
-            {
-                Ok(_) => return true,
-                Err(actual) => n = actual,
-            }
-        }
-    }
-
-    pub(crate) fn add_weak(&self) {
-        self.weak_count.fetch_add(1, Relaxed);
-    }
-
-    pub(crate) fn drop_weak(&self) {
-        self.weak_count.fetch_sub(1, Relaxed);
     }
 
     pub(crate) fn weak_count(&self) -> usize {
         self.weak_count.load(Acquire)
     }
 
-    /// Called when a sender is dropped; the last one closes the sending side.
-    pub(crate) fn drop_sender(&self) {
-        if self.tx_count.fetch_sub(1, AcqRel) != 1 {
-            return;
-        }
-        let waker = {
-            let mut shared = self.shared.lock();
-            shared.tx_closed = true;
-            shared.rx_waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-
     pub(crate) fn is_closed(&self) -> bool {
         self.rx_closed.load(Acquire)
+    }
+
+    /// Waits until the receiver closes the channel or is dropped (`Sender::closed`).
+    pub(crate) async fn closed(&self) {
+        loop {
+            let notified = self.closed_notify.notified();
+            if self.is_closed() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Receiver-side close: no new sends (bounded: no new permits); buffered values stay.
@@ -201,6 +182,109 @@ impl<T> fmt::Debug for Chan<T> {
     }
 }
 
+/// The sending half shared by both flavours: one counted sender. Cloning adds a sender; dropping
+/// removes one, and the last one closes the sending side.
+pub(crate) struct Tx<T> {
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> Tx<T> {
+    pub(crate) fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakTx<T> {
+        self.chan.weak_count.fetch_add(1, Relaxed);
+        WeakTx {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Deref for Tx<T> {
+    type Target = Chan<T>;
+
+    fn deref(&self) -> &Chan<T> {
+        &self.chan
+    }
+}
+
+impl<T> Clone for Tx<T> {
+    fn clone(&self) -> Self {
+        self.chan.tx_count.fetch_add(1, Relaxed);
+        Tx {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Tx<T> {
+    /// The last sender closes the sending side.
+    fn drop(&mut self) {
+        if self.chan.tx_count.fetch_sub(1, AcqRel) != 1 {
+            return;
+        }
+        let waker = {
+            let mut shared = self.chan.shared.lock();
+            shared.tx_closed = true;
+            shared.rx_waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Tx<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.chan.fmt(f)
+    }
+}
+
+/// A weak sender shared by both flavours: counted apart, it does not keep the channel open.
+pub(crate) struct WeakTx<T> {
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> WeakTx<T> {
+    /// A sender again, or `None` if every sender is gone (the sending side never reopens).
+    pub(crate) fn upgrade(&self) -> Option<Tx<T>> {
+        let tx_count = &self.chan.tx_count;
+        let mut n = tx_count.load(Acquire);
+        while n != 0 {
+            match tx_count.compare_exchange_weak(n, n + 1, AcqRel, Acquire) {
+                Ok(_) => {
+                    let chan = self.chan.clone();
+                    return Some(Tx { chan });
+                }
+                Err(actual) => n = actual,
+            }
+        }
+        None
+    }
+}
+
+impl<T> Clone for WeakTx<T> {
+    fn clone(&self) -> Self {
+        self.chan.weak_count.fetch_add(1, Relaxed);
+        WeakTx {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for WeakTx<T> {
+    fn drop(&mut self) {
+        self.chan.weak_count.fetch_sub(1, Relaxed);
+    }
+}
+
+impl<T> fmt::Debug for WeakTx<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.chan.fmt(f)
+    }
+}
+
 /// The receiving half shared by both flavours.
 pub(crate) struct Rx<T> {
     pub(crate) chan: Arc<Chan<T>>,
@@ -211,13 +295,6 @@ pub(crate) struct Rx<T> {
 impl<T> Unpin for Rx<T> {}
 
 impl<T> Rx<T> {
-    pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
-        Rx {
-            chan,
-            local: VecDeque::new(),
-        }
-    }
-
     fn take_local(&mut self) -> Option<T> {
         let v = self.local.pop_front()?;
         self.chan.release_permit();

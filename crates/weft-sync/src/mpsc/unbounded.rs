@@ -4,9 +4,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use weft_core::loom::sync::Arc;
-
-use super::chan::{Chan, Rx};
+use super::chan::{self, Rx, Tx, WeakTx};
 use super::error::{SendError, TryRecvError};
 
 /// Creates an unbounded channel: sends never wait, memory is the only limit.
@@ -23,16 +21,13 @@ use super::error::{SendError, TryRecvError};
 /// # });
 /// ```
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
-    let chan = Chan::new(None);
-    (
-        UnboundedSender { chan: chan.clone() },
-        UnboundedReceiver { rx: Rx::new(chan) },
-    )
+    let (tx, rx) = chan::channel(None);
+    (UnboundedSender { chan: tx }, UnboundedReceiver { rx })
 }
 
 /// Sends values to an [`UnboundedReceiver`]; clone it for more producers.
 pub struct UnboundedSender<T> {
-    chan: Arc<Chan<T>>,
+    chan: Tx<T>,
 }
 
 /// Receives the values of an unbounded channel.
@@ -61,18 +56,12 @@ impl<T> UnboundedSender<T> {
     ///
     /// Cancel safe.
     pub async fn closed(&self) {
-        loop {
-            let notified = self.chan.closed_notify.notified();
-            if self.chan.is_closed() {
-                return;
-            }
-            notified.await;
-        }
+        self.chan.closed().await
     }
 
     /// Whether both senders feed the same channel.
     pub fn same_channel(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
+        self.chan.same_channel(&other.chan)
     }
 
     /// The number of live senders of this channel.
@@ -88,9 +77,8 @@ impl<T> UnboundedSender<T> {
     /// A weak handle: it does not keep the channel open, and can be upgraded back into a
     /// sender while some sender is alive.
     pub fn downgrade(&self) -> WeakUnboundedSender<T> {
-        self.chan.add_weak();
         WeakUnboundedSender {
-            chan: self.chan.clone(),
+            chan: self.chan.downgrade(),
         }
     }
 }
@@ -98,30 +86,21 @@ impl<T> UnboundedSender<T> {
 /// An unbounded sender that does not keep the channel open (see
 /// [`UnboundedSender::downgrade`]).
 pub struct WeakUnboundedSender<T> {
-    chan: Arc<Chan<T>>,
+    chan: WeakTx<T>,
 }
 
 impl<T> WeakUnboundedSender<T> {
     /// An `UnboundedSender` again, or `None` if every sender is gone.
     pub fn upgrade(&self) -> Option<UnboundedSender<T>> {
-        self.chan.try_add_sender().then(|| UnboundedSender {
-            chan: self.chan.clone(),
-        })
+        self.chan.upgrade().map(|chan| UnboundedSender { chan })
     }
 }
 
 impl<T> Clone for WeakUnboundedSender<T> {
     fn clone(&self) -> Self {
-        self.chan.add_weak();
         WeakUnboundedSender {
             chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for WeakUnboundedSender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_weak();
     }
 }
 
@@ -135,16 +114,9 @@ impl<T> fmt::Debug for WeakUnboundedSender<T> {
 
 impl<T> Clone for UnboundedSender<T> {
     fn clone(&self) -> Self {
-        self.chan.add_sender();
         UnboundedSender {
             chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for UnboundedSender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_sender();
     }
 }
 
