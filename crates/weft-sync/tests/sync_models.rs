@@ -76,6 +76,45 @@ impl MpscModel {
     }
 }
 
+/// The index of the `i`-th live sender (counting round), or `None` if none is live.
+fn pick<S>(senders: &[Option<S>], i: usize) -> Option<usize> {
+    let live: Vec<usize> = (0..senders.len())
+        .filter(|&j| senders[j].is_some())
+        .collect();
+    (!live.is_empty()).then(|| live[i % live.len()])
+}
+
+/// Applies a receiver-side op (`TryRecv`, `PollRecv`, `Close` or `DropReceiver`), the same for
+/// both flavours, to `$rx` (the receiver, if not dropped yet) and to the model `$m`, comparing
+/// what the receiver returns. A macro because the two receiver types share no trait.
+macro_rules! receiver_op {
+    ($op:expr, $rx:expr, $m:expr) => {{
+        let (op, rx, m): (&MpscOp, _, &mut MpscModel) = ($op, $rx, $m);
+        match (op, rx.as_mut()) {
+            (_, None) => {}
+            (MpscOp::TryRecv, Some(r)) => assert_eq!(r.try_recv(), m.recv()),
+            (MpscOp::PollRecv, Some(r)) => {
+                let got = match poll_once(&mut Box::pin(r.recv())) {
+                    Poll::Ready(Some(v)) => Ok(v),
+                    Poll::Ready(None) => Err(mpsc::error::TryRecvError::Disconnected),
+                    Poll::Pending => Err(mpsc::error::TryRecvError::Empty),
+                };
+                assert_eq!(got, m.recv());
+            }
+            (MpscOp::Close, Some(r)) => {
+                r.close();
+                m.closed = true;
+            }
+            (MpscOp::DropReceiver, Some(_)) => {
+                *rx = None;
+                m.rx_dropped = true;
+                m.queue.clear();
+            }
+            (op, Some(_)) => unreachable!("{op:?} is not a receiver op"),
+        }
+    }};
+}
+
 fn run_bounded(cap: usize, ops: Vec<MpscOp>) {
     use mpsc::error::TrySendError;
     let (tx, rx) = mpsc::channel::<u32>(cap);
@@ -88,16 +127,10 @@ fn run_bounded(cap: usize, ops: Vec<MpscOp>) {
         ..Default::default()
     };
     let mut next = 0u32;
-    let pick = |senders: &mut Vec<Option<mpsc::Sender<u32>>>, i: usize| {
-        let live: Vec<usize> = (0..senders.len())
-            .filter(|&j| senders[j].is_some())
-            .collect();
-        (!live.is_empty()).then(|| live[i % live.len()])
-    };
     for op in ops {
         match op {
             MpscOp::TrySend(i) | MpscOp::PollSend(i) => {
-                let Some(j) = pick(&mut senders, i) else {
+                let Some(j) = pick(&senders, i) else {
                     continue;
                 };
                 let tx = senders[j].as_ref().unwrap();
@@ -122,21 +155,8 @@ fn run_bounded(cap: usize, ops: Vec<MpscOp>) {
                 };
                 assert_eq!(got, want);
             }
-            MpscOp::TryRecv | MpscOp::PollRecv => {
-                let Some(r) = rx.as_mut() else { continue };
-                let got = if matches!(op, MpscOp::TryRecv) {
-                    r.try_recv()
-                } else {
-                    match poll_once(&mut Box::pin(r.recv())) {
-                        Poll::Ready(Some(v)) => Ok(v),
-                        Poll::Ready(None) => Err(mpsc::error::TryRecvError::Disconnected),
-                        Poll::Pending => Err(mpsc::error::TryRecvError::Empty),
-                    }
-                };
-                assert_eq!(got, m.recv());
-            }
             MpscOp::CloneSender(i) => {
-                let Some(j) = pick(&mut senders, i) else {
+                let Some(j) = pick(&senders, i) else {
                     continue;
                 };
                 let c = senders[j].as_ref().unwrap().clone();
@@ -144,14 +164,14 @@ fn run_bounded(cap: usize, ops: Vec<MpscOp>) {
                 m.senders += 1;
             }
             MpscOp::DropSender(i) => {
-                let Some(j) = pick(&mut senders, i) else {
+                let Some(j) = pick(&senders, i) else {
                     continue;
                 };
                 senders[j] = None;
                 m.senders -= 1;
             }
             MpscOp::Reserve(i) => {
-                let Some(j) = pick(&mut senders, i) else {
+                let Some(j) = pick(&senders, i) else {
                     continue;
                 };
                 let tx = senders[j].as_ref().unwrap().clone();
@@ -189,17 +209,8 @@ fn run_bounded(cap: usize, ops: Vec<MpscOp>) {
                     drop(p);
                 }
             }
-            MpscOp::Close => {
-                if let Some(r) = rx.as_mut() {
-                    r.close();
-                    m.closed = true;
-                }
-            }
-            MpscOp::DropReceiver => {
-                if rx.take().is_some() {
-                    m.rx_dropped = true;
-                    m.queue.clear();
-                }
+            MpscOp::TryRecv | MpscOp::PollRecv | MpscOp::Close | MpscOp::DropReceiver => {
+                receiver_op!(&op, &mut rx, &mut m);
             }
         }
         if let Some(r) = &rx {
@@ -222,16 +233,13 @@ fn run_unbounded(ops: Vec<MpscOp>) {
     };
     let mut next = 0u32;
     for op in ops {
-        let live: Vec<usize> = (0..senders.len())
-            .filter(|&j| senders[j].is_some())
-            .collect();
         match op {
             MpscOp::TrySend(i) | MpscOp::PollSend(i) | MpscOp::PermitSend(i) => {
-                if live.is_empty() {
+                let Some(j) = pick(&senders, i) else {
                     continue;
-                }
+                };
                 next += 1;
-                let got = senders[live[i % live.len()]].as_ref().unwrap().send(next);
+                let got = senders[j].as_ref().unwrap().send(next);
                 if m.closed || m.rx_dropped {
                     assert_eq!(got, Err(mpsc::error::SendError(next)));
                 } else {
@@ -239,45 +247,23 @@ fn run_unbounded(ops: Vec<MpscOp>) {
                     m.queue.push_back(next);
                 }
             }
-            MpscOp::TryRecv | MpscOp::PollRecv => {
-                let Some(r) = rx.as_mut() else { continue };
-                let got = if matches!(op, MpscOp::TryRecv) {
-                    r.try_recv()
-                } else {
-                    match poll_once(&mut Box::pin(r.recv())) {
-                        Poll::Ready(Some(v)) => Ok(v),
-                        Poll::Ready(None) => Err(mpsc::error::TryRecvError::Disconnected),
-                        Poll::Pending => Err(mpsc::error::TryRecvError::Empty),
-                    }
-                };
-                assert_eq!(got, m.recv());
-            }
             MpscOp::CloneSender(i) | MpscOp::Reserve(i) => {
-                if live.is_empty() {
+                let Some(j) = pick(&senders, i) else {
                     continue;
-                }
-                let c = senders[live[i % live.len()]].as_ref().unwrap().clone();
+                };
+                let c = senders[j].as_ref().unwrap().clone();
                 senders.push(Some(c));
                 m.senders += 1;
             }
             MpscOp::DropSender(i) | MpscOp::PermitDrop(i) => {
-                if live.is_empty() {
+                let Some(j) = pick(&senders, i) else {
                     continue;
-                }
-                senders[live[i % live.len()]] = None;
+                };
+                senders[j] = None;
                 m.senders -= 1;
             }
-            MpscOp::Close => {
-                if let Some(r) = rx.as_mut() {
-                    r.close();
-                    m.closed = true;
-                }
-            }
-            MpscOp::DropReceiver => {
-                if rx.take().is_some() {
-                    m.rx_dropped = true;
-                    m.queue.clear();
-                }
+            MpscOp::TryRecv | MpscOp::PollRecv | MpscOp::Close | MpscOp::DropReceiver => {
+                receiver_op!(&op, &mut rx, &mut m);
             }
         }
         if let Some(r) = &rx {

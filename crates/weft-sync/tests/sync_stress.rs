@@ -44,20 +44,36 @@ impl Tally {
     }
 }
 
-#[test]
-fn bounded_eight_producers() {
-    let per = total() / PRODUCERS;
-    let (tx, mut rx) = mpsc::channel(1024);
+/// The receiving half of either flavour.
+trait Recv {
+    async fn recv(&mut self) -> Option<(u64, u64)>;
+}
+
+impl Recv for mpsc::Receiver<(u64, u64)> {
+    async fn recv(&mut self) -> Option<(u64, u64)> {
+        mpsc::Receiver::recv(self).await
+    }
+}
+
+impl Recv for mpsc::UnboundedReceiver<(u64, u64)> {
+    async fn recv(&mut self) -> Option<(u64, u64)> {
+        mpsc::UnboundedReceiver::recv(self).await
+    }
+}
+
+/// Runs `produce(tx, p, per)` for each producer `p` on its own thread, drops `tx`, receives until
+/// the channel ends, checks that every producer's `per` messages came in order, and joins the
+/// producers.
+fn eight_producers<S: Clone + Send + 'static>(
+    tx: S,
+    mut rx: impl Recv,
+    per: u64,
+    produce: fn(tx: S, p: u64, per: u64),
+) {
     let producers: Vec<_> = (0..PRODUCERS)
         .map(|p| {
             let tx = tx.clone();
-            thread::spawn(move || {
-                run(async move {
-                    for seq in 0..per {
-                        tx.send((p, seq)).await.unwrap();
-                    }
-                })
-            })
+            thread::spawn(move || produce(tx, p, per))
         })
         .collect();
     drop(tx);
@@ -74,58 +90,36 @@ fn bounded_eight_producers() {
 }
 
 #[test]
-fn unbounded_eight_producers() {
-    let per = total() / PRODUCERS;
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let producers: Vec<_> = (0..PRODUCERS)
-        .map(|p| {
-            let tx = tx.clone();
-            thread::spawn(move || {
-                for seq in 0..per {
-                    tx.send((p, seq)).unwrap();
-                }
-            })
+fn bounded_eight_producers() {
+    let (tx, rx) = mpsc::channel(1024);
+    eight_producers(tx, rx, total() / PRODUCERS, |tx, p, per| {
+        run(async move {
+            for seq in 0..per {
+                tx.send((p, seq)).await.unwrap();
+            }
         })
-        .collect();
-    drop(tx);
-    let mut tally = Tally::new();
-    run(async {
-        while let Some(m) = rx.recv().await {
-            tally.see(m);
+    });
+}
+
+#[test]
+fn unbounded_eight_producers() {
+    let (tx, rx) = mpsc::unbounded_channel();
+    eight_producers(tx, rx, total() / PRODUCERS, |tx, p, per| {
+        for seq in 0..per {
+            tx.send((p, seq)).unwrap();
         }
     });
-    tally.check(per);
-    for p in producers {
-        p.join().unwrap();
-    }
 }
 
 #[test]
 fn bounded_reserve_eight_producers_small_capacity() {
     // Capacity 4: senders wait most of the time, exercising the waiter queue hand-offs.
-    let per = total() / PRODUCERS / 10;
-    let (tx, mut rx) = mpsc::channel(4);
-    let producers: Vec<_> = (0..PRODUCERS)
-        .map(|p| {
-            let tx = tx.clone();
-            thread::spawn(move || {
-                run(async move {
-                    for seq in 0..per {
-                        tx.reserve().await.unwrap().send((p, seq));
-                    }
-                })
-            })
+    let (tx, rx) = mpsc::channel(4);
+    eight_producers(tx, rx, total() / PRODUCERS / 10, |tx, p, per| {
+        run(async move {
+            for seq in 0..per {
+                tx.reserve().await.unwrap().send((p, seq));
+            }
         })
-        .collect();
-    drop(tx);
-    let mut tally = Tally::new();
-    run(async {
-        while let Some(m) = rx.recv().await {
-            tally.see(m);
-        }
     });
-    tally.check(per);
-    for p in producers {
-        p.join().unwrap();
-    }
 }
