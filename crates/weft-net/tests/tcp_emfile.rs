@@ -12,8 +12,7 @@ mod support;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use support::Flavor;
@@ -55,7 +54,7 @@ fn child(flavor: Flavor) {
         // SAFETY: `limit` is a valid rlimit; lowering our own limit is always allowed.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
         println!("PORT {}", listener.local_addr().unwrap().port());
-        let errors = Arc::new(AtomicUsize::new(0));
+        let mut errors = 0usize;
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
@@ -66,9 +65,9 @@ fn child(flavor: Flavor) {
                     });
                 }
                 Err(e) => {
-                    let n = errors.fetch_add(1, Ordering::Relaxed) + 1;
+                    errors += 1;
                     // What a real server does: log and go on accepting.
-                    println!("accept error {n}: {e} (raw {:?})", e.raw_os_error());
+                    println!("accept error {errors}: {e} (raw {:?})", e.raw_os_error());
                 }
             }
         }
@@ -98,10 +97,9 @@ impl Drop for KillOnDrop {
 
 fn parent(name: &str) {
     support::raise_fd_limit();
-    let flavor_env = name.to_owned();
     let child = Command::new(std::env::current_exe().unwrap())
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, flavor_env)
+        .env(CHILD_ENV, name)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
