@@ -2,9 +2,10 @@
 //! (this binary only; never installed in the timing runs) measures live heap before and after
 //! opening N loopback connections to an echo server in the same runtime. One connection = the
 //! client's stream (held idle) + the server's accepted stream + its echo task parked in `read`
-//! with a 64-byte buffer.
+//! with a 64-byte buffer; the server side alone is measured too, with plain std clients.
 //!
-//! `cargo run --release --bin net_idle_bytes -- [connections]`
+//! `cargo run --release --bin net_idle_bytes -- [connections]` (4 descriptors per connection stay
+//! open per runtime: mind `ulimit -n`)
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -46,11 +47,20 @@ macro_rules! measure {
         let held = rt.block_on($connect(addr, $conns));
         settle(&server, 64 + $conns);
         let after = live_bytes();
-        let per = (after - before) as f64 / $conns as f64;
+        let both = (after - before) as f64 / $conns as f64;
+        // Server side only: clients are plain blocking std sockets from this thread (their Vec
+        // is allocated before the measurement).
+        let mut plain = Vec::with_capacity($conns);
+        let before = live_bytes();
+        for _ in 0..$conns {
+            plain.push(std::net::TcpStream::connect(addr).unwrap());
+        }
+        settle(&server, 64 + 2 * $conns);
+        let server_only = (live_bytes() - before) as f64 / $conns as f64;
         // Connections and runtime are leaked: teardown is not measured.
-        std::mem::forget((warm, held));
+        std::mem::forget((warm, held, plain));
         std::mem::forget(rt);
-        per
+        (both, server_only)
     }};
 }
 
@@ -93,7 +103,7 @@ fn main() {
     let conns: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2_000);
+        .unwrap_or(1_000);
     // weft's and tokio's connect must run inside the runtime: spawn it there.
     let w = {
         let rt = Weft::new(WORKERS);
@@ -116,8 +126,15 @@ fn main() {
         )
     };
     let s = measure!(Smol::new(WORKERS), n::server_smol, connect_smol, conns);
-    println!("heap bytes per idle loopback connection, both ends ({conns} connections, {WORKERS} workers, {BUF} B echo buffer)");
-    println!("weft  {w:>8.0}");
-    println!("tokio {t:>8.0}   weft/tokio = {:.2}", w / t);
-    println!("smol  {s:>8.0}   weft/smol  = {:.2}", w / s);
+    println!(
+        "heap bytes per idle loopback connection ({conns} connections, {WORKERS} workers, {BUF} B echo buffer)"
+    );
+    println!("        {:>10} {:>12}", "both ends", "server side");
+    println!("weft    {:>10.0} {:>12.0}", w.0, w.1);
+    println!("tokio   {:>10.0} {:>12.0}", t.0, t.1);
+    println!("smol    {:>10.0} {:>12.0}", s.0, s.1);
+    println!("weft/tokio {:>7.2} {:>12.2}", w.0 / t.0, w.1 / t.1);
+    println!("weft/smol  {:>7.2} {:>12.2}", w.0 / s.0, w.1 / s.1);
+    println!("(both ends = client stream held idle + accepted stream + echo task parked in read;");
+    println!(" server side = accepted stream + echo task, clients being plain std sockets)");
 }
