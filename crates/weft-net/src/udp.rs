@@ -9,7 +9,6 @@ use std::task::{Context, Poll};
 use weft_io::Async;
 
 use crate::addr::{first, try_each, ToSocketAddrs};
-use crate::util::{try_read_io, try_write_io};
 
 /// A UDP socket.
 ///
@@ -195,7 +194,7 @@ impl UdpSocket {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        try_write_io(&self.io, |s| s.send(buf))
+        self.io.try_write_with(|s| s.send(buf))
     }
 
     /// Sends to `target` without waiting; `WouldBlock` if the socket's buffer is full.
@@ -203,7 +202,7 @@ impl UdpSocket {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        try_write_io(&self.io, |s| s.send_to(buf, target))
+        self.io.try_write_with(|s| s.send_to(buf, target))
     }
 
     /// Receives from the connected peer without waiting; `WouldBlock` if nothing is queued.
@@ -211,7 +210,7 @@ impl UdpSocket {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        try_read_io(&self.io, |s| s.recv(buf))
+        self.io.try_read_with(|s| s.recv(buf))
     }
 
     /// Receives without waiting; `WouldBlock` if nothing is queued.
@@ -219,7 +218,7 @@ impl UdpSocket {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        try_read_io(&self.io, |s| s.recv_from(buf))
+        self.io.try_read_with(|s| s.recv_from(buf))
     }
 
     /// Waits until a datagram (or an error) is queued.

@@ -3,7 +3,6 @@
 
 use std::io;
 use std::os::fd::AsFd;
-use std::task::{Context, Poll, Waker};
 
 use socket2::{SockAddr, SockRef, Socket};
 use weft_io::Async;
@@ -26,31 +25,6 @@ pub(crate) async fn finish_connect<T: AsFd>(io: &Async<T>) -> io::Result<()> {
     match SockRef::from(io.get_ref()).take_error()? {
         Some(e) => Err(e),
         None => Ok(()),
-    }
-}
-
-/// Runs `op` once on the read side without waiting: `WouldBlock` clears the read readiness (so
-/// a later `readable()` waits for a new event). The read-waiter slot gets a no-op waker.
-pub(crate) fn try_read_io<T: AsFd, R>(
-    io: &Async<T>,
-    op: impl FnMut(&T) -> io::Result<R>,
-) -> io::Result<R> {
-    let mut cx = Context::from_waker(Waker::noop());
-    match io.poll_read_with(&mut cx, op) {
-        Poll::Ready(result) => result,
-        Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
-    }
-}
-
-/// The write-side twin of [`try_read_io`].
-pub(crate) fn try_write_io<T: AsFd, R>(
-    io: &Async<T>,
-    op: impl FnMut(&T) -> io::Result<R>,
-) -> io::Result<R> {
-    let mut cx = Context::from_waker(Waker::noop());
-    match io.poll_write_with(&mut cx, op) {
-        Poll::Ready(result) => result,
-        Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
     }
 }
 

@@ -1,4 +1,5 @@
-//! 1,000 connections open at once, each echoing its own messages correctly.
+//! 1,000 connections open at once, each echoing its own messages correctly; several tasks
+//! accepting on one listener.
 
 mod support;
 
@@ -12,6 +13,39 @@ use weft_net::{TcpListener, TcpStream};
 const CONNECTIONS: usize = 1000;
 
 flavors! {
+    async fn several_tasks_accept_on_one_listener() {
+        // Four tasks wait in accept on one listener at once: every connection is taken by one of
+        // them and none waits for ever (weft-io keeps every waiter of a direction).
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+        let addr = listener.local_addr().unwrap();
+        let taken = Arc::new(AtomicUsize::new(0));
+        let acceptors: Vec<_> = (0..4)
+            .map(|_| {
+                let (listener, taken) = (listener.clone(), taken.clone());
+                weft_runtime::spawn(async move {
+                    let (mut stream, _) = listener.accept().await.unwrap();
+                    taken.fetch_add(1, Ordering::SeqCst);
+                    stream.write_all(b"x").await.unwrap();
+                })
+            })
+            .collect();
+        // Let all four reach their wait before any connection arrives.
+        for _ in 0..10 {
+            weft_core::future::yield_now().await;
+        }
+        let mut clients = Vec::new();
+        for _ in 0..4 {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let mut b = [0u8; 1];
+            c.read_exact(&mut b).await.unwrap();
+            clients.push(c);
+        }
+        for a in acceptors {
+            a.await.unwrap();
+        }
+        assert_eq!(taken.load(Ordering::SeqCst), 4);
+    }
+
     async fn thousand_concurrent_connections_echo() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

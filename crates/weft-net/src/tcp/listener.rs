@@ -121,9 +121,8 @@ impl TcpListener {
     /// [`TcpListener`]; `ECONNABORTED` means a queued connection was reset before it was accepted).
     /// An error never closes the listener: call `accept` again.
     ///
-    /// One task at a time should wait in `accept` on a given listener (the reactor keeps one
-    /// waiter per direction; a second one replaces the first). To accept from several tasks,
-    /// share the listener behind a `weft::sync::Mutex` or hand connections out through a channel.
+    /// Several tasks may wait in `accept` on one listener (shared by reference or in an `Arc`):
+    /// each readiness event wakes them all and each connection goes to one of them.
     ///
     /// # Cancel safety
     /// Cancel safe: a connection is taken from the kernel's queue only when the call completes,
@@ -133,9 +132,6 @@ impl TcpListener {
     }
 
     /// Polls for a connection (the poll form of [`accept`](TcpListener::accept)).
-    ///
-    /// One task at a time should accept from a listener: a second waiter replaces the first
-    /// one's wakeup.
     ///
     /// # Errors
     /// As for [`accept`](TcpListener::accept).

@@ -13,7 +13,7 @@ use crate::sys::nonblocking_socket;
 use weft_io::Async;
 
 use crate::addr::{try_each, ToSocketAddrs};
-use crate::util::{finish_connect, start_connect, try_read_io, try_write_io};
+use crate::util::{finish_connect, start_connect};
 
 /// A TCP connection.
 ///
@@ -265,14 +265,13 @@ impl TcpStream {
     /// Reads what is available now without waiting; `WouldBlock` if nothing is.
     ///
     /// A `WouldBlock` clears the stream's read readiness, so a following
-    /// [`readable`](TcpStream::readable) waits for new data instead of returning at once. It uses
-    /// the stream's read-waiter slot to do so: do not call it while *another* task waits for
-    /// this stream's readability.
+    /// [`readable`](TcpStream::readable) waits for new data instead of returning at once. It
+    /// registers no waker, so other tasks waiting on the stream are not disturbed.
     ///
     /// # Errors
     /// `WouldBlock`, or the OS error from `read`.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        try_read_io(&self.io, |mut s| io::Read::read(&mut s, buf))
+        self.io.try_read_with(|mut s| io::Read::read(&mut s, buf))
     }
 
     /// Like [`try_read`](TcpStream::try_read), into several buffers.
@@ -280,7 +279,8 @@ impl TcpStream {
     /// # Errors
     /// As for [`try_read`](TcpStream::try_read).
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        try_read_io(&self.io, |mut s| io::Read::read_vectored(&mut s, bufs))
+        self.io
+            .try_read_with(|mut s| io::Read::read_vectored(&mut s, bufs))
     }
 
     /// Writes what fits now without waiting; `WouldBlock` if nothing does. The same note as for
@@ -289,7 +289,8 @@ impl TcpStream {
     /// # Errors
     /// `WouldBlock`, or the OS error from `write`.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        try_write_io(&self.io, |mut s| io::Write::write(&mut s, buf))
+        self.io
+            .try_write_with(|mut s| io::Write::write(&mut s, buf))
     }
 
     /// Like [`try_write`](TcpStream::try_write), from several buffers.
@@ -297,7 +298,8 @@ impl TcpStream {
     /// # Errors
     /// As for [`try_write`](TcpStream::try_write).
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        try_write_io(&self.io, |mut s| io::Write::write_vectored(&mut s, bufs))
+        self.io
+            .try_write_with(|mut s| io::Write::write_vectored(&mut s, bufs))
     }
 }
 

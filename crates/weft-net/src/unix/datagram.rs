@@ -9,8 +9,6 @@ use std::path::Path;
 
 use weft_io::Async;
 
-use crate::util::{try_read_io, try_write_io};
-
 /// A Unix domain datagram socket.
 ///
 /// Datagrams keep their boundaries and, on a local machine, are never lost or reordered; a send
@@ -154,7 +152,7 @@ impl UnixDatagram {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        try_write_io(&self.io, |s| s.send(buf))
+        self.io.try_write_with(|s| s.send(buf))
     }
 
     /// Receives without waiting.
@@ -162,7 +160,7 @@ impl UnixDatagram {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        try_read_io(&self.io, |s| s.recv(buf))
+        self.io.try_read_with(|s| s.recv(buf))
     }
 
     /// Waits until a datagram is queued.

@@ -13,7 +13,7 @@ use socket2::{Domain, SockAddr, Type};
 use crate::sys::nonblocking_socket;
 use weft_io::Async;
 
-use crate::util::{finish_connect, start_connect, try_read_io, try_write_io};
+use crate::util::{finish_connect, start_connect};
 
 /// A Unix domain stream connection.
 ///
@@ -184,14 +184,13 @@ impl UnixStream {
         self.io.poll_writable(cx)
     }
 
-    /// Reads what is available now without waiting; `WouldBlock` if nothing is. As for
-    /// [`TcpStream::try_read`](crate::TcpStream::try_read), do not call it while another task
-    /// waits for this stream's readability.
+    /// Reads what is available now without waiting; `WouldBlock` if nothing is (see
+    /// [`TcpStream::try_read`](crate::TcpStream::try_read)).
     ///
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        try_read_io(&self.io, |mut s| io::Read::read(&mut s, buf))
+        self.io.try_read_with(|mut s| io::Read::read(&mut s, buf))
     }
 
     /// Like [`try_read`](UnixStream::try_read), into several buffers.
@@ -199,7 +198,8 @@ impl UnixStream {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        try_read_io(&self.io, |mut s| io::Read::read_vectored(&mut s, bufs))
+        self.io
+            .try_read_with(|mut s| io::Read::read_vectored(&mut s, bufs))
     }
 
     /// Writes what fits now without waiting; `WouldBlock` if nothing does.
@@ -207,7 +207,8 @@ impl UnixStream {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        try_write_io(&self.io, |mut s| io::Write::write(&mut s, buf))
+        self.io
+            .try_write_with(|mut s| io::Write::write(&mut s, buf))
     }
 
     /// Like [`try_write`](UnixStream::try_write), from several buffers.
@@ -215,7 +216,8 @@ impl UnixStream {
     /// # Errors
     /// `WouldBlock` or the OS error.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        try_write_io(&self.io, |mut s| io::Write::write_vectored(&mut s, bufs))
+        self.io
+            .try_write_with(|mut s| io::Write::write_vectored(&mut s, bufs))
     }
 }
 
