@@ -8,11 +8,17 @@ fn group<R: Rt>(c: &mut Criterion) {
     let rt = R::new(2);
     let mut g = c.benchmark_group(R::NAME);
     g.sample_size(20);
-    g.bench_function("spawn_many_local", |b| b.iter(|| workloads::spawn_many_local(&rt)));
-    g.bench_function("spawn_many_remote", |b| b.iter(|| workloads::spawn_many_remote(&rt)));
+    g.bench_function("spawn_many_local", |b| {
+        b.iter(|| workloads::spawn_many_local(&rt))
+    });
+    g.bench_function("spawn_many_remote", |b| {
+        b.iter(|| workloads::spawn_many_remote(&rt))
+    });
     g.bench_function("yield_many", |b| b.iter(|| workloads::yield_many(&rt)));
     g.bench_function("ping_pong", |b| b.iter(|| workloads::ping_pong(&rt)));
-    g.bench_function("chained_spawn", |b| b.iter(|| workloads::chained_spawn(&rt)));
+    g.bench_function("chained_spawn", |b| {
+        b.iter(|| workloads::chained_spawn(&rt))
+    });
     g.finish();
 }
 

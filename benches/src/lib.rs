@@ -39,7 +39,10 @@ pub trait Rt: Sized + 'static {
         drop(handle);
     }
     /// A oneshot channel of this runtime's ecosystem.
-    fn oneshot<T: Send + 'static>() -> (impl FnOnce(T) + Send + 'static, impl Future<Output = T> + Send + 'static);
+    fn oneshot<T: Send + 'static>() -> (
+        impl FnOnce(T) + Send + 'static,
+        impl Future<Output = T> + Send + 'static,
+    );
 }
 
 // ---------------------------------------------------------------- weft
@@ -51,7 +54,9 @@ pub struct WeftHandle<T>(weft::task::JoinHandle<T>);
 impl<T> Future for WeftHandle<T> {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        Pin::new(&mut self.0).poll(cx).map(|r| r.expect("weft task failed"))
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.expect("weft task failed"))
     }
 }
 
@@ -84,7 +89,10 @@ impl Rt for Weft {
     fn yield_now() -> impl Future<Output = ()> + Send {
         weft::task::yield_now()
     }
-    fn oneshot<T: Send + 'static>() -> (impl FnOnce(T) + Send + 'static, impl Future<Output = T> + Send + 'static) {
+    fn oneshot<T: Send + 'static>() -> (
+        impl FnOnce(T) + Send + 'static,
+        impl Future<Output = T> + Send + 'static,
+    ) {
         let (tx, rx) = weft::sync::oneshot::channel();
         (
             move |v| {
@@ -104,7 +112,9 @@ pub struct TokioHandle<T>(tokio::task::JoinHandle<T>);
 impl<T> Future for TokioHandle<T> {
     type Output = T;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        Pin::new(&mut self.0).poll(cx).map(|r| r.expect("tokio task failed"))
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.expect("tokio task failed"))
     }
 }
 
@@ -138,7 +148,10 @@ impl Rt for Tokio {
     fn yield_now() -> impl Future<Output = ()> + Send {
         tokio::task::yield_now()
     }
-    fn oneshot<T: Send + 'static>() -> (impl FnOnce(T) + Send + 'static, impl Future<Output = T> + Send + 'static) {
+    fn oneshot<T: Send + 'static>() -> (
+        impl FnOnce(T) + Send + 'static,
+        impl Future<Output = T> + Send + 'static,
+    ) {
         let (tx, rx) = tokio::sync::oneshot::channel();
         (
             move |v| {
@@ -211,7 +224,10 @@ impl Rt for Smol {
     fn yield_now() -> impl Future<Output = ()> + Send {
         futures_lite::future::yield_now()
     }
-    fn oneshot<T: Send + 'static>() -> (impl FnOnce(T) + Send + 'static, impl Future<Output = T> + Send + 'static) {
+    fn oneshot<T: Send + 'static>() -> (
+        impl FnOnce(T) + Send + 'static,
+        impl Future<Output = T> + Send + 'static,
+    ) {
         let (tx, rx) = futures::channel::oneshot::channel();
         (
             move |v| {

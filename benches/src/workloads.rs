@@ -31,7 +31,9 @@ pub fn spawn_many_local<R: Rt>(rt: &R) {
 /// 10,000 spawns from outside the runtime (the block_on thread), then await them all.
 pub fn spawn_many_remote<R: Rt>(rt: &R) {
     let sp = rt.spawner();
-    let handles: Vec<_> = (0..SPAWN_MANY).map(|i| R::spawn(&sp, async move { i })).collect();
+    let handles: Vec<_> = (0..SPAWN_MANY)
+        .map(|i| R::spawn(&sp, async move { i }))
+        .collect();
     let total = rt.block_on(async move {
         let mut total = 0;
         for h in handles {
@@ -94,7 +96,10 @@ pub fn chained_spawn<R: Rt>(rt: &R) {
             return;
         }
         let next = sp.clone();
-        R::detach(R::spawn(&sp, async move { link::<R>(next, depth - 1, done) }));
+        R::detach(R::spawn(
+            &sp,
+            async move { link::<R>(next, depth - 1, done) },
+        ));
     }
     let sp = rt.spawner();
     let n = rt.block_on(async move {
@@ -110,7 +115,9 @@ pub fn bytes_per_pending_task<R: Rt>(rt: &R, n: usize) -> f64 {
     let sp = rt.spawner();
     let started = Arc::new(AtomicUsize::new(0));
     // Warm the runtime's own structures (queues, registries) before measuring.
-    let warm: Vec<_> = (0..1024).map(|_| R::spawn(&sp, std::future::pending::<()>())).collect();
+    let warm: Vec<_> = (0..1024)
+        .map(|_| R::spawn(&sp, std::future::pending::<()>()))
+        .collect();
     rt.block_on(async {
         for _ in 0..10 {
             R::yield_now().await;

@@ -54,7 +54,10 @@ fn workloads<R: Rt>() -> Vec<(&'static str, Workload<R>, usize)> {
 }
 
 fn find<R: Rt>(list: Vec<(&'static str, Workload<R>, usize)>, name: &str) -> Workload<R> {
-    list.into_iter().find(|(n, _, _)| *n == name).expect("known workload").1
+    list.into_iter()
+        .find(|(n, _, _)| *n == name)
+        .expect("known workload")
+        .1
 }
 
 fn measure<R: Rt>(rt: &R, f: Workload<R>, iters: usize) -> (Duration, Duration) {
@@ -108,7 +111,14 @@ fn main() {
     );
     println!(
         "{:<18} {:>17} {:>17} {:>17} {:>13} {:>13} {:>13} {:>13}",
-        "workload", "weft", "tokio", "smol", "wall vs tokio", "cpu vs tokio", "wall vs smol", "cpu vs smol"
+        "workload",
+        "weft",
+        "tokio",
+        "smol",
+        "wall vs tokio",
+        "cpu vs tokio",
+        "wall vs smol",
+        "cpu vs smol"
     );
     for (wi, (name, _)) in names.iter().enumerate() {
         let r = &results[wi];
@@ -120,7 +130,11 @@ fn main() {
             let mut v: Vec<f64> = (0..r[0].len())
                 .map(|i| {
                     let (a, b) = (r[0][i], r[k][i]);
-                    if cpu { a.1 / b.1 } else { a.0 / b.0 }
+                    if cpu {
+                        a.1 / b.1
+                    } else {
+                        a.0 / b.0
+                    }
                 })
                 .collect();
             median(&mut v)
