@@ -214,11 +214,9 @@ impl Shared {
                  or use spawn for Send futures"
             );
         }
-        // SAFETY: this thread is the owner. Local `Runnable`s are run only by the owner (the
-        // driver pops `local_inject` and local core entries only on the owner thread, and moves
-        // local entries out of the core when it releases it) and dropped only on the owner
-        // (`LocalSchedule::schedule` leaks them elsewhere after shutdown; a shutdown off the
-        // owner thread leaks them). The output type's JoinHandle is `!Send` if the output is.
+        // SAFETY: this thread is the owner, and local `Runnable`s are run and dropped only on the
+        // owner: the driver pops local queues only here, `LocalSchedule::schedule` leaks them
+        // elsewhere after shutdown, and a shutdown off the owner thread leaks them too.
         let (runnable, join) =
             unsafe { task::spawn_unchecked(future, LocalSchedule(this.clone()), opts) };
         match this.local_registry.insert(runnable.task()) {
