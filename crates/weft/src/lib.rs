@@ -56,6 +56,7 @@ use std::future::Future;
 
 mod join_set;
 pub mod runtime;
+mod sync_ext;
 pub mod task;
 mod task_group;
 
@@ -91,6 +92,7 @@ pub mod fs {
 
 /// Channels and locks: asyncio's `Queue`, `Lock`, `Semaphore`, `Event`, `Condition`, `Barrier`.
 pub mod sync {
+    pub use crate::sync_ext::{SendTimeoutError, SendTimeoutExt};
     pub use weft_sync::*;
 }
 

@@ -267,3 +267,48 @@ fn budget_multi_thread_one_worker() {
 fn weft_budget() -> usize {
     128 + 1
 }
+
+#[test]
+fn send_timeout_gives_the_value_back_and_sends_when_room_frees() {
+    use weft::sync::{SendTimeoutError, SendTimeoutExt};
+    for rt in [
+        weft::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap(),
+        weft::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap(),
+    ] {
+        rt.block_on(async {
+            let (tx, mut rx) = mpsc::channel::<String>(1);
+            tx.send_timeout("a".into(), Duration::from_millis(5))
+                .await
+                .unwrap();
+            let err = tx
+                .send_timeout("b".into(), Duration::from_millis(5))
+                .await
+                .unwrap_err();
+            assert_eq!(err, SendTimeoutError::Timeout("b".to_string()));
+            // Room frees up while we wait: the send goes through.
+            let receiver = weft::spawn(async move {
+                weft::time::sleep(Duration::from_millis(5)).await;
+                let first = rx.recv().await;
+                (first, rx)
+            });
+            tx.send_timeout("c".into(), Duration::from_secs(10))
+                .await
+                .unwrap();
+            let (first, mut rx) = receiver.await.unwrap();
+            assert_eq!(first.as_deref(), Some("a"));
+            assert_eq!(rx.recv().await.as_deref(), Some("c"));
+            drop(rx);
+            let err = tx
+                .send_timeout("d".into(), Duration::from_secs(10))
+                .await
+                .unwrap_err();
+            assert_eq!(err, SendTimeoutError::Closed("d".to_string()));
+            assert_eq!(err.into_inner(), "d");
+        });
+    }
+}
