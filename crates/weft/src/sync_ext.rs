@@ -88,23 +88,17 @@ pub trait SendTimeoutExt<T> {
 }
 
 impl<T> SendTimeoutExt<T> for Sender<T> {
-    fn send_timeout(
-        &self,
-        value: T,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<(), SendTimeoutError<T>>> + Send
+    async fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>>
     where
         T: Send,
     {
-        async move {
-            match weft_io::time::timeout(timeout, self.reserve()).await {
-                Ok(Ok(permit)) => {
-                    permit.send(value);
-                    Ok(())
-                }
-                Ok(Err(_closed)) => Err(SendTimeoutError::Closed(value)),
-                Err(_elapsed) => Err(SendTimeoutError::Timeout(value)),
+        match weft_io::time::timeout(timeout, self.reserve()).await {
+            Ok(Ok(permit)) => {
+                permit.send(value);
+                Ok(())
             }
+            Ok(Err(_closed)) => Err(SendTimeoutError::Closed(value)),
+            Err(_elapsed) => Err(SendTimeoutError::Timeout(value)),
         }
     }
 }
