@@ -1,4 +1,5 @@
-//! The one door to the blocking pool: every file system call of this crate goes through
+//! The one door to the blocking pool: every file system call of this crate (but the
+//! page-cache reads of `file::direct`, which never block) goes through
 //! [`spawn`] (which names this crate in its panic outside a runtime) and [`asyncify`] (which turns
 //! the task's `JoinError` into an `io::Error` or a resumed panic).
 
@@ -9,6 +10,11 @@ use std::task::{ready, Context, Poll};
 use weft_core::coop;
 use weft_core::task::{JoinError, JoinHandle};
 use weft_runtime::Handle;
+
+/// Whether a weft runtime is running on this thread (so [`spawn`] would not panic).
+pub(crate) fn in_runtime() -> bool {
+    Handle::try_current().is_ok()
+}
 
 /// Runs `f` on the current runtime's blocking pool.
 ///

@@ -6,8 +6,9 @@ use std::task::{ready, Context, Poll};
 
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 
-use super::{File, OpKind, Outcome, State, MAX_BUF, WRITE_THRESHOLD};
-use crate::blocking::with_budget;
+use super::direct::{self, Direct};
+use super::{File, OpKind, Outcome, State, DIRECT_MAX, DIRECT_MIN, MAX_BUF, WRITE_THRESHOLD};
+use crate::blocking::{self, with_budget};
 
 impl File {
     /// Waits for the operation in flight and writes out every buffered byte; then reports a
@@ -72,6 +73,16 @@ impl File {
             if !me.wbuf.is_empty() {
                 me.spawn_write();
                 continue;
+            }
+            // Idle, nothing buffered: the OS cursor is the logical position. A large read that
+            // the page cache can serve skips the pool and the second copy.
+            if me.direct && buf.len() >= DIRECT_MIN && blocking::in_runtime() {
+                let len = buf.len().min(DIRECT_MAX);
+                match direct::try_read(&me.shared.file, &mut buf[..len]) {
+                    Direct::Read(n) => return Poll::Ready(Ok(n)),
+                    Direct::WouldBlock => {}
+                    Direct::Unsupported => me.direct = false,
+                }
             }
             me.spawn_read(buf.len());
         }

@@ -1,6 +1,7 @@
 //! [`File`]: an open file whose reads, writes and seeks run on the blocking pool, one operation at
 //! a time, through an internal buffer.
 
+mod direct;
 mod io_impl;
 mod read_buf;
 mod shared;
@@ -30,15 +31,26 @@ const READAHEAD_MIN: usize = 32 * 1024;
 const READAHEAD_MAX: usize = 512 * 1024;
 /// Buffered write bytes that start a write on the pool without waiting for `flush`.
 const WRITE_THRESHOLD: usize = 256 * 1024;
+/// Smallest `read` that is first tried straight from the page cache into the caller's buffer
+/// (smaller reads are cheaper served from the read-ahead buffer).
+const DIRECT_MIN: usize = 32 * 1024;
+/// Largest such read, so one `read` call copies at most this much on a reactor thread.
+const DIRECT_MAX: usize = 512 * 1024;
 
 /// An open file on the file system, read and written off the reactor threads.
 ///
 /// `File` implements the futures-io traits [`AsyncRead`](futures_io::AsyncRead),
 /// [`AsyncWrite`](futures_io::AsyncWrite) and [`AsyncSeek`](futures_io::AsyncSeek) (use
 /// `futures_util::io::{AsyncReadExt, AsyncWriteExt, AsyncSeekExt}` or `weft::io` for `read`,
-/// `write_all`, `seek`, ...). Regular files are always "ready" to epoll, so every system call runs
-/// on the runtime's blocking pool. To keep that cheap:
+/// `write_all`, `seek`, ...). Regular files are always "ready" to epoll, so system calls that may
+/// wait for the disk run on the runtime's blocking pool. To keep that cheap:
 ///
+/// - **Large reads from the page cache skip the pool** (Linux): a `read` of at least 32 KiB with
+///   nothing buffered and no operation in flight first copies what the page cache holds (up to
+///   512 KiB) straight into the caller's buffer, on the task's thread, with
+///   `preadv2(RWF_NOWAIT)`, which never waits for the disk. What is not cached (or a file that
+///   does not support it, or the end of the file) goes to the pool as below. Such a read may
+///   return fewer bytes than asked, as any `read` may.
 /// - **Reads** fill an internal buffer with at least the requested length (up to 2 MiB): 32 KiB
 ///   at first, doubling on each sequential trip up to 512 KiB (reset by a seek or a write).
 ///   Later reads are served from the buffer without a trip. From the third sequential trip on,
@@ -126,6 +138,9 @@ pub struct File {
     readahead: usize,
     /// The last read trip came back short: do not prefetch.
     eof: bool,
+    /// Large reads with nothing buffered are first tried without the pool
+    /// ([`direct::try_read`]); cleared when the file does not support that.
+    direct: bool,
 }
 
 enum State {
@@ -272,6 +287,7 @@ impl File {
             err: None,
             readahead: READAHEAD_MIN,
             eof: false,
+            direct: true,
         }
     }
 

@@ -1,0 +1,34 @@
+//! Profiling aid for the file read path (issue 5): reads the 256 MB fixture with one contender
+//! `rounds` times, so `perf record -g` / `perf stat` see only that contender.
+//!
+//! `cargo run --release --bin fsprof -- [weft|std|tokio|smol] [rounds]`
+
+use std::time::Instant;
+
+use weft_benches::fs_workloads as f;
+use weft_benches::{Rt, Smol, Tokio, Weft};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let who = args.next().unwrap_or_else(|| "weft".to_string());
+    let rounds: usize = args.next().map_or(10, |s| s.parse().unwrap());
+    let fx = f::Fixture::new();
+    let weft = Weft::new(2);
+    let tokio = Tokio::new(2);
+    let smol = Smol::new(2);
+    let t = Instant::now();
+    for _ in 0..rounds {
+        match who.as_str() {
+            "weft" => f::read_weft(&weft, &fx.src),
+            "tokio" => f::read_tokio(&tokio, &fx.src),
+            "smol" => f::read_smol(&smol, &fx.src),
+            "std" => f::read_std(&fx.src),
+            other => panic!("fsprof: unknown contender {other:?}: use weft, std, tokio or smol"),
+        }
+    }
+    let per = t.elapsed() / rounds as u32;
+    println!(
+        "{who}: {per:?} per read, {:.0} MB/s",
+        f::SIZE as f64 / per.as_secs_f64() / 1e6
+    );
+}
