@@ -1,7 +1,8 @@
 //! Profiling aid for the file read path (issue 5): reads the 256 MB fixture with one contender
 //! `rounds` times, so `perf record -g` / `perf stat` see only that contender.
 //!
-//! `cargo run --release --bin fsprof -- [weft|std|tokio|smol] [rounds]`
+//! `cargo run --release --bin fsprof -- [weft|std|tokio|smol] [rounds] [chunk bytes]`
+//! (a chunk other than 64 KiB is supported for weft and std only).
 
 use std::time::Instant;
 
@@ -12,6 +13,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let who = args.next().unwrap_or_else(|| "weft".to_string());
     let rounds: usize = args.next().map_or(10, |s| s.parse().unwrap());
+    let chunk: usize = args.next().map_or(f::CHUNK, |s| s.parse().unwrap());
     let fx = f::Fixture::new();
     let weft = Weft::new(2);
     let tokio = Tokio::new(2);
@@ -19,6 +21,8 @@ fn main() {
     let t = Instant::now();
     for _ in 0..rounds {
         match who.as_str() {
+            "weft" if chunk != f::CHUNK => read_weft_chunked(&weft, &fx.src, chunk),
+            "std" if chunk != f::CHUNK => read_std_chunked(&fx.src, chunk),
             "weft" => f::read_weft(&weft, &fx.src),
             "tokio" => f::read_tokio(&tokio, &fx.src),
             "smol" => f::read_smol(&smol, &fx.src),
@@ -31,4 +35,35 @@ fn main() {
         "{who}: {per:?} per read, {:.0} MB/s",
         f::SIZE as f64 / per.as_secs_f64() / 1e6
     );
+}
+
+fn read_std_chunked(path: &std::path::Path, chunk: usize) {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut buf = vec![0u8; chunk];
+    let mut n = 0;
+    loop {
+        match f.read(&mut buf).unwrap() {
+            0 => break,
+            k => n += k,
+        }
+    }
+    assert_eq!(n, f::SIZE);
+}
+
+fn read_weft_chunked(rt: &Weft, path: &std::path::Path, chunk: usize) {
+    use futures::io::AsyncReadExt;
+    let path = path.to_owned();
+    let n = rt.block_on(Weft::spawn(&rt.spawner(), async move {
+        let mut f = weft::fs::File::open(path).await.unwrap();
+        let mut buf = vec![0u8; chunk];
+        let mut n = 0;
+        loop {
+            match f.read(&mut buf).await.unwrap() {
+                0 => return n,
+                k => n += k,
+            }
+        }
+    }));
+    assert_eq!(n, f::SIZE);
 }

@@ -7,7 +7,9 @@ use std::task::{ready, Context, Poll};
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 use super::direct::{self, Direct};
-use super::{File, OpKind, Outcome, State, DIRECT_MAX, DIRECT_MIN, MAX_BUF, WRITE_THRESHOLD};
+use super::{
+    File, OpKind, Outcome, State, DIRECT_FILL, DIRECT_MAX, DIRECT_MIN, MAX_BUF, WRITE_THRESHOLD,
+};
 use crate::blocking::{self, with_budget};
 
 impl File {
@@ -49,6 +51,24 @@ impl AsyncRead for File {
 }
 
 impl File {
+    /// Fills the (empty) read-ahead buffer from the page cache with up to [`DIRECT_FILL`]
+    /// bytes, without the pool.
+    fn fill_direct(&mut self) -> Direct {
+        debug_assert_eq!(self.rbuf.unread(), 0);
+        let mut storage = self.rbuf.take_storage();
+        if storage.len() < DIRECT_FILL {
+            storage.resize(DIRECT_FILL, 0);
+        }
+        let got = direct::try_read(&self.shared.file, &mut storage[..DIRECT_FILL]);
+        let n = match got {
+            Direct::Read(n) => n,
+            _ => 0,
+        };
+        // With `n == 0` this only hands the storage back.
+        self.rbuf.land(storage, n);
+        got
+    }
+
     fn poll_read_inner(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let me = self;
         loop {
@@ -74,12 +94,21 @@ impl File {
                 me.spawn_write();
                 continue;
             }
-            // Idle, nothing buffered: the OS cursor is the logical position. A large read that
-            // the page cache can serve skips the pool and the second copy.
-            if me.direct && buf.len() >= DIRECT_MIN && blocking::in_runtime() {
-                let len = buf.len().min(DIRECT_MAX);
-                match direct::try_read(&me.shared.file, &mut buf[..len]) {
-                    Direct::Read(n) => return Poll::Ready(Ok(n)),
+            // Idle, nothing buffered: the OS cursor is the logical position. What the page cache
+            // holds is read without the pool: a large read straight into `buf` (one copy), a
+            // small one into the read-ahead buffer (served from there by the next turn).
+            if me.direct && blocking::in_runtime() {
+                let got = if buf.len() >= DIRECT_MIN {
+                    let len = buf.len().min(DIRECT_MAX);
+                    match direct::try_read(&me.shared.file, &mut buf[..len]) {
+                        Direct::Read(n) => return Poll::Ready(Ok(n)),
+                        other => other,
+                    }
+                } else {
+                    me.fill_direct()
+                };
+                match got {
+                    Direct::Read(_) => continue,
                     Direct::WouldBlock => {}
                     Direct::Unsupported => me.direct = false,
                 }

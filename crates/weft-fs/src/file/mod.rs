@@ -36,6 +36,9 @@ const WRITE_THRESHOLD: usize = 256 * 1024;
 const DIRECT_MIN: usize = 32 * 1024;
 /// Largest such read, so one `read` call copies at most this much on a reactor thread.
 const DIRECT_MAX: usize = 512 * 1024;
+/// What a smaller read with nothing buffered first tries to copy from the page cache into the
+/// read-ahead buffer (small enough to stay in the CPU cache for the copies out of it).
+const DIRECT_FILL: usize = 64 * 1024;
 
 /// An open file on the file system, read and written off the reactor threads.
 ///
