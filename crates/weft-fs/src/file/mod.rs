@@ -48,12 +48,13 @@ const DIRECT_FILL: usize = 64 * 1024;
 /// `write_all`, `seek`, ...). Regular files are always "ready" to epoll, so system calls that may
 /// wait for the disk run on the runtime's blocking pool. To keep that cheap:
 ///
-/// - **Large reads from the page cache skip the pool** (Linux): a `read` of at least 32 KiB with
-///   nothing buffered and no operation in flight first copies what the page cache holds (up to
-///   512 KiB) straight into the caller's buffer, on the task's thread, with
-///   `preadv2(RWF_NOWAIT)`, which never waits for the disk. What is not cached (or a file that
-///   does not support it, or the end of the file) goes to the pool as below. Such a read may
-///   return fewer bytes than asked, as any `read` may.
+/// - **Reads from the page cache skip the pool** (Linux): a `read` with nothing buffered and no
+///   operation in flight first copies what the page cache holds on the task's thread, with
+///   `preadv2(RWF_NOWAIT)`, which never waits for the disk: a read of at least 32 KiB straight
+///   into the caller's buffer (up to 512 KiB; one copy, as std), a smaller one into a 64 KiB
+///   internal buffer that later reads are served from. What is not cached (or a file that does
+///   not support it, or the end of the file) goes to the pool as below. Such a read may return
+///   fewer bytes than asked, as any `read` may.
 /// - **Reads** fill an internal buffer with at least the requested length (up to 2 MiB): 32 KiB
 ///   at first, doubling on each sequential trip up to 512 KiB (reset by a seek or a write).
 ///   Later reads are served from the buffer without a trip. From the third sequential trip on,
