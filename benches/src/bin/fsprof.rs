@@ -2,7 +2,9 @@
 //! `rounds` times, so `perf record -g` / `perf stat` see only that contender.
 //!
 //! `cargo run --release --bin fsprof -- [weft|std|tokio|smol] [rounds] [chunk bytes]`
-//! (a chunk other than 64 KiB is supported for weft and std only).
+//! (a chunk other than 64 KiB is supported for weft and std only). With `FSPROF_COLD=1` the
+//! file's clean pages are dropped from the page cache (`posix_fadvise(DONTNEED)`, no root
+//! needed) before every round, so reads go to the disk.
 
 use std::time::Instant;
 
@@ -18,8 +20,13 @@ fn main() {
     let weft = Weft::new(2);
     let tokio = Tokio::new(2);
     let smol = Smol::new(2);
-    let t = Instant::now();
+    let cold = std::env::var_os("FSPROF_COLD").is_some_and(|v| v == "1");
+    let mut total = std::time::Duration::ZERO;
     for _ in 0..rounds {
+        if cold {
+            drop_cache(&fx.src);
+        }
+        let t = Instant::now();
         match who.as_str() {
             "weft" if chunk != f::CHUNK => read_weft_chunked(&weft, &fx.src, chunk),
             "std" if chunk != f::CHUNK => read_std_chunked(&fx.src, chunk),
@@ -29,12 +36,21 @@ fn main() {
             "std" => f::read_std(&fx.src),
             other => panic!("fsprof: unknown contender {other:?}: use weft, std, tokio or smol"),
         }
+        total += t.elapsed();
     }
-    let per = t.elapsed() / rounds as u32;
+    let per = total / rounds as u32;
     println!(
         "{who}: {per:?} per read, {:.0} MB/s",
         f::SIZE as f64 / per.as_secs_f64() / 1e6
     );
+}
+
+fn drop_cache(path: &std::path::Path) {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::File::open(path).unwrap();
+    // SAFETY: `f` owns the descriptor for the whole call; fadvise only reads its arguments.
+    let rc = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    assert_eq!(rc, 0, "posix_fadvise(DONTNEED) failed");
 }
 
 fn read_std_chunked(path: &std::path::Path, chunk: usize) {
