@@ -33,9 +33,10 @@ impl File {
     }
 }
 
-/// Reads from the read-ahead buffer, or fills it with one pool trip of at least `buf.len()`
-/// bytes (buffered writes are written out first). On a sequential run the next trip is started
-/// while the current buffer is being read.
+/// Reads from the read-ahead buffer; with nothing buffered, from the page cache without the pool
+/// where it can (see [`File`]); else fills the buffer with one pool trip of at least `buf.len()`
+/// bytes (buffered writes are written out first). On a sequential run of pool trips the next
+/// trip is started while the current buffer is being read.
 ///
 /// # Cancel safety
 /// Cancel safe: bytes read by an abandoned trip stay buffered for the next read.
