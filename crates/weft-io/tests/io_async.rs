@@ -375,3 +375,56 @@ fn runtime_drop_with_waiters_does_not_hang() {
         drop(b);
     }
 }
+
+/// Readiness rule 5: a partial read clears readiness, so the next read waits for an event instead
+/// of failing a syscall. An end of stream (or a half-close) that arrived with the data is reported
+/// by the OS only once, with that data: the read after the partial one must still see it (the
+/// reactor keeps hang-ups sticky), in both registration modes, for pipes and sockets.
+#[test]
+fn eof_queued_behind_data_is_seen_after_a_partial_read() {
+    for force_oneshot in [false, true] {
+        let driver =
+            Arc::new(Driver::new(DriverConfig::default().force_oneshot(force_oneshot)).unwrap());
+        weft_io::__private::block_on_driver(&driver, async {
+            let (a, mut b) = UnixStream::pair().unwrap();
+            let mut a = Async::new(a).unwrap();
+            b.write_all(b"abc").unwrap();
+            b.shutdown(std::net::Shutdown::Write).unwrap();
+            // Let the reactor see data and hang-up in one event before the first read.
+            a.readable().await.unwrap();
+            sleep(Duration::from_millis(5)).await;
+            let mut buf = [0u8; 16];
+            assert_eq!(a.read(&mut buf).await.unwrap(), 3, "the data first");
+            let eof = timeout(Duration::from_secs(5), a.read(&mut buf)).await;
+            assert_eq!(eof.expect("end of stream must not wait").unwrap(), 0);
+
+            let (r, mut w) = io::pipe().unwrap();
+            let mut r = Async::new(r).unwrap();
+            w.write_all(b"xy").unwrap();
+            drop(w);
+            r.readable().await.unwrap();
+            sleep(Duration::from_millis(5)).await;
+            assert_eq!(r.read(&mut buf).await.unwrap(), 2);
+            let eof = timeout(Duration::from_secs(5), r.read(&mut buf)).await;
+            assert_eq!(eof.expect("end of stream must not wait").unwrap(), 0);
+        });
+    }
+}
+
+/// After a partial read the next read waits for new data (no busy retry) and gets it.
+#[test]
+fn read_after_partial_read_gets_later_data() {
+    each_flavor(false, || async {
+        let (a, b) = UnixStream::pair().unwrap();
+        let (mut a, mut b) = (Async::new(a).unwrap(), Async::new(b).unwrap());
+        for round in 0..50u8 {
+            b.write_all(&[round; 3]).await.unwrap();
+            let mut buf = [0u8; 64];
+            assert_eq!(a.read(&mut buf).await.unwrap(), 3);
+            assert_eq!(&buf[..3], &[round; 3]);
+        }
+        drop(b);
+        let mut buf = [0u8; 64];
+        assert_eq!(a.read(&mut buf).await.unwrap(), 0);
+    });
+}

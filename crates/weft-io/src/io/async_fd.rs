@@ -19,8 +19,12 @@ use crate::shim::Arc;
 ///
 /// `Async::new` puts the descriptor in non-blocking mode and registers it. Operations are
 /// *optimistic*: [`read_with`](Async::read_with) and [`write_with`](Async::write_with) try the
-/// syscall first and wait only when it returns `WouldBlock`. Every completed operation consumes one
-/// unit of the task's cooperative budget, so a task that always finds data still yields.
+/// syscall first and wait only when it returns `WouldBlock` (or when an earlier operation already
+/// found the source drained and the reactor reported nothing since: then the doomed syscall is
+/// skipped). The futures-io impls also count a partial read or write (fewer bytes than asked) as
+/// "drained", so a request/response exchange costs no `WouldBlock` syscall on the side that reads
+/// into a large buffer. Every completed operation consumes one unit of the task's cooperative
+/// budget, so a task that always finds data still yields.
 ///
 /// `Async<T>` implements the futures-io traits: [`AsyncRead`] when `T: Read` (and `&Async<T>`
 /// when `&T: Read`), [`AsyncWrite`] likewise. Any number of tasks may wait on one source (sharing
@@ -199,7 +203,7 @@ impl<T: AsFd> Async<T> {
         &mut self,
         mut op: impl FnMut(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io_mut(Direction::Read, cx, &mut op)).await
+        poll_fn(|cx| self.poll_io_mut(Direction::Read, cx, |_| false, &mut op)).await
     }
 
     /// Runs `op` until it stops returning `WouldBlock`, waiting for writability between tries.
@@ -224,7 +228,7 @@ impl<T: AsFd> Async<T> {
         &mut self,
         mut op: impl FnMut(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io_mut(Direction::Write, cx, &mut op)).await
+        poll_fn(|cx| self.poll_io_mut(Direction::Write, cx, |_| false, &mut op)).await
     }
 
     /// Tries a read-side `op` once, without waiting: its result, or `WouldBlock` if the source is
@@ -304,42 +308,74 @@ impl<T: AsFd> Async<T> {
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
-        poll_optimistic(&self.registration, &self.handle, direction, cx, || op(io))
+        self.poll_stream(direction, cx, |_| false, || op(io))
+    }
+
+    /// [`poll_io`](Async::poll_io) with a `drained` test on the result (see [`poll_optimistic`]).
+    fn poll_stream<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        drained: impl Fn(&R) -> bool,
+        op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        poll_optimistic(&self.registration, &self.handle, direction, cx, drained, op)
     }
 
     fn poll_io_mut<R>(
         &mut self,
         direction: Direction,
         cx: &mut Context<'_>,
+        drained: impl Fn(&R) -> bool,
         op: &mut impl FnMut(&mut T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         let io = self
             .io
             .as_mut()
             .expect("Async holds its I/O object until dropped");
-        poll_optimistic(&self.registration, &self.handle, direction, cx, || op(io))
+        poll_optimistic(
+            &self.registration,
+            &self.handle,
+            direction,
+            cx,
+            drained,
+            || op(io),
+        )
     }
 }
 
+/// The optimistic loop behind every `poll_*_with` and the futures-io impls (the readiness protocol
+/// of `reactor::scheduled_io`): skip the syscall if the source is known drained (rule 5), try `op`,
+/// on `WouldBlock` clear the readiness seen before the try and wait. `drained` says whether a
+/// successful result also proves the source drained (a partial stream transfer); the readiness is
+/// then cleared too, so the next call waits for an event instead of failing a syscall.
 fn poll_optimistic<R>(
     registration: &Registration,
     handle: &Handle,
     direction: Direction,
     cx: &mut Context<'_>,
+    drained: impl Fn(&R) -> bool,
     mut op: impl FnMut() -> io::Result<R>,
 ) -> Poll<io::Result<R>> {
     let coop = ready!(coop::poll_proceed(cx));
     let source = registration.io();
+    let arm = || handle.inner.reactor.arm(registration, direction);
     loop {
         if source.is_closed() {
             return Poll::Ready(Err(crate::reactor::closed_error()));
         }
         // The snapshot comes *before* the syscall (see reactor::scheduled_io).
-        let seen = source.snapshot(direction);
+        let mut seen = source.snapshot(direction);
+        if seen.is_drained() {
+            match source.poll_ready(direction, cx, arm) {
+                Poll::Ready(Ok(fresh)) => seen = fresh,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
         match op() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 source.clear_readiness(seen);
-                let arm = || handle.inner.reactor.arm(registration, direction);
                 match source.poll_ready(direction, cx, arm) {
                     Poll::Ready(Ok(_)) => continue,
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -348,11 +384,27 @@ fn poll_optimistic<R>(
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             result => {
+                if matches!(&result, Ok(r) if drained(r))
+                    && handle.inner.reactor.clears_on_partial()
+                {
+                    source.clear_after_partial(seen);
+                }
                 coop.made_progress();
                 return Poll::Ready(result);
             }
         }
     }
+}
+
+/// Whether a stream transfer of `n` bytes out of `len` asked proves the source drained: some but
+/// not all bytes moved, so the receive buffer was emptied (or the send buffer filled). Zero bytes
+/// (end of stream, or an empty buffer) proves nothing.
+fn partial(len: usize) -> impl Fn(&usize) -> bool {
+    move |&n| n > 0 && n < len
+}
+
+fn total_len<B: std::ops::Deref<Target = [u8]>>(bufs: &[B]) -> usize {
+    bufs.iter().map(|b| b.len()).sum()
 }
 
 // `T` is never pinned: `Async` hands out `&T` / `&mut T` freely.
@@ -409,7 +461,9 @@ impl<T: AsFd + Read> AsyncRead for Async<T> {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         self.get_mut()
-            .poll_io_mut(Direction::Read, cx, &mut |io| io.read(buf))
+            .poll_io_mut(Direction::Read, cx, partial(buf.len()), &mut |io| {
+                io.read(buf)
+            })
     }
 
     fn poll_read_vectored(
@@ -418,7 +472,9 @@ impl<T: AsFd + Read> AsyncRead for Async<T> {
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
         self.get_mut()
-            .poll_io_mut(Direction::Read, cx, &mut |io| io.read_vectored(bufs))
+            .poll_io_mut(Direction::Read, cx, partial(total_len(bufs)), &mut |io| {
+                io.read_vectored(bufs)
+            })
     }
 }
 
@@ -431,7 +487,8 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Read, cx, |mut io| io.read(buf))
+        let mut io = self.get_ref();
+        self.poll_stream(Direction::Read, cx, partial(buf.len()), || io.read(buf))
     }
 
     fn poll_read_vectored(
@@ -439,7 +496,9 @@ where
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Read, cx, |mut io| io.read_vectored(bufs))
+        let len = total_len(bufs);
+        let mut io = self.get_ref();
+        self.poll_stream(Direction::Read, cx, partial(len), || io.read_vectored(bufs))
     }
 }
 
@@ -450,7 +509,9 @@ impl<T: AsFd + Write> AsyncWrite for Async<T> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.get_mut()
-            .poll_io_mut(Direction::Write, cx, &mut |io| io.write(buf))
+            .poll_io_mut(Direction::Write, cx, partial(buf.len()), &mut |io| {
+                io.write(buf)
+            })
     }
 
     fn poll_write_vectored(
@@ -459,12 +520,14 @@ impl<T: AsFd + Write> AsyncWrite for Async<T> {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.get_mut()
-            .poll_io_mut(Direction::Write, cx, &mut |io| io.write_vectored(bufs))
+            .poll_io_mut(Direction::Write, cx, partial(total_len(bufs)), &mut |io| {
+                io.write_vectored(bufs)
+            })
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut()
-            .poll_io_mut(Direction::Write, cx, &mut |io| io.flush())
+            .poll_io_mut(Direction::Write, cx, |_| false, &mut |io| io.flush())
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -481,7 +544,8 @@ where
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Write, cx, |mut io| io.write(buf))
+        let mut io = self.get_ref();
+        self.poll_stream(Direction::Write, cx, partial(buf.len()), || io.write(buf))
     }
 
     fn poll_write_vectored(
@@ -489,7 +553,10 @@ where
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+        let mut io = self.get_ref();
+        self.poll_stream(Direction::Write, cx, partial(total_len(bufs)), || {
+            io.write_vectored(bufs)
+        })
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

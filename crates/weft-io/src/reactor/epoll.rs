@@ -73,6 +73,24 @@ impl EventFd {
     }
 }
 
+/// Adds `fd` to the epoll set `epfd`, edge-triggered, for reading, writing and peer hang-up
+/// (`EPOLLRDHUP`, which `polling` cannot ask for: the readiness protocol needs it, see
+/// `scheduled_io` rule 5), with `key` as its token.
+///
+/// The caller must remove `fd` from the set before closing it (what `polling`'s `add` asks too).
+pub(crate) fn add_edge(epfd: RawFd, fd: RawFd, key: usize) -> io::Result<()> {
+    let mut event = libc::epoll_event {
+        events: (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32,
+        u64: key as u64,
+    };
+    // SAFETY: `event` is a live epoll_event the kernel only reads; the descriptors are plain
+    // integers (a stale one makes the call fail with EBADF, which is returned as an error).
+    if unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, fd, &mut event) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The events of one `epoll_wait`.
 pub(crate) struct RawEvents(Vec<libc::epoll_event>);
 
@@ -81,14 +99,22 @@ impl RawEvents {
         RawEvents(Vec::with_capacity(capacity))
     }
 
-    /// `(key, readable, writable)` of each event, skipping the wake eventfd and `polling`'s own.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, bool, bool)> + '_ {
+    /// `(key, readable, writable, hangup)` of each event, skipping the wake eventfd and
+    /// `polling`'s own. `hangup`: the peer closed its side or the socket failed (`EPOLLRDHUP`,
+    /// `EPOLLHUP`, `EPOLLERR`), a condition later reads see without a new edge.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, bool, bool, bool)> + '_ {
         const READ: u32 = (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLPRI) as u32;
         const WRITE: u32 = (libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+        const HANGUP: u32 = (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32;
         self.0.iter().filter_map(|ev| {
             // Copies: `epoll_event` is packed on some targets.
             let (key, flags) = (ev.u64 as usize, ev.events);
-            (key < WAKE_KEY).then_some((key, flags & READ != 0, flags & WRITE != 0))
+            (key < WAKE_KEY).then_some((
+                key,
+                flags & READ != 0,
+                flags & WRITE != 0,
+                flags & HANGUP != 0,
+            ))
         })
     }
 }

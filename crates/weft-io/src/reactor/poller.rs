@@ -146,6 +146,39 @@ impl Reactor {
         })
     }
 
+    /// Adds `fd` to the poller with `key`: on the Linux edge path straight with `epoll_ctl`
+    /// (to ask for `EPOLLRDHUP`), otherwise through `polling`.
+    fn add_source(&self, fd: BorrowedFd<'_>, key: usize) -> io::Result<()> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.fast.is_some() {
+            return super::epoll::add_edge(self.poller.as_raw_fd(), fd.as_raw_fd(), key);
+        }
+        let mode = match self.mode {
+            Mode::Edge => PollMode::Edge,
+            Mode::Oneshot => PollMode::Oneshot,
+        };
+        // SAFETY: `fd` is a live descriptor (it is borrowed). `Async` deregisters it (in `drop`,
+        // before the owning `T` closes it), which is the obligation `Poller::add` states.
+        unsafe {
+            self.poller
+                .add_with_mode(fd.as_raw_fd(), Event::all(key), mode)
+        }
+    }
+
+    /// Whether a partial stream transfer may clear readiness (readiness protocol rule 5): true
+    /// where a later wait is sure to report what is still pending. In oneshot mode every wait
+    /// re-arms, and re-arming reports the current state; with the Linux edge path, hang-ups are
+    /// seen (`EPOLLRDHUP`) and kept as a sticky bit. Elsewhere (`polling`'s edge mode on other
+    /// systems) an end of stream queued behind the data could be missed, so only `WouldBlock`
+    /// clears.
+    pub(crate) fn clears_on_partial(&self) -> bool {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.fast.is_some() {
+            return true;
+        }
+        self.mode == Mode::Oneshot
+    }
+
     /// The registration mode in use.
     pub(crate) fn mode(&self) -> Mode {
         self.mode
@@ -183,17 +216,7 @@ impl Reactor {
             armed: AtomicU8::new(0b11),
             arm_lock: Mutex::new(()),
         });
-        let mode = match self.mode {
-            Mode::Edge => PollMode::Edge,
-            Mode::Oneshot => PollMode::Oneshot,
-        };
-        // SAFETY: `fd` is a live descriptor (it is borrowed). `Async` deregisters it (in `drop`,
-        // before the owning `T` closes it), which is the obligation `Poller::add` states.
-        let added = unsafe {
-            self.poller
-                .add_with_mode(fd.as_raw_fd(), Event::all(key), mode)
-        };
-        match added {
+        match self.add_source(fd, key) {
             Ok(()) => {
                 slot.entry = Some(registration.clone());
                 Ok(registration)
@@ -271,14 +294,15 @@ impl Reactor {
         let events = buffer
             .events
             .iter()
-            .map(|e| (e.key, e.readable, e.writable));
+            .map(|e| (e.key, e.readable, e.writable, e.is_interrupt()));
         Ok(self.dispatch(events, wake))
     }
 
-    /// Marks the sources named by `(key, readable, writable)` events and collects their wakers.
+    /// Marks the sources named by `(key, readable, writable, hangup)` events and collects their
+    /// wakers.
     fn dispatch(
         &self,
-        events: impl Iterator<Item = (usize, bool, bool)>,
+        events: impl Iterator<Item = (usize, bool, bool, bool)>,
         wake: &mut Vec<Waker>,
     ) -> usize {
         let mut events = events.peekable();
@@ -287,11 +311,14 @@ impl Reactor {
         }
         let registry = self.registry.lock();
         let mut count = 0;
-        for (key, readable, writable) in events {
+        for (key, readable, writable, hangup) in events {
             let Some(registration) = registry.get(key) else {
                 continue; // deregistered since the OS queued the event
             };
             count += 1;
+            if hangup {
+                registration.io.set_hangup();
+            }
             registration.io.set_readiness(readable, writable, wake);
             if self.mode == Mode::Oneshot {
                 // The whole source is disarmed now: wake both directions so a waiter that got no

@@ -10,6 +10,7 @@
 //!  bit 0      readable          bits  8..32  read tick  (wrapping, 24 bits)
 //!  bit 1      writable          bits 32..56  write tick (wrapping, 24 bits)
 //!  bit 2      closed (deregistered or reactor shut down)
+//!  bit 3      hang-up (sticky: the peer closed or the socket failed; see rule 5)
 //! ```
 //!
 //! 1. The reactor, on an event for a direction, sets its ready bit and increments its tick (one
@@ -26,6 +27,19 @@
 //!
 //! Registering the waker and then re-reading, against the reactor's setting the bit and then taking
 //! the waker, means one of the two always sees the other: no wakeup is lost.
+//!
+//! 5. A cleared bit after at least one event ([`ReadyEvent::is_drained`]) means "the OS said
+//!    drained and has not reported the direction since": the next operation skips the syscall and
+//!    goes straight to step 4. Stream reads and writes (`Async`'s futures-io impls) also clear
+//!    with step 3 after a *partial* transfer (fewer bytes than asked: the socket buffer was
+//!    emptied, or filled), which saves the `WouldBlock` syscall a request/response protocol would
+//!    otherwise make on every exchange (tokio does the same). The tick check keeps this as safe
+//!    as step 3: data that arrives after the snapshot bumps the tick and survives the clear.
+//!    A partial read does not prove that nothing is pending, though: an end of stream (or an
+//!    error) queued behind the data is reported by the OS once, with the data's edge. So the
+//!    reactor records hang-ups (`EPOLLRDHUP`, `EPOLLHUP`, `EPOLLERR`) in a sticky bit *before*
+//!    bumping the tick, and [`ScheduledIo::clear_after_partial`] leaves readiness alone once it is
+//!    set; the reactor allows partial clears only where it sees hang-ups (or re-arms per wait).
 
 use std::io;
 use std::task::{Context, Poll, Waker};
@@ -35,6 +49,8 @@ use crate::shim::{AtomicU64, Mutex, Ordering};
 const READABLE: u64 = 1 << 0;
 const WRITABLE: u64 = 1 << 1;
 const CLOSED: u64 = 1 << 2;
+/// Sticky: the OS reported a hang-up or error; a partial transfer no longer proves "drained".
+const HANGUP: u64 = 1 << 3;
 const TICK_MASK: u64 = (1 << 24) - 1;
 const READ_TICK_SHIFT: u32 = 8;
 const WRITE_TICK_SHIFT: u32 = 32;
@@ -81,6 +97,14 @@ impl ReadyEvent {
     #[cfg(test)]
     pub fn is_ready(&self) -> bool {
         self.ready
+    }
+
+    /// Whether an operation found the direction drained after its last event (the ready bit was
+    /// cleared by [`ScheduledIo::clear_readiness`], rule 5): a syscall now cannot succeed, so the
+    /// caller waits for the next event instead of trying. A source that never had an event (tick
+    /// 0) is not known drained: its first operation is optimistic.
+    pub fn is_drained(&self) -> bool {
+        !self.ready && self.tick != 0
     }
 }
 
@@ -175,6 +199,21 @@ impl ScheduledIo {
         }
     }
 
+    /// Records a hang-up or error event (sticky; called before [`set_readiness`] for the same
+    /// event, so a reader that sees the new tick also sees the bit).
+    ///
+    /// [`set_readiness`]: ScheduledIo::set_readiness
+    pub fn set_hangup(&self) {
+        self.readiness.fetch_or(HANGUP, Ordering::AcqRel);
+    }
+
+    /// Rule 5: after a partial transfer, clears the direction's readiness as
+    /// [`clear_readiness`](ScheduledIo::clear_readiness) does, unless a hang-up was seen (then
+    /// whatever is pending, an end of stream or an error, must be read without waiting).
+    pub fn clear_after_partial(&self, event: ReadyEvent) {
+        self.clear(event, HANGUP);
+    }
+
     /// Marks the source closed and moves every waiting waker into `wake`: their next poll gets an
     /// error instead of hanging.
     pub fn close(&self, wake: &mut Vec<Waker>) {
@@ -208,10 +247,18 @@ impl ScheduledIo {
     /// Step 3: after a `WouldBlock`, clears the direction's ready bit unless an event arrived since
     /// `event` was taken.
     pub fn clear_readiness(&self, event: ReadyEvent) {
+        self.clear(event, 0);
+    }
+
+    /// Clears `event`'s ready bit unless its tick moved on or a bit of `unless` is set.
+    fn clear(&self, event: ReadyEvent, unless: u64) {
         let dir = event.direction;
         let mut current = self.readiness.load(Ordering::Acquire);
         loop {
-            if dir.tick(current) != event.tick || current & dir.ready_bit() == 0 {
+            if dir.tick(current) != event.tick
+                || current & dir.ready_bit() == 0
+                || current & unless != 0
+            {
                 return;
             }
             match self.readiness.compare_exchange_weak(
@@ -288,6 +335,33 @@ mod tests {
             io.poll_ready(Direction::Read, &mut cx, || Ok(())),
             Poll::Ready(Ok(_))
         ));
+    }
+
+    /// Rule 5: a fresh source is not known drained; a cleared one is; a hang-up keeps readiness
+    /// through a partial transfer (an end of stream may be queued behind the data) but not
+    /// through a `WouldBlock`.
+    #[test]
+    fn drained_state_and_sticky_hangup() {
+        let io = ScheduledIo::new();
+        let mut wake = Vec::new();
+        assert!(
+            !io.snapshot(Direction::Read).is_drained(),
+            "never had an event"
+        );
+        io.set_readiness(true, true, &mut wake);
+        io.clear_after_partial(io.snapshot(Direction::Read));
+        assert!(io.snapshot(Direction::Read).is_drained());
+        assert!(!io.snapshot(Direction::Write).is_drained());
+
+        io.set_hangup();
+        io.set_readiness(true, false, &mut wake);
+        io.clear_after_partial(io.snapshot(Direction::Read));
+        assert!(io.snapshot(Direction::Read).is_ready(), "hang-up is sticky");
+        io.clear_readiness(io.snapshot(Direction::Read));
+        assert!(
+            io.snapshot(Direction::Read).is_drained(),
+            "WouldBlock still clears"
+        );
     }
 
     #[test]
