@@ -210,8 +210,19 @@ fn main() {
     // A one-line report for panics (the default hook prints a paragraph); the JoinError below
     // carries the same message to the joiner.
     std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(non-string panic)");
+        let place = info.location().map(|l| format!(" at line {}", l.line()));
         let thread = std::thread::current();
-        eprintln!("   [panic on {}] {info}", thread.name().unwrap_or("?"));
+        eprintln!(
+            "   [panic on {}{}] {message}",
+            thread.name().unwrap_or("?"),
+            place.unwrap_or_default()
+        );
     }));
     let start = Instant::now();
     weft::run(async {
