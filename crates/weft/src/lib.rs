@@ -102,6 +102,11 @@ pub mod stream {
     pub use futures_util::stream::{iter, once, unfold, StreamExt};
 }
 
+/// The README's example, compiled and run as a doc test so it cannot rot.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// Guides. Their code blocks are compiled and run as doc tests.
 pub mod guide {
     #[doc = include_str!("../../../docs/asyncio.md")]
