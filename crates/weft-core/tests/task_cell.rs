@@ -6,7 +6,7 @@
 mod task_support;
 
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 
 use futures_util::task::noop_waker;
@@ -28,387 +28,346 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     futures_executor::block_on(f)
 }
 
+/// The setup most tests share: the serial guard (taken first), the live task count at the start,
+/// a counting scheduler, the futures' counters and the wakers their polls leave behind.
+struct Fixture {
+    base: usize,
+    sched: Arc<TestSched>,
+    counts: Arc<Counts>,
+    ws: Arc<Mutex<Vec<Waker>>>,
+    // Last, so it is released after everything above is dropped.
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let serial = serial();
+        Fixture {
+            base: task::live_task_count(),
+            sched: TestSched::new(),
+            counts: Counts::new(),
+            ws: wakers(),
+            _serial: serial,
+        }
+    }
+
+    /// Spawns `fut` on the fixture's scheduler; the spawn location is the caller's.
+    #[track_caller]
+    fn spawn<F>(&self, fut: F) -> (Runnable, JoinHandle<F::Output>)
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        task::spawn(fut, self.sched.clone(), SpawnOptions::new())
+    }
+
+    /// Spawns a counted future that is ready on its `n`th poll, leaving its wakers in `ws`.
+    #[track_caller]
+    fn spawn_ready_on(&self, n: usize) -> (Runnable, JoinHandle<Out>) {
+        self.spawn(ready_on(&self.counts, n, self.ws.clone()))
+    }
+
+    /// Spawns a counted future that is never ready, leaving its wakers in `ws`.
+    #[track_caller]
+    fn spawn_pending_forever(&self) -> (Runnable, JoinHandle<Out>) {
+        self.spawn(pending_forever(&self.counts, &self.ws))
+    }
+
+    /// Spawns a counted future that aborts its own task from inside its poll, then returns
+    /// `then`. The returned slot holds the task's own `TaskRef`; empty it to let the cell go.
+    #[track_caller]
+    fn spawn_aborting_itself(
+        &self,
+        then: Poll<()>,
+    ) -> (Runnable, JoinHandle<Out>, Arc<Mutex<Option<TaskRef>>>) {
+        let me: Arc<Mutex<Option<TaskRef>>> = Arc::new(Mutex::new(None));
+        let me2 = me.clone();
+        let fut = Probe::new(&self.counts, move |_cx| {
+            me2.lock().unwrap().as_ref().unwrap().abort();
+            then
+        });
+        let (runnable, handle) = self.spawn(fut);
+        *me.lock().unwrap() = Some(runnable.task());
+        (runnable, handle, me)
+    }
+
+    /// `(polls, future drops, output drops)` of the fixture's counted futures, read in that order.
+    fn polls_and_drops(&self) -> (usize, usize, usize) {
+        (
+            self.counts.polls(),
+            self.counts.future_drops(),
+            self.counts.output_drops(),
+        )
+    }
+
+    /// Every task spawned since the start has been freed.
+    #[track_caller]
+    fn assert_all_freed(&self) {
+        assert_eq!(task::live_task_count(), self.base);
+    }
+}
+
 #[test]
 fn complete_polls_once_and_drops_each_thing_once() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let (runnable, handle) = task::spawn(
-        ready_on(&counts, 1, wakers()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
-    assert_eq!(task::live_task_count(), base + 1);
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_ready_on(1);
+    assert_eq!(task::live_task_count(), f.base + 1);
     assert!(!handle.is_finished());
     assert!(!runnable.run());
     assert!(handle.is_finished());
-    assert_eq!(
-        (counts.polls(), counts.future_drops(), counts.output_drops()),
-        (1, 1, 0)
-    );
-    assert_eq!(sched.released(), 1);
+    assert_eq!(f.polls_and_drops(), (1, 1, 0));
+    assert_eq!(f.sched.released(), 1);
     let out = block_on(handle).unwrap();
-    assert_eq!(counts.output_drops(), 0);
+    assert_eq!(f.counts.output_drops(), 0);
     drop(out);
-    assert_eq!(
-        (counts.polls(), counts.future_drops(), counts.output_drops()),
-        (1, 1, 1)
-    );
-    assert_eq!(sched.scheduled(), 0);
-    assert!(sched.unhandled().is_empty());
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!(f.polls_and_drops(), (1, 1, 1));
+    assert_eq!(f.sched.scheduled(), 0);
+    assert!(f.sched.unhandled().is_empty());
+    f.assert_all_freed();
 }
 
 #[test]
 fn pending_then_wake_then_complete() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, handle) = task::spawn(
-        ready_on(&counts, 3, ws.clone()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_ready_on(3);
     assert!(!runnable.run());
-    assert_eq!(counts.polls(), 1);
-    assert_eq!(sched.scheduled(), 0);
-    ws.lock().unwrap().pop().unwrap().wake();
-    assert_eq!(sched.scheduled(), 1);
-    assert_eq!(sched.run_all(), 1);
-    ws.lock().unwrap().pop().unwrap().wake_by_ref();
-    assert_eq!(sched.scheduled(), 2);
-    assert_eq!(sched.run_all(), 1);
-    assert_eq!((counts.polls(), counts.future_drops()), (3, 1));
+    assert_eq!(f.counts.polls(), 1);
+    assert_eq!(f.sched.scheduled(), 0);
+    f.ws.lock().unwrap().pop().unwrap().wake();
+    assert_eq!(f.sched.scheduled(), 1);
+    assert_eq!(f.sched.run_all(), 1);
+    f.ws.lock().unwrap().pop().unwrap().wake_by_ref();
+    assert_eq!(f.sched.scheduled(), 2);
+    assert_eq!(f.sched.run_all(), 1);
+    assert_eq!((f.counts.polls(), f.counts.future_drops()), (3, 1));
     drop(block_on(handle).unwrap());
-    assert_eq!(counts.output_drops(), 1);
-    assert_eq!(sched.released(), 1);
-    assert_eq!(sched.woken_while_running.load(SeqCst), 0);
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!(f.counts.output_drops(), 1);
+    assert_eq!(f.sched.released(), 1);
+    assert_eq!(f.sched.woken_while_running.load(SeqCst), 0);
+    f.assert_all_freed();
 }
 
 #[test]
 fn abort_before_first_run_cancels_without_polling() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, handle) = task::spawn(
-        pending_forever(&counts, &ws),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_pending_forever();
     handle.abort();
     handle.abort();
     // Already notified (the Runnable exists): no new schedule.
-    assert_eq!(sched.scheduled(), 0);
+    assert_eq!(f.sched.scheduled(), 0);
     assert!(!handle.is_finished());
     assert!(!runnable.run());
     assert!(handle.is_finished());
-    assert_eq!((counts.polls(), counts.future_drops()), (0, 1));
+    assert_eq!((f.counts.polls(), f.counts.future_drops()), (0, 1));
     let err = block_on(handle).unwrap_err();
     assert!(err.is_cancelled() && !err.is_panic());
-    assert_eq!(sched.released(), 1);
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!(f.sched.released(), 1);
+    f.assert_all_freed();
 }
 
 #[test]
 fn abort_idle_task_schedules_it_once_to_cancel() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, handle) = task::spawn(
-        pending_forever(&counts, &ws),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_pending_forever();
     runnable.run();
-    assert_eq!(counts.polls(), 1);
+    assert_eq!(f.counts.polls(), 1);
     handle.abort();
     handle.abort();
-    assert_eq!(sched.scheduled(), 1);
+    assert_eq!(f.sched.scheduled(), 1);
     // Waking an aborted, queued task does nothing more.
-    ws.lock().unwrap()[0].wake_by_ref();
-    assert_eq!(sched.scheduled(), 1);
-    assert_eq!(sched.run_all(), 1);
-    assert_eq!((counts.polls(), counts.future_drops()), (1, 1));
+    f.ws.lock().unwrap()[0].wake_by_ref();
+    assert_eq!(f.sched.scheduled(), 1);
+    assert_eq!(f.sched.run_all(), 1);
+    assert_eq!((f.counts.polls(), f.counts.future_drops()), (1, 1));
     assert!(block_on(handle).unwrap_err().is_cancelled());
-    assert_eq!(sched.released(), 1);
-    ws.lock().unwrap().clear();
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!(f.sched.released(), 1);
+    f.ws.lock().unwrap().clear();
+    f.assert_all_freed();
 }
 
 #[test]
 fn abort_while_running_cancels_when_poll_returns() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let me: Arc<Mutex<Option<TaskRef>>> = Arc::new(Mutex::new(None));
-    let me2 = me.clone();
-    let fut = Probe::new(&counts, move |_cx| {
-        me2.lock().unwrap().as_ref().unwrap().abort();
-        Poll::Pending
-    });
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
-    *me.lock().unwrap() = Some(runnable.task());
+    let f = Fixture::new();
+    let (runnable, handle, me) = f.spawn_aborting_itself(Poll::Pending);
     assert!(!runnable.run());
-    assert_eq!(sched.scheduled(), 0);
-    assert_eq!((counts.polls(), counts.future_drops()), (1, 1));
+    assert_eq!(f.sched.scheduled(), 0);
+    assert_eq!((f.counts.polls(), f.counts.future_drops()), (1, 1));
     assert!(handle.is_finished());
     assert!(block_on(handle).unwrap_err().is_cancelled());
-    assert_eq!(sched.released(), 1);
+    assert_eq!(f.sched.released(), 1);
     me.lock().unwrap().take();
-    assert_eq!(task::live_task_count(), base);
+    f.assert_all_freed();
 }
 
 #[test]
 fn abort_while_running_loses_to_completion() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let me: Arc<Mutex<Option<TaskRef>>> = Arc::new(Mutex::new(None));
-    let me2 = me.clone();
-    let fut = Probe::new(&counts, move |_cx| {
-        me2.lock().unwrap().as_ref().unwrap().abort();
-        Poll::Ready(())
-    });
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
-    *me.lock().unwrap() = Some(runnable.task());
+    let f = Fixture::new();
+    let (runnable, handle, me) = f.spawn_aborting_itself(Poll::Ready(()));
     runnable.run();
     let out = block_on(handle).expect("the output was stored before the abort took effect");
     drop(out);
-    assert_eq!(
-        (counts.polls(), counts.future_drops(), counts.output_drops()),
-        (1, 1, 1)
-    );
-    assert_eq!(sched.scheduled(), 0);
+    assert_eq!(f.polls_and_drops(), (1, 1, 1));
+    assert_eq!(f.sched.scheduled(), 0);
     me.lock().unwrap().take();
-    assert_eq!(task::live_task_count(), base);
+    f.assert_all_freed();
 }
 
 #[test]
 fn abort_after_complete_does_nothing() {
-    let _g = serial();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let (runnable, handle) = task::spawn(
-        ready_on(&counts, 1, wakers()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_ready_on(1);
     runnable.run();
     handle.abort();
-    assert_eq!(sched.scheduled(), 0);
+    assert_eq!(f.sched.scheduled(), 0);
     assert!(block_on(handle).is_ok());
-    assert_eq!(counts.output_drops(), 1);
+    assert_eq!(f.counts.output_drops(), 1);
 }
 
 #[test]
 fn dropped_handle_detaches_and_runner_drops_output() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, handle) = task::spawn(
-        ready_on(&counts, 2, ws.clone()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_ready_on(2);
     runnable.run();
     drop(handle);
-    assert_eq!((counts.future_drops(), counts.output_drops()), (0, 0));
-    ws.lock().unwrap().pop().unwrap().wake();
-    assert_eq!(sched.run_all(), 1);
-    assert_eq!(
-        (counts.polls(), counts.future_drops(), counts.output_drops()),
-        (2, 1, 1)
-    );
-    assert_eq!(sched.released(), 1);
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!((f.counts.future_drops(), f.counts.output_drops()), (0, 0));
+    f.ws.lock().unwrap().pop().unwrap().wake();
+    assert_eq!(f.sched.run_all(), 1);
+    assert_eq!(f.polls_and_drops(), (2, 1, 1));
+    assert_eq!(f.sched.released(), 1);
+    f.assert_all_freed();
 }
 
 #[test]
 fn handle_dropped_after_completion_drops_output() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let (runnable, handle) = task::spawn(
-        ready_on(&counts, 1, wakers()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_ready_on(1);
     runnable.run();
-    assert_eq!(counts.output_drops(), 0);
+    assert_eq!(f.counts.output_drops(), 0);
     drop(handle);
-    assert_eq!((counts.future_drops(), counts.output_drops()), (1, 1));
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!((f.counts.future_drops(), f.counts.output_drops()), (1, 1));
+    f.assert_all_freed();
 }
 
 #[test]
 fn forgotten_task_is_freed_with_its_future_when_the_last_reference_goes() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, handle) = task::spawn(
-        pending_forever(&counts, &ws),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_pending_forever();
     runnable.run();
     drop(handle);
-    assert_eq!(counts.future_drops(), 0);
-    ws.lock().unwrap().clear(); // the last waker: nobody can wake it any more
-    assert_eq!((counts.polls(), counts.future_drops()), (1, 1));
-    assert_eq!(sched.released(), 0, "a forgotten task never ended");
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!(f.counts.future_drops(), 0);
+    f.ws.lock().unwrap().clear(); // the last waker: nobody can wake it any more
+    assert_eq!((f.counts.polls(), f.counts.future_drops()), (1, 1));
+    assert_eq!(f.sched.released(), 0, "a forgotten task never ended");
+    f.assert_all_freed();
 }
 
 #[test]
 fn wake_after_complete_does_nothing() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, handle) = task::spawn(
-        ready_on(&counts, 2, ws.clone()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_ready_on(2);
     runnable.run();
-    let w = ws.lock().unwrap().pop().unwrap();
+    let w = f.ws.lock().unwrap().pop().unwrap();
     let w2 = w.clone();
     w.wake_by_ref();
-    sched.run_all();
+    f.sched.run_all();
     assert!(handle.is_finished());
     w.wake_by_ref();
     w.wake_by_ref();
     w2.clone().wake();
     w2.wake();
-    assert_eq!(sched.scheduled(), 1);
-    assert_eq!(counts.polls(), 2);
+    assert_eq!(f.sched.scheduled(), 1);
+    assert_eq!(f.counts.polls(), 2);
     drop(block_on(handle).unwrap());
     assert_eq!(
         task::live_task_count(),
-        base + 1,
+        f.base + 1,
         "the waker keeps the cell"
     );
     drop(w);
-    assert_eq!(task::live_task_count(), base);
-    assert_eq!((counts.future_drops(), counts.output_drops()), (1, 1));
+    f.assert_all_freed();
+    assert_eq!((f.counts.future_drops(), f.counts.output_drops()), (1, 1));
 }
 
 #[test]
 fn panic_in_poll_goes_to_the_join_handle() {
     quiet_panics();
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let fut = Probe::new(&counts, |_cx| panic!("boom in poll"));
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
+    let f = Fixture::new();
+    let fut = Probe::new(&f.counts, |_cx| panic!("boom in poll"));
+    let (runnable, handle) = f.spawn(fut);
     assert!(!runnable.run());
     assert!(handle.is_finished());
-    assert_eq!((counts.polls(), counts.future_drops()), (1, 1));
+    assert_eq!((f.counts.polls(), f.counts.future_drops()), (1, 1));
     let err = block_on(handle).unwrap_err();
     assert!(err.is_panic() && !err.is_cancelled());
     let payload = err.into_panic();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom in poll"));
-    assert_eq!(sched.released(), 1);
-    assert!(sched.unhandled().is_empty());
-    assert_eq!(counts.output_drops(), 0);
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!(f.sched.released(), 1);
+    assert!(f.sched.unhandled().is_empty());
+    assert_eq!(f.counts.output_drops(), 0);
+    f.assert_all_freed();
 }
 
 #[test]
 fn panic_in_future_drop_on_completion_is_the_result() {
     quiet_panics();
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let fut = Probe::new(&counts, |_cx| Poll::Ready(())).panicking_on_drop();
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
+    let f = Fixture::new();
+    let fut = Probe::new(&f.counts, |_cx| Poll::Ready(())).panicking_on_drop();
+    let (runnable, handle) = f.spawn(fut);
     runnable.run();
     let err = block_on(handle).unwrap_err();
     assert!(err.is_panic());
-    assert_eq!((counts.future_drops(), counts.output_drops()), (1, 1));
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!((f.counts.future_drops(), f.counts.output_drops()), (1, 1));
+    f.assert_all_freed();
 }
 
 #[test]
 fn panic_in_future_drop_during_cancel_does_not_corrupt_the_cell() {
     quiet_panics();
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let fut = Probe::new(&counts, |_cx| Poll::Pending).panicking_on_drop();
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
+    let f = Fixture::new();
+    let fut = Probe::new(&f.counts, |_cx| Poll::Pending).panicking_on_drop();
+    let (runnable, handle) = f.spawn(fut);
     drop(runnable);
-    assert_eq!(counts.future_drops(), 1);
+    assert_eq!(f.counts.future_drops(), 1);
     let err = block_on(handle).unwrap_err();
     assert!(err.is_panic(), "the destructor's panic is reported: {err}");
-    assert_eq!(sched.released(), 1);
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!(f.sched.released(), 1);
+    f.assert_all_freed();
 
     // Dropped when the last reference goes: caught as well.
     let counts = Counts::new();
     let fut = Probe::new(&counts, |_cx| Poll::Pending).panicking_on_drop();
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
+    let (runnable, handle) = f.spawn(fut);
     runnable.run();
     drop(handle);
     assert_eq!(counts.future_drops(), 1);
-    assert_eq!(task::live_task_count(), base);
+    f.assert_all_freed();
 }
 
 #[test]
 fn many_wakes_before_a_run_schedule_once() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, handle) = task::spawn(
-        ready_on(&counts, 2, ws.clone()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_ready_on(2);
     runnable.run();
-    let w = ws.lock().unwrap().pop().unwrap();
+    let w = f.ws.lock().unwrap().pop().unwrap();
     for _ in 0..10 {
         w.wake_by_ref();
         w.clone().wake();
     }
-    assert_eq!(sched.scheduled(), 1);
-    assert_eq!(sched.len(), 1);
-    assert_eq!(sched.run_all(), 1);
-    assert_eq!(counts.polls(), 2);
+    assert_eq!(f.sched.scheduled(), 1);
+    assert_eq!(f.sched.len(), 1);
+    assert_eq!(f.sched.run_all(), 1);
+    assert_eq!(f.counts.polls(), 2);
     drop(w);
     drop(handle);
-    assert_eq!((counts.future_drops(), counts.output_drops()), (1, 1));
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!((f.counts.future_drops(), f.counts.output_drops()), (1, 1));
+    f.assert_all_freed();
 }
 
 #[test]
 fn woken_while_running_is_rescheduled_once_with_the_flag() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
+    let f = Fixture::new();
     let mut polls = 0;
-    let fut = Probe::new(&counts, move |cx| {
+    let fut = Probe::new(&f.counts, move |cx| {
         polls += 1;
         if polls == 1 {
             cx.waker().wake_by_ref();
@@ -419,43 +378,35 @@ fn woken_while_running_is_rescheduled_once_with_the_flag() {
             Poll::Ready(())
         }
     });
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
+    let (runnable, handle) = f.spawn(fut);
     assert!(runnable.run(), "run() reports the self-wake");
-    assert_eq!(sched.scheduled(), 1);
-    assert_eq!(sched.woken_while_running.load(SeqCst), 1);
-    let again = sched.pop().unwrap();
+    assert_eq!(f.sched.scheduled(), 1);
+    assert_eq!(f.sched.woken_while_running.load(SeqCst), 1);
+    let again = f.sched.pop().unwrap();
     assert!(!again.run());
-    assert_eq!(counts.polls(), 2);
+    assert_eq!(f.counts.polls(), 2);
     drop(block_on(handle).unwrap());
-    assert_eq!((counts.future_drops(), counts.output_drops()), (1, 1));
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!((f.counts.future_drops(), f.counts.output_drops()), (1, 1));
+    f.assert_all_freed();
 }
 
 #[test]
 fn dropping_a_runnable_cancels_the_task() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, handle) = task::spawn(
-        pending_forever(&counts, &ws),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn_pending_forever();
     runnable.run();
-    ws.lock().unwrap()[0].wake_by_ref();
-    let queued = sched.pop().unwrap();
+    f.ws.lock().unwrap()[0].wake_by_ref();
+    let queued = f.sched.pop().unwrap();
     drop(queued);
-    assert_eq!((counts.polls(), counts.future_drops()), (1, 1));
+    assert_eq!((f.counts.polls(), f.counts.future_drops()), (1, 1));
     assert!(handle.is_finished());
     assert!(block_on(handle).unwrap_err().is_cancelled());
-    assert_eq!(sched.released(), 1);
+    assert_eq!(f.sched.released(), 1);
     // Waking a cancelled task does nothing.
-    ws.lock().unwrap()[0].wake_by_ref();
-    assert_eq!(sched.scheduled(), 1);
-    ws.lock().unwrap().clear();
-    assert_eq!(task::live_task_count(), base);
+    f.ws.lock().unwrap()[0].wake_by_ref();
+    assert_eq!(f.sched.scheduled(), 1);
+    f.ws.lock().unwrap().clear();
+    f.assert_all_freed();
 }
 
 #[test]
@@ -494,15 +445,13 @@ fn waker_outlives_the_scheduler() {
 #[test]
 fn unhandled_panic_when_handle_dropped_before_the_panic() {
     quiet_panics();
-    let _g = serial();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let fut = Probe::new(&counts, |_cx| panic!("boom detached"));
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new().name("worker"));
+    let f = Fixture::new();
+    let fut = Probe::new(&f.counts, |_cx| panic!("boom detached"));
+    let (runnable, handle) = task::spawn(fut, f.sched.clone(), SpawnOptions::new().name("worker"));
     let id = handle.id();
     drop(handle);
     runnable.run();
-    let reports = sched.unhandled();
+    let reports = f.sched.unhandled();
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert!(
         reports[0].starts_with(&format!("task {id} (\"worker\") spawned at ")),
@@ -511,22 +460,20 @@ fn unhandled_panic_when_handle_dropped_before_the_panic() {
     );
     assert!(reports[0].contains("task_cell.rs"), "{}", reports[0]);
     assert!(reports[0].ends_with(": boom detached"), "{}", reports[0]);
-    assert_eq!(sched.released(), 1);
+    assert_eq!(f.sched.released(), 1);
 }
 
 #[test]
 fn unhandled_panic_when_handle_dropped_holding_the_panic() {
     quiet_panics();
-    let _g = serial();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let fut = Probe::new(&counts, |_cx| panic!("boom kept"));
-    let (runnable, handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
+    let f = Fixture::new();
+    let fut = Probe::new(&f.counts, |_cx| panic!("boom kept"));
+    let (runnable, handle) = f.spawn(fut);
     runnable.run();
-    assert!(sched.unhandled().is_empty());
+    assert!(f.sched.unhandled().is_empty());
     // Polled while pending does not count; only dropping the unretrieved panic does.
     drop(handle);
-    let reports = sched.unhandled();
+    let reports = f.sched.unhandled();
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert!(reports[0].ends_with("boom kept"));
 }
@@ -534,18 +481,16 @@ fn unhandled_panic_when_handle_dropped_holding_the_panic() {
 #[test]
 fn no_unhandled_panic_when_the_handle_took_it() {
     quiet_panics();
-    let _g = serial();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let fut = Probe::new(&counts, |_cx| panic!("boom seen"));
-    let (runnable, mut handle) = task::spawn(fut, sched.clone(), SpawnOptions::new());
+    let f = Fixture::new();
+    let fut = Probe::new(&f.counts, |_cx| panic!("boom seen"));
+    let (runnable, mut handle) = f.spawn(fut);
     runnable.run();
     assert!(matches!(
         poll_once(&mut handle, &noop_waker()),
         Poll::Ready(Err(_))
     ));
     drop(handle);
-    assert!(sched.unhandled().is_empty());
+    assert!(f.sched.unhandled().is_empty());
 }
 
 #[test]
@@ -616,6 +561,7 @@ fn join_error_display_and_debug_name_the_task() {
 #[test]
 #[should_panic(expected = "check is_panic() first")]
 fn into_panic_on_a_cancellation_panics_clearly() {
+    let _g = serial();
     let sched = TestSched::new();
     let (r, h) = task::spawn(async {}, sched, SpawnOptions::new());
     drop(r);
@@ -625,63 +571,48 @@ fn into_panic_on_a_cancellation_panics_clearly() {
 
 #[test]
 fn join_waker_is_woken_once_and_replaced_race_free() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, mut handle) = task::spawn(
-        ready_on(&counts, 2, ws.clone()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, mut handle) = f.spawn_ready_on(2);
     let (c1, w1) = CountingWaker::new();
     let (c2, w2) = CountingWaker::new();
     assert!(poll_once(&mut handle, &w1).is_pending());
     assert!(poll_once(&mut handle, &w1).is_pending()); // same waker: kept
     runnable.run();
     assert!(poll_once(&mut handle, &w2).is_pending()); // replaced
-    ws.lock().unwrap().pop().unwrap().wake();
-    sched.run_all();
+    f.ws.lock().unwrap().pop().unwrap().wake();
+    f.sched.run_all();
     assert_eq!((c1.wakes(), c2.wakes()), (0, 1));
     match poll_once(&mut handle, &w2) {
         Poll::Ready(Ok(out)) => drop(out),
         other => panic!("expected the output, got {other:?}"),
     }
     drop(handle);
-    assert_eq!(task::live_task_count(), base);
+    f.assert_all_freed();
     assert_eq!(Arc::strong_count(&c1), 2, "w1 was released by the cell");
     assert_eq!(Arc::strong_count(&c2), 2, "w2 was released by the cell");
 }
 
 #[test]
 fn join_handle_dropped_with_a_registered_waker_releases_it() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let counts = Counts::new();
-    let ws = wakers();
-    let (runnable, mut handle) = task::spawn(
-        ready_on(&counts, 2, ws.clone()),
-        sched.clone(),
-        SpawnOptions::new(),
-    );
+    let f = Fixture::new();
+    let (runnable, mut handle) = f.spawn_ready_on(2);
     let (c1, w1) = CountingWaker::new();
     assert!(poll_once(&mut handle, &w1).is_pending());
     assert_eq!(Arc::strong_count(&c1), 3);
     drop(handle);
     assert_eq!(Arc::strong_count(&c1), 2);
     runnable.run();
-    ws.lock().unwrap().pop().unwrap().wake();
-    sched.run_all();
+    f.ws.lock().unwrap().pop().unwrap().wake();
+    f.sched.run_all();
     assert_eq!(c1.wakes(), 0);
-    assert_eq!((counts.future_drops(), counts.output_drops()), (1, 1));
-    assert_eq!(task::live_task_count(), base);
+    assert_eq!((f.counts.future_drops(), f.counts.output_drops()), (1, 1));
+    f.assert_all_freed();
 }
 
 #[test]
 fn join_handle_consumes_coop_budget() {
     use weft_core::coop;
+    let _g = serial();
     let sched = TestSched::new();
     let (r, mut h) = task::spawn(async { 3 }, sched, SpawnOptions::new());
     r.run();
@@ -728,22 +659,21 @@ fn task_ref_reports_and_release_gets_the_task() {
 
 #[test]
 fn runnable_raw_round_trip_and_schedule() {
-    let _g = serial();
-    let base = task::live_task_count();
-    let sched = TestSched::new();
-    let (runnable, handle) = task::spawn(async { 2 }, sched.clone(), SpawnOptions::new());
+    let f = Fixture::new();
+    let (runnable, handle) = f.spawn(async { 2 });
     let raw = runnable.into_raw();
     // SAFETY: `raw` came from into_raw and is used once.
     let runnable = unsafe { Runnable::from_raw(raw) };
     runnable.schedule();
-    assert_eq!(sched.scheduled(), 1);
-    assert_eq!(sched.run_all(), 1);
+    assert_eq!(f.sched.scheduled(), 1);
+    assert_eq!(f.sched.run_all(), 1);
     assert_eq!(block_on(handle).unwrap(), 2);
-    assert_eq!(task::live_task_count(), base);
+    f.assert_all_freed();
 }
 
 #[test]
 fn task_ids_are_unique_and_ordered() {
+    let _g = serial();
     let sched = TestSched::new();
     let (r1, h1) = task::spawn(async {}, sched.clone(), SpawnOptions::new());
     let (r2, h2) = task::spawn(async {}, sched, SpawnOptions::new());
