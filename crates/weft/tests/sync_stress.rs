@@ -262,10 +262,10 @@ fn budget_multi_thread_one_worker() {
     assert!(seen <= weft_budget(), "yielded after {seen} receives");
 }
 
-/// The receives one poll may make: the budget's units (weft-core's `coop::INITIAL_BUDGET`), plus
-/// the receive that found the budget spent, yielded, and completed when the task ran again.
+/// The receives one poll may make: the budget's units, plus the receive that found the budget
+/// spent, yielded, and completed when the task ran again.
 fn weft_budget() -> usize {
-    128 + 1
+    usize::from(weft_core::coop::INITIAL_BUDGET) + 1
 }
 
 #[test]
