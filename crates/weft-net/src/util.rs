@@ -29,7 +29,8 @@ pub(crate) async fn finish_connect<T: AsFd>(io: &Async<T>) -> io::Result<()> {
 }
 
 /// Implements `AsyncRead` and `AsyncWrite` for a stream type `$t` (with a field
-/// `io: Async<S>` where `&S: Read + Write`, and a `shutdown(Shutdown)` method) and for `&$t`.
+/// `io: Async<S>` where `&S: Write`, a `poll_read_stream(&self, cx, bufs)` method and a
+/// `shutdown(Shutdown)` method) and for `&$t`.
 /// `poll_close` shuts down the write half; `poll_flush` does nothing (no user-space buffer).
 macro_rules! impl_stream_io {
     ($t:ty) => {
@@ -40,8 +41,9 @@ macro_rules! impl_stream_io {
     };
 }
 
-/// `AsyncRead` for `$t`, reading from a stream's `io` field: `$get` maps `$s: &$t` to the stream
-/// (anything that auto-derefs to it).
+/// `AsyncRead` for `$t`, reading from a stream: `$get` maps `$s: &$t` to the stream (anything
+/// that auto-derefs to it), whose `poll_read_stream` does the work (the TCP one asks the OS whether
+/// the read emptied the socket).
 macro_rules! impl_async_read {
     ($t:ty, |$s:ident| $get:expr) => {
         impl futures_io::AsyncRead for $t {
@@ -51,7 +53,7 @@ macro_rules! impl_async_read {
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $s = &*self;
-                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &$get.io), cx, buf)
+                $get.poll_read_stream(cx, &mut [std::io::IoSliceMut::new(buf)])
             }
 
             fn poll_read_vectored(
@@ -60,11 +62,7 @@ macro_rules! impl_async_read {
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $s = &*self;
-                futures_io::AsyncRead::poll_read_vectored(
-                    std::pin::Pin::new(&mut &$get.io),
-                    cx,
-                    bufs,
-                )
+                $get.poll_read_stream(cx, bufs)
             }
         }
     };

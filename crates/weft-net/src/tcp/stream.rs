@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockRef, Type};
 
-use crate::sys::nonblocking_socket;
+use crate::sys::{nonblocking_socket, recv_hinted};
 use weft_io::Async;
 
 use crate::addr::{try_each, ToSocketAddrs};
@@ -94,6 +94,7 @@ impl TcpStream {
     /// Outside a weft runtime.
     #[track_caller]
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
+        crate::sys::enable_read_hint(&stream);
         Ok(TcpStream {
             io: Async::new(stream)?,
         })
@@ -300,6 +301,19 @@ impl TcpStream {
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.io
             .try_write_with(|mut s| io::Write::write_vectored(&mut s, bufs))
+    }
+}
+
+impl TcpStream {
+    /// The read behind the futures-io impls: on Linux one `recvmsg` that also learns whether the
+    /// socket is now empty, so a read that exactly fills `bufs` and empties it spares the next
+    /// read's `WouldBlock` syscall (see `sys`).
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read_drained_with(cx, |s| recv_hinted(s, bufs))
     }
 }
 

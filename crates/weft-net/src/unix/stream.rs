@@ -240,6 +240,17 @@ fn peek(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+impl UnixStream {
+    /// The read behind the futures-io impls (a short read marks the socket drained).
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        futures_io::AsyncRead::poll_read_vectored(std::pin::Pin::new(&mut &self.io), cx, bufs)
+    }
+}
+
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnixStream")

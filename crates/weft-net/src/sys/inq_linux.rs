@@ -1,0 +1,184 @@
+//! TCP reads that say whether they emptied the socket (Linux `TCP_INQ`, since 4.18).
+//!
+//! With `TCP_INQ` on, every `recvmsg(2)` on the socket carries a `TCP_CM_INQ` control message: the
+//! bytes still queued after the read (1 when only the peer's end of stream is left, so a pending
+//! EOF never counts as empty). A read that leaves 0 proves the socket drained, and the stream's
+//! next read waits for the reactor instead of failing a syscall with `WouldBlock`: a
+//! request/response client reading exact-sized replies makes one `recvmsg` per reply, not two.
+//! On a kernel without `TCP_INQ` the option is refused, no control message comes, and reads
+//! fall back to the short-read rule.
+
+use std::io::{self, IoSliceMut};
+use std::mem;
+use std::net::TcpStream;
+use std::os::fd::AsRawFd;
+
+/// Turns `TCP_INQ` on for `stream`; errors are ignored (an older kernel simply gives no hint).
+pub(crate) fn enable_read_hint(stream: &TcpStream) {
+    let on: libc::c_int = 1;
+    // SAFETY: the descriptor is live for the call (borrowed from `stream`); `on` outlives the call
+    // and its size is passed.
+    let _ = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INQ,
+            (&on as *const libc::c_int).cast(),
+            mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+}
+
+/// Room for one `TCP_CM_INQ` message (`CMSG_SPACE(sizeof(int))` is 24 on 64-bit Linux, 16 on
+/// 32-bit), aligned for `cmsghdr`.
+#[repr(C, align(8))]
+struct ControlBuf([u8; 32]);
+
+/// Reads into `bufs` with `recvmsg`; returns the bytes read and whether the socket is now known
+/// to be empty: bytes were read and `TCP_CM_INQ` said 0 are left (without the hint: the read was
+/// short).
+pub(crate) fn recv_hinted(
+    stream: &TcpStream,
+    bufs: &mut [IoSliceMut<'_>],
+) -> io::Result<(usize, bool)> {
+    let mut control = ControlBuf([0; 32]);
+    // SAFETY: an all-zero msghdr is a valid "no address, no buffers" value; the fields are set
+    // below.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    msg.msg_iov = bufs.as_mut_ptr().cast::<libc::iovec>();
+    msg.msg_iovlen = bufs.len() as _;
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    msg.msg_controllen = control.0.len() as _;
+    // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std guarantees it), so
+    // `msg_iov` points at `bufs.len()` valid, writable buffers that live through the call;
+    // `msg_control` points at `control`, whose length is passed.
+    let n = unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    let emptied = match queued_after(&msg) {
+        Some(left) => left == 0,
+        // No hint (TCP_INQ refused by an older kernel): the short-read rule.
+        None => n < bufs.iter().map(|b| b.len()).sum::<usize>(),
+    };
+    Ok((n, n > 0 && emptied))
+}
+
+/// The `TCP_CM_INQ` value of a message `recvmsg` filled in, if the kernel sent one.
+fn queued_after(msg: &libc::msghdr) -> Option<libc::c_int> {
+    if msg.msg_flags & libc::MSG_CTRUNC != 0 {
+        return None;
+    }
+    // SAFETY: `msg` was filled by a successful recvmsg: `msg_control`/`msg_controllen` describe
+    // the control messages the kernel wrote into our buffer (which is still alive), so
+    // CMSG_FIRSTHDR/CMSG_NXTHDR stay inside it.
+    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(msg) };
+    while !cmsg.is_null() {
+        // SAFETY: `cmsg` is non-null and points at a complete header inside the buffer (see above).
+        let header = unsafe { &*cmsg };
+        if header.cmsg_level == libc::IPPROTO_TCP
+            && header.cmsg_type == libc::TCP_CM_INQ
+            && header.cmsg_len as usize
+                >= mem::size_of::<libc::cmsghdr>() + mem::size_of::<libc::c_int>()
+        {
+            // SAFETY: the header's length covers an int after it (checked above); the data may be
+            // unaligned, so it is read unaligned.
+            let value = unsafe { libc::CMSG_DATA(cmsg).cast::<libc::c_int>().read_unaligned() };
+            return Some(value);
+        }
+        // SAFETY: as for CMSG_FIRSTHDR; it returns null after the last header.
+        cmsg = unsafe { libc::CMSG_NXTHDR(msg, cmsg) };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{IoSliceMut, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::thread;
+    use std::time::Duration;
+
+    use super::{enable_read_hint, recv_hinted};
+
+    /// A connected pair with the hint on at the reading end (blocking sockets: each read below
+    /// waits for the bytes the test wrote).
+    fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (reader, _) = listener.accept().unwrap();
+        enable_read_hint(&reader);
+        (writer, reader)
+    }
+
+    /// Loopback queues the bytes at the reader within the writer's call; the pause only guards
+    /// against delivery deferred to a softirq, so the hint is about a settled queue.
+    fn settle() {
+        thread::sleep(Duration::from_millis(20));
+    }
+
+    fn read(reader: &TcpStream, len: usize) -> (usize, bool) {
+        let mut buf = vec![0u8; len];
+        recv_hinted(reader, &mut [IoSliceMut::new(&mut buf)]).unwrap()
+    }
+
+    #[test]
+    fn an_exact_read_that_empties_the_socket_says_so() {
+        let (mut writer, reader) = pair();
+        writer.write_all(&[1; 64]).unwrap();
+        settle();
+        assert_eq!(read(&reader, 64), (64, true));
+    }
+
+    #[test]
+    fn a_read_that_leaves_bytes_queued_says_nothing() {
+        let (mut writer, reader) = pair();
+        writer.write_all(&[1; 128]).unwrap();
+        settle();
+        assert_eq!(read(&reader, 64), (64, false));
+        assert_eq!(read(&reader, 64), (64, true));
+    }
+
+    #[test]
+    fn a_pending_end_of_stream_is_not_empty() {
+        let (mut writer, reader) = pair();
+        writer.write_all(&[1; 64]).unwrap();
+        writer.shutdown(Shutdown::Write).unwrap();
+        settle();
+        // Only the FIN is left: the kernel reports it as one byte so the reader comes back for
+        // it.
+        assert_eq!(read(&reader, 64), (64, false));
+        assert_eq!(read(&reader, 64), (0, false));
+    }
+
+    #[test]
+    fn vectored_reads_fill_every_buffer_and_carry_the_hint() {
+        let (mut writer, reader) = pair();
+        writer.write_all(b"headbody").unwrap();
+        settle();
+        let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
+        let got = recv_hinted(
+            &reader,
+            &mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)],
+        );
+        assert_eq!(got.unwrap(), (8, true));
+        assert_eq!((&a, &b), (b"head", b"body"));
+    }
+
+    #[test]
+    fn without_the_option_a_short_read_still_counts() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut writer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (reader, _) = listener.accept().unwrap();
+        writer.write_all(&[1; 64]).unwrap();
+        // No TCP_INQ: no control message, so only the short read proves anything.
+        let (mut small, mut big) = (vec![0u8; 64], vec![0u8; 64]);
+        writer.write_all(&[1; 32]).unwrap();
+        settle();
+        let full = recv_hinted(&reader, &mut [IoSliceMut::new(&mut small)]).unwrap();
+        assert_eq!(full, (64, false));
+        let short = recv_hinted(&reader, &mut [IoSliceMut::new(&mut big)]).unwrap();
+        assert_eq!(short, (32, true));
+    }
+}

@@ -1,0 +1,19 @@
+//! TCP reads where the OS gives no "bytes still queued" hint: a plain vectored read, and only a
+//! short read (fewer bytes than asked) proves the socket drained.
+
+use std::io::{self, IoSliceMut, Read};
+use std::net::TcpStream;
+
+/// Nothing to turn on here.
+pub(crate) fn enable_read_hint(_stream: &TcpStream) {}
+
+/// Reads into `bufs`; returns the bytes read and whether the read was short (so the socket was
+/// emptied).
+pub(crate) fn recv_hinted(
+    mut stream: &TcpStream,
+    bufs: &mut [IoSliceMut<'_>],
+) -> io::Result<(usize, bool)> {
+    let asked: usize = bufs.iter().map(|b| b.len()).sum();
+    let n = stream.read_vectored(bufs)?;
+    Ok((n, n > 0 && n < asked))
+}
