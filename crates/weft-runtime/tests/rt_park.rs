@@ -227,3 +227,48 @@ fn busy_runtime_turns_the_hook_without_blocking() {
     assert!(done.unwrap());
     assert!(hook.parks_zero.load(SeqCst) >= 1);
 }
+
+/// One multi-thread worker, always busy with a yielding task; `io` also keeps an event pending in
+/// the hook. Returns how many zero-timeout turns the worker made.
+fn zero_turns_while_busy(io: bool) -> usize {
+    const YIELDS: usize = 61 * 100;
+    let hook = Arc::new(TestHook::default());
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .park_hook(hook.clone())
+        .event_interval(61)
+        .build()
+        .unwrap();
+    let h = hook.clone();
+    rt.block_on(rt.spawn(async move {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let reader = io.then(|| {
+            spawn(async move {
+                // Like a socket that is readable again every time it is read.
+                while !s.load(SeqCst) {
+                    h.event().await;
+                }
+            })
+        });
+        for _ in 0..YIELDS {
+            yield_now().await;
+        }
+        stop.store(true, SeqCst);
+        if let Some(reader) = reader {
+            reader.await.unwrap();
+        }
+    }))
+    .unwrap();
+    hook.parks_zero.load(SeqCst)
+}
+
+#[test]
+fn busy_worker_turns_the_hook_sooner_while_turns_bring_wakes() {
+    // Nothing arrives: a turn every `event_interval` (61) ticks.
+    let idle = zero_turns_while_busy(false);
+    assert!((90..=110).contains(&idle), "{idle} turns in 6100 ticks");
+    // Every turn wakes the reader: the next turn comes after 16 ticks.
+    let fed = zero_turns_while_busy(true);
+    assert!(fed >= 3 * idle, "{fed} turns with wakes vs {idle} without");
+}
