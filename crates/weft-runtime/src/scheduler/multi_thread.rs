@@ -58,7 +58,8 @@ const HOT_EVENT_INTERVAL: u32 = 16;
 /// sleeps on its condvar. On TCP echo with 50 connections (2 workers, loopback) the driver worker
 /// notifies a parked worker a median 8 µs after it parked; sleeping and being woken again cost a
 /// median 20-27 µs more before the worker ran, on a 2-vCPU virtual machine. 30 µs catches most
-/// of those notifications; a worker that is really idle wastes 30 µs of CPU once per park.
+/// of those notifications; a worker that is really idle wastes 30 µs of CPU once per park. Not
+/// used when there are more workers than CPUs.
 const PARK_SPIN: Duration = Duration::from_micros(30);
 
 /// State shared by the workers and every handle.
@@ -128,12 +129,19 @@ pub(crate) fn build(
     hook: Option<Arc<dyn Park>>,
 ) -> io::Result<Handle> {
     let event_interval = config.event_interval;
+    // More workers than CPUs: a spinning worker would hold a CPU that a busy one waits for.
+    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
+    let spin = if workers <= cpus {
+        PARK_SPIN
+    } else {
+        Duration::ZERO
+    };
     let driver = ShimArc::new(Driver::new(hook));
     let mut remotes = Vec::with_capacity(workers);
     let mut locals = Vec::with_capacity(workers);
     for _ in 0..workers {
         let (steal, local) = queue::local();
-        let parker = Parker::with_spin(driver.clone(), PARK_SPIN);
+        let parker = Parker::with_spin(driver.clone(), spin);
         remotes.push(Remote {
             steal,
             unparker: parker.unparker(),
