@@ -262,7 +262,12 @@ impl Inner {
                 clock.advance_to(at);
             }
         }
-        self.timers.process(clock.now_tick(), wake);
+        if next_timer.is_some() {
+            self.timers.process(clock.now_tick(), wake);
+        }
+        // With no timer before the turn, a timer added during it is left to the next park (its
+        // insertion unparked this one if it was the earliest): the common I/O-only turn reads no
+        // clock and takes the timer lock once.
     }
 
     pub(crate) fn unpark(&self) {
