@@ -56,6 +56,18 @@ pub fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// `0..n` in a pseudo-random order (xorshift; deterministic across runs of the program).
+fn shuffled(n: usize, seed: &mut u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        order.swap(i, (*seed % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
 /// Runs `rounds` interleaved rounds (plus one unmeasured warm-up run of everything first).
 pub fn run(benches: &mut [Bench<'_>], rounds: usize) -> Results {
     for b in benches.iter_mut() {
@@ -68,11 +80,14 @@ pub fn run(benches: &mut [Bench<'_>], rounds: usize) -> Results {
         .iter()
         .map(|b| vec![Vec::new(); b.contenders.len()])
         .collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     for round in 0..rounds {
         for (bi, b) in benches.iter_mut().enumerate() {
             let n = b.contenders.len();
-            for k in 0..n {
-                let which = (round + k) % n; // rotate who goes first
+            // A fresh order every round (not a rotation, which always puts the same contender
+            // right after the same other one: a runtime that runs just after the single-thread
+            // epoll loop, say, finds its second CPU slower to wake and loses ~15%).
+            for which in shuffled(n, &mut seed) {
                 let c = &mut b.contenders[which];
                 let (w0, c0) = (Instant::now(), cpu_time());
                 for _ in 0..b.iters {
