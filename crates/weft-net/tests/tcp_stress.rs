@@ -1,12 +1,17 @@
 //! 100 MB through one connection, byte-exact, on both flavours (CI also runs this file in
 //! release). The bytes go out and come back through an echo server, so both directions carry
 //! 100 MB at once; every byte is compared with the deterministic tape it was cut from.
+//!
+//! Also a long exact-size ping-pong: every read fills its buffer and empties the socket, so on
+//! Linux each one marks the stream drained (`TCP_INQ`) and the next waits for the reactor; on the
+//! multi-thread flavour the two ends run on different workers, racing the reactor's event against
+//! the clear. A lost wake-up shows as a hang (the watchdog fails it).
 
 mod support;
 
 use std::sync::Arc;
 
-use support::{flavors, join, tcp_echo_once, Tape};
+use support::{flavors, join, tcp_echo_once, tcp_pair, Tape};
 use weft_io::io::{AsyncReadExt, AsyncWriteExt};
 use weft_net::TcpStream;
 
@@ -53,5 +58,27 @@ flavors! {
         assert_eq!(received, TOTAL, "end of stream before every byte came back");
         join(sender).await;
         assert_eq!(join(server).await, TOTAL);
+    }
+
+    async fn exact_size_ping_pong_never_loses_a_wake() {
+        const ROUNDS: u32 = 50_000;
+        let (mut client, mut server) = tcp_pair().await;
+        client.set_nodelay(true).unwrap();
+        server.set_nodelay(true).unwrap();
+        let echo = weft_runtime::spawn(async move {
+            let mut msg = [0u8; 64];
+            for _ in 0..ROUNDS {
+                server.read_exact(&mut msg).await.unwrap();
+                server.write_all(&msg).await.unwrap();
+            }
+        });
+        let mut back = [0u8; 64];
+        for i in 0..ROUNDS {
+            let msg = [(i % 251) as u8; 64];
+            client.write_all(&msg).await.unwrap();
+            client.read_exact(&mut back).await.unwrap();
+            assert_eq!(back, msg, "round {i}");
+        }
+        join(echo).await;
     }
 }
