@@ -12,10 +12,11 @@
 //! else park. Every `event_interval` ticks a busy worker turns the park hook once without blocking
 //! (if no other worker holds it) so I/O and timers keep moving; after a turn that handed it work
 //! the next comes sooner, after [`HOT_EVENT_INTERVAL`] ticks, so a stream of I/O wakes is picked
-//! up while the workers are still busy instead of in one batch when they run dry. Idle bookkeeping ([`Idle`]) makes
-//! sure one wake unparks at most one worker and only when nobody is already searching. A worker
-//! that parks while another holds the driver spins for [`PARK_SPIN`] before it sleeps: the driver
-//! worker usually hands it work within microseconds (see [`crate::parker`]).
+//! up while the workers are still busy instead of in one batch when they run dry. Idle
+//! bookkeeping ([`Idle`]) makes sure one wake unparks at most one worker and only when nobody is
+//! already searching. A worker that parks while another holds the driver spins for [`PARK_SPIN`]
+//! before it sleeps: the driver worker usually hands it work within microseconds (see
+//! [`crate::parker`]).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
