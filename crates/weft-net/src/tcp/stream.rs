@@ -1,7 +1,7 @@
 //! `TcpStream`: a TCP connection on the reactor.
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io::{self, IoSliceMut};
 use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
@@ -225,85 +225,7 @@ impl TcpStream {
         self.io.read_with(|s| s.peek(buf)).await
     }
 
-    /// Waits until the stream is readable (data, end of stream or an error is waiting).
-    /// Readiness may be spurious: follow it with [`try_read`](TcpStream::try_read) and handle
-    /// `WouldBlock`.
-    ///
-    /// # Errors
-    /// If the runtime shut down while waiting.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readable().await
-    }
-
-    /// Waits until the stream is writable. See [`readable`](TcpStream::readable).
-    ///
-    /// # Errors
-    /// If the runtime shut down while waiting.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.writable().await
-    }
-
-    /// Polls for read readiness (the poll form of [`readable`](TcpStream::readable)).
-    ///
-    /// # Errors
-    /// If the runtime shut down.
-    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_readable(cx)
-    }
-
-    /// Polls for write readiness (the poll form of [`writable`](TcpStream::writable)).
-    ///
-    /// # Errors
-    /// If the runtime shut down.
-    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_writable(cx)
-    }
-
-    /// Reads what is available now without waiting; `WouldBlock` if nothing is.
-    ///
-    /// A `WouldBlock` clears the stream's read readiness, so a following
-    /// [`readable`](TcpStream::readable) waits for new data instead of returning at once. It
-    /// registers no waker, so other tasks waiting on the stream are not disturbed.
-    ///
-    /// # Errors
-    /// `WouldBlock`, or the OS error from `read`.
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_read_with(|mut s| io::Read::read(&mut s, buf))
-    }
-
-    /// Like [`try_read`](TcpStream::try_read), into several buffers.
-    ///
-    /// # Errors
-    /// As for [`try_read`](TcpStream::try_read).
-    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.io
-            .try_read_with(|mut s| io::Read::read_vectored(&mut s, bufs))
-    }
-
-    /// Writes what fits now without waiting; `WouldBlock` if nothing does. The same note as for
-    /// [`try_read`](TcpStream::try_read) applies to the write direction.
-    ///
-    /// # Errors
-    /// `WouldBlock`, or the OS error from `write`.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_write_with(|mut s| io::Write::write(&mut s, buf))
-    }
-
-    /// Like [`try_write`](TcpStream::try_write), from several buffers.
-    ///
-    /// # Errors
-    /// As for [`try_write`](TcpStream::try_write).
-    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .try_write_with(|mut s| io::Write::write_vectored(&mut s, bufs))
-    }
+    crate::util::readiness_methods!();
 }
 
 impl TcpStream {

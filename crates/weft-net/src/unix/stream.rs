@@ -1,7 +1,7 @@
 //! `UnixStream`: a Unix domain stream connection on the reactor.
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io::{self, IoSliceMut};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::net::{self, SocketAddr};
@@ -146,79 +146,7 @@ impl UnixStream {
         self.io.read_with(|s| peek(s.as_fd(), buf)).await
     }
 
-    /// Waits until the stream is readable.
-    ///
-    /// # Errors
-    /// If the runtime shut down while waiting.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readable().await
-    }
-
-    /// Waits until the stream is writable.
-    ///
-    /// # Errors
-    /// If the runtime shut down while waiting.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.writable().await
-    }
-
-    /// Polls for read readiness.
-    ///
-    /// # Errors
-    /// If the runtime shut down.
-    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_readable(cx)
-    }
-
-    /// Polls for write readiness.
-    ///
-    /// # Errors
-    /// If the runtime shut down.
-    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_writable(cx)
-    }
-
-    /// Reads what is available now without waiting; `WouldBlock` if nothing is (see
-    /// [`TcpStream::try_read`](crate::TcpStream::try_read)).
-    ///
-    /// # Errors
-    /// `WouldBlock` or the OS error.
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_read_with(|mut s| io::Read::read(&mut s, buf))
-    }
-
-    /// Like [`try_read`](UnixStream::try_read), into several buffers.
-    ///
-    /// # Errors
-    /// `WouldBlock` or the OS error.
-    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.io
-            .try_read_with(|mut s| io::Read::read_vectored(&mut s, bufs))
-    }
-
-    /// Writes what fits now without waiting; `WouldBlock` if nothing does.
-    ///
-    /// # Errors
-    /// `WouldBlock` or the OS error.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_write_with(|mut s| io::Write::write(&mut s, buf))
-    }
-
-    /// Like [`try_write`](UnixStream::try_write), from several buffers.
-    ///
-    /// # Errors
-    /// `WouldBlock` or the OS error.
-    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .try_write_with(|mut s| io::Write::write_vectored(&mut s, bufs))
-    }
+    crate::util::readiness_methods!();
 }
 
 /// `recv(fd, buf, MSG_PEEK)`.
