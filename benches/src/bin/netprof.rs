@@ -1,6 +1,6 @@
 //! One runtime, one echo shape, many runs: for `perf stat`, `perf record` and `strace -c`.
 //!
-//! `netprof <weft|tokio> [conns] [size] [trips] [runs]`
+//! `netprof <weft|tokio> [conns] [size] [trips] [runs]` (worker threads: `NETPROF_WORKERS`, default 2)
 
 use std::time::Instant;
 
@@ -15,14 +15,14 @@ fn main() {
     let t = Instant::now();
     match which.as_str() {
         "weft" => {
-            let rt = Weft::new(2);
+            let rt = Weft::new(workers());
             let addr = n::server_weft(&rt, 16 * 1024).addr;
             for _ in 0..runs {
                 n::echo_weft(&rt, addr, c, size, k);
             }
         }
         "tokio" => {
-            let rt = Tokio::new(2);
+            let rt = Tokio::new(workers());
             let addr = n::server_tokio(&rt, 16 * 1024).addr;
             for _ in 0..runs {
                 n::echo_tokio(&rt, addr, c, size, k);
@@ -35,4 +35,12 @@ fn main() {
         "{which} {c} conn x {k} x {size} B, {runs} runs: {:.1} ms/run",
         el.as_secs_f64() * 1e3 / runs as f64
     );
+}
+
+/// Worker threads per runtime: `NETPROF_WORKERS` or 2.
+fn workers() -> usize {
+    std::env::var("NETPROF_WORKERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2)
 }
