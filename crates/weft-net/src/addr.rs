@@ -140,18 +140,101 @@ pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAd
     }
 }
 
+/// Looks up the socket addresses of a host and port with the system resolver (`getaddrinfo`),
+/// on the runtime's blocking pool: asyncio's `loop.getaddrinfo`.
+///
+/// `host` is anything [`ToSocketAddrs`] accepts: `"example.com:443"`, `("example.com", 443)`,
+/// `"[::1]:80"`, a `SocketAddr`, ... Literal addresses come back at once, without a thread hop;
+/// names are resolved on the blocking pool (which may take as long as the system resolver takes:
+/// wrap the call in `weft::time::timeout` to bound it). The addresses come in the resolver's order
+/// (the order to try them in).
+///
+/// # Examples
+///
+/// ```
+/// # weft_net::__private::run(async {
+/// let addrs: Vec<_> = weft_net::lookup_host("localhost:8080").await?.collect();
+/// assert!(!addrs.is_empty());
+/// assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 8080));
+///
+/// let err = weft_net::lookup_host("localhost").await.unwrap_err(); // no port
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+///
+/// # Errors
+///
+/// - `InvalidInput` for a string that is not `host:port` (no port, an empty host), or a port that
+///   is not a number from 0 to 65535; the message names the input.
+/// - `NotFound` for a name the resolver does not know (or cannot resolve now: `getaddrinfo` does
+///   not tell the two apart reliably); the message names the host and gives the resolver's reason.
+/// - An OS error if the resolver failed with one.
+///
+/// # Panics
+///
+/// Never for bad input. Outside a weft runtime the lookup runs inline on the calling thread.
+///
+/// # Cancel safety
+///
+/// Cancel safe: a dropped call returns nothing (a lookup already running on the blocking pool
+/// finishes there and its result is dropped).
+pub async fn lookup_host(host: impl ToSocketAddrs) -> io::Result<vec::IntoIter<SocketAddr>> {
+    resolve(host).await.map(Vec::into_iter)
+}
+
 impl Addrs {
     /// The addresses, names looked up with the system resolver (which blocks).
     fn lookup_blocking(self) -> io::Result<Vec<SocketAddr>> {
-        let addrs: vec::IntoIter<SocketAddr> = match self {
+        let (host, port) = match self {
             Addrs::Ready(result) => return result,
-            Addrs::Lookup(s) => std::net::ToSocketAddrs::to_socket_addrs(s.as_str())?,
-            Addrs::LookupPair(host, port) => {
-                std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))?
-            }
+            Addrs::Lookup(s) => split_host_port(&s)?,
+            Addrs::LookupPair(host, port) => (host, port),
         };
-        Ok(addrs.collect())
+        if host.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("cannot resolve an empty host name (port {port})"),
+            ));
+        }
+        match std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)) {
+            Ok(addrs) => Ok(addrs.collect()),
+            Err(e) => Err(lookup_failed(&host, e)),
+        }
     }
+}
+
+/// Splits `"host:port"` (the host may be a bracketed or bare IPv6 literal), with an
+/// `InvalidInput` error naming the input when there is no port or it is not a `u16`.
+fn split_host_port(s: &str) -> io::Result<(String, u16)> {
+    let invalid = |why: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("invalid socket address {s:?}: {why}"),
+        )
+    };
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| invalid("expected `host:port`, e.g. \"example.com:443\""))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| invalid("the port must be a number from 0 to 65535"))?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    Ok((host.to_owned(), port))
+}
+
+/// The resolver's error for `host`, with the host in the message. std reports `getaddrinfo`'s own
+/// failures (unknown name, no answer) with an error kind user code cannot name: those become
+/// `NotFound`; a real OS error keeps its kind.
+fn lookup_failed(host: &str, e: io::Error) -> io::Error {
+    let kind = match e.raw_os_error() {
+        Some(_) => e.kind(),
+        None if e.kind() == io::ErrorKind::InvalidInput => io::ErrorKind::InvalidInput,
+        None => io::ErrorKind::NotFound,
+    };
+    io::Error::new(kind, format!("could not resolve host {host:?}: {e}"))
 }
 
 /// The error for an address that resolved to nothing.
@@ -225,5 +308,23 @@ mod tests {
             .lookup_blocking()
             .unwrap();
         assert!(found.iter().all(|a| a.ip().is_loopback() && a.port() == 80));
+    }
+
+    #[test]
+    fn host_and_port_split_with_clear_errors() {
+        assert_eq!(split_host_port("a.b:80").unwrap(), ("a.b".into(), 80));
+        assert_eq!(split_host_port("[::1]:9").unwrap(), ("::1".into(), 9));
+        assert_eq!(split_host_port("::1:9").unwrap(), ("::1".into(), 9));
+        for (bad, says) in [
+            ("localhost", "expected `host:port`"),
+            ("localhost:70000", "from 0 to 65535"),
+            ("localhost:-1", "from 0 to 65535"),
+            ("localhost:", "from 0 to 65535"),
+        ] {
+            let err = split_host_port(bad).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+            let msg = err.to_string();
+            assert!(msg.contains(says) && msg.contains(bad), "{msg}");
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! # weft-net: TCP, UDP and Unix sockets
 //!
 //! This layer turns the OS's sockets into async types: [`TcpListener`] and [`TcpStream`],
-//! [`UdpSocket`], and on Unix [`UnixListener`], [`UnixStream`] and [`UnixDatagram`]. Each wraps a
+//! [`UdpSocket`], and on Unix [`UnixListener`], [`UnixStream`] and [`UnixDatagram`]; [`TcpSocket`]
+//! sets a socket's options before it connects or listens, and [`lookup_host`] resolves a name
+//! (asyncio's `getaddrinfo`). Each socket type wraps a
 //! std socket in weft-io's readiness adapter [`weft_io::Async`], registered with the reactor of
 //! the runtime it was made in. Operations are optimistic: the syscall is tried first and the task
 //! waits for readiness only when it returns `WouldBlock`.
@@ -74,9 +76,9 @@ mod udp;
 pub mod unix;
 mod util;
 
-pub use addr::ToSocketAddrs;
+pub use addr::{lookup_host, ToSocketAddrs};
 pub use backoff::BACKOFF;
-pub use tcp::{TcpListener, TcpStream};
+pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixStream};

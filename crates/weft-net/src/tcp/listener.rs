@@ -9,14 +9,13 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
-use socket2::{Domain, Protocol, Type};
 
-use crate::sys::{accept_tcp, nonblocking_socket};
+use crate::sys::accept_tcp;
 use weft_io::Async;
 
 use crate::addr::{try_each, ToSocketAddrs};
 use crate::backoff::AcceptBackoff;
-use crate::tcp::TcpStream;
+use crate::tcp::{TcpSocket, TcpStream};
 
 /// The length of the queue of connections waiting to be accepted, as passed to `listen(2)`.
 pub const BACKLOG: i32 = 1024;
@@ -82,12 +81,10 @@ impl TcpListener {
     }
 
     fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
-        let socket =
-            nonblocking_socket(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-        socket.set_reuse_address(true)?;
-        socket.bind(&addr.into())?;
-        socket.listen(BACKLOG)?;
-        TcpListener::from_std(socket.into())
+        let socket = TcpSocket::for_addr(addr)?;
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(BACKLOG as u32)
     }
 
     /// Wraps a listener made with std (or socket2), registering it with the current reactor and

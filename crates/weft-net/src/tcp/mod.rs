@@ -1,10 +1,12 @@
-//! TCP: [`TcpListener`] accepts connections, [`TcpStream`] is one; [`split`] holds the halves of a
-//! split stream.
+//! TCP: [`TcpListener`] accepts connections, [`TcpStream`] is one, [`TcpSocket`] configures a
+//! socket before it becomes either; [`split`] holds the halves of a split stream.
 
 mod listener;
+mod socket;
 mod stream;
 
 pub use listener::{Incoming, TcpListener, BACKLOG};
+pub use socket::TcpSocket;
 pub use stream::TcpStream;
 
 /// The halves of a split [`TcpStream`]: borrowed ([`TcpStream::split`]) and owned

@@ -7,9 +7,10 @@ use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use socket2::{Domain, Protocol, SockRef, Type};
+use socket2::{SockRef, Socket};
 
-use crate::sys::{nonblocking_socket, recv_hinted};
+use crate::sys::recv_hinted;
+use crate::tcp::TcpSocket;
 use weft_io::Async;
 
 use crate::addr::{try_each, ToSocketAddrs};
@@ -72,8 +73,11 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let socket =
-            nonblocking_socket(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        TcpSocket::for_addr(addr)?.connect(addr).await
+    }
+
+    /// Connects a fresh non-blocking `socket` to `addr` (the body of [`TcpSocket::connect`]).
+    pub(crate) async fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
         // Connected at once or still connecting, the stream is checked the same way below.
         start_connect(&socket, &addr.into())?;
         let stream = TcpStream::from_std(socket.into())?;
