@@ -1,36 +1,32 @@
 //! weft servers driven by clients nobody here wrote: Python's asyncio, curl and netcat.
 //!
-//! The tools must be installed (`.ci/run` installs curl and netcat-openbsd; python3 ships with the
-//! machine); a test whose tool is missing fails and says what to install.
+//! Each test first asks `weft_test_support::require_program` for its client: when the client is
+//! missing the test prints one line saying so and passes, unless `WEFT_REQUIRE_CLIENTS=1` (which
+//! `.ci/run` sets after installing curl and netcat-openbsd), where it fails.
 
 mod support;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use support::{flavors, join};
 use weft_io::io::{AsyncReadExt, AsyncWriteExt};
 use weft_net::{TcpListener, TcpStream};
+use weft_test_support::require_program;
 
 /// Runs `program args` on the blocking pool (it blocks until the tool exits).
-async fn run_tool(program: &'static str, args: Vec<String>, install_hint: &'static str) -> Output {
+async fn run_tool(program: PathBuf, args: Vec<String>) -> Output {
+    let shown = program.display().to_string();
     let out = weft_runtime::spawn_blocking(move || Command::new(program).args(&args).output());
-    match join(out).await {
-        Ok(out) => out,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            panic!("`{program}` is not installed, and this test needs it: {install_hint}")
-        }
-        Err(e) => panic!("could not run `{program}`: {e}"),
-    }
+    join(out)
+        .await
+        .unwrap_or_else(|e| panic!("could not run `{shown}`: {e}"))
 }
 
 /// Runs `program args`, feeding `input` to its stdin and then closing it, on the blocking pool.
-async fn run_tool_with_input(
-    program: &'static str,
-    args: Vec<String>,
-    input: Vec<u8>,
-    install_hint: &'static str,
-) -> Output {
+async fn run_tool_with_input(program: PathBuf, args: Vec<String>, input: Vec<u8>) -> Output {
+    let shown = program.display().to_string();
     let out = weft_runtime::spawn_blocking(move || {
         let mut child = Command::new(program)
             .args(&args)
@@ -47,16 +43,10 @@ async fn run_tool_with_input(
         let _ = feeder.join();
         out
     });
-    match join(out).await {
-        Ok(out) => out,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            panic!("`{program}` is not installed, and this test needs it: {install_hint}")
-        }
-        Err(e) => panic!("could not run `{program}`: {e}"),
-    }
+    join(out)
+        .await
+        .unwrap_or_else(|e| panic!("could not run `{shown}`: {e}"))
 }
-
-const NC_HINT: &str = "install OpenBSD netcat (apt-get install netcat-openbsd; .ci/run does this)";
 
 /// Serves echo on every connection until the listener task is dropped.
 fn spawn_echo_server(listener: TcpListener) -> weft_runtime::task::JoinHandle<()> {
@@ -129,13 +119,13 @@ asyncio.run(main())
 
 flavors! {
     async fn python_asyncio_clients_get_their_echoes() {
+        let Some(python) = require_program("python3") else { return };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = spawn_echo_server(listener);
         let out = run_tool(
-            "python3",
+            python,
             vec!["-c".into(), PYTHON_CLIENT.into(), port.to_string(), "200".into()],
-            "install Python 3 (apt-get install python3)",
         )
         .await;
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -150,6 +140,7 @@ flavors! {
     }
 
     async fn curl_fetches_from_a_weft_http_responder() {
+        let Some(curl) = require_program("curl") else { return };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = weft_runtime::spawn(async move {
@@ -165,12 +156,7 @@ flavors! {
         // One curl process, 20 URLs (each on its own connection, since the server closes).
         let mut args: Vec<String> = vec!["--silent".into(), "--show-error".into(), "--fail".into()];
         args.extend((0..20).map(|i| format!("http://127.0.0.1:{port}/page/{i}")));
-        let out = run_tool(
-            "curl",
-            args,
-            "install curl (apt-get install curl; .ci/run does this)",
-        )
-        .await;
+        let out = run_tool(curl.clone(), args).await;
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -183,7 +169,7 @@ flavors! {
 
         // A POST over IPv4 with a body: the responder answers after the head.
         let out = run_tool(
-            "curl",
+            curl,
             vec![
                 "-sS".into(),
                 "--fail".into(),
@@ -191,7 +177,6 @@ flavors! {
                 "POST".into(),
                 format!("http://127.0.0.1:{port}/submit"),
             ],
-            "install curl (apt-get install curl; .ci/run does this)",
         )
         .await;
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -200,6 +185,7 @@ flavors! {
     }
 
     async fn netcat_echo_with_half_close() {
+        let Some(nc) = require_program("nc") else { return };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = spawn_echo_server(listener);
@@ -207,10 +193,9 @@ flavors! {
         // closes; the echo server closes its side once it has echoed everything.
         let input: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
         let out = run_tool_with_input(
-            "nc",
+            nc,
             vec!["-N".into(), "127.0.0.1".into(), port.to_string()],
             input.clone(),
-            NC_HINT,
         )
         .await;
         assert!(
@@ -225,6 +210,7 @@ flavors! {
     }
 
     async fn netcat_talks_to_a_unix_listener() {
+        let Some(nc) = require_program("nc") else { return };
         let dir = support::TempDir::new();
         let path = dir.path("nc.sock");
         let listener = weft_net::UnixListener::bind(&path).unwrap();
@@ -238,10 +224,9 @@ flavors! {
             wr.close().await.unwrap();
         });
         let out = run_tool_with_input(
-            "nc",
+            nc,
             vec!["-N".into(), "-U".into(), path.to_string_lossy().into_owned()],
             b"!xinu morf olleh".to_vec(),
-            NC_HINT,
         )
         .await;
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -250,6 +235,7 @@ flavors! {
     }
 
     async fn netcat_udp_datagrams() {
+        let Some(nc) = require_program("nc") else { return };
         let socket = weft_net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let port = socket.local_addr().unwrap().port();
         let server = weft_runtime::spawn(async move {
@@ -260,10 +246,9 @@ flavors! {
         });
         // `-w 2`: quit 2 s after stdin ends and the socket goes quiet.
         let out = run_tool_with_input(
-            "nc",
+            nc,
             vec!["-u".into(), "-w".into(), "2".into(), "127.0.0.1".into(), port.to_string()],
             b"datagram".to_vec(),
-            NC_HINT,
         )
         .await;
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -6,12 +6,17 @@
 //! ```
 //!
 //! Dev-dependencies count too: a lower crate never names a higher one, not even in its tests.
+//! The one exception is `weft-test-support` (test helpers, `publish = false`, depending on no weft
+//! crate): every crate may name it, but only as a dev-dependency.
 
 use std::collections::BTreeMap;
 use std::process::Command;
 
 #[path = "support/json.rs"]
 mod json;
+
+/// The test-helper crate: any weft crate may name it as a dev-dependency, none as another kind.
+const TEST_SUPPORT: &str = "weft-test-support";
 
 /// For each weft crate, the weft crates it may depend on.
 fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
@@ -23,6 +28,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("weft-net", &["weft-core", "weft-runtime", "weft-io"][..]),
         ("weft-fs", &["weft-core", "weft-runtime", "weft-io"][..]),
         ("weft-macros", &[][..]),
+        (TEST_SUPPORT, &[][..]),
         (
             "weft",
             &[
@@ -117,6 +123,9 @@ fn dependencies_point_down_the_layers() {
         if from == "weft-layering" || from == to {
             continue;
         }
+        if to == TEST_SUPPORT && kind == "dev" {
+            continue;
+        }
         let ok = allowed
             .get(from.as_str())
             .is_some_and(|a| a.contains(&to.as_str()));
@@ -139,4 +148,7 @@ fn the_checker_rejects_an_upward_edge() {
     assert!(!allowed["weft-sync"].contains(&"weft-runtime"));
     assert!(!allowed["weft-core"].contains(&"weft-sync"));
     assert!(allowed["weft-net"].contains(&"weft-io"));
+    // The test helpers are a dev-dependency only, and depend on no weft crate themselves.
+    assert!(!allowed["weft-core"].contains(&TEST_SUPPORT));
+    assert!(allowed[TEST_SUPPORT].is_empty());
 }
