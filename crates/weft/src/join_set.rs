@@ -301,15 +301,17 @@ pub(crate) mod tests {
         }
     }
 
-    /// Yields until `flag` is set (at most a generous number of times).
+    /// Yields until `flag` is set; fails after 60 s. (A count of yields is no bound: on a loaded
+    /// machine the thread that sets the flag may not run for many milliseconds.)
     pub(crate) async fn wait_for(flag: &AtomicBool) {
-        for _ in 0..100_000 {
-            if flag.load(Ordering::SeqCst) {
-                return;
-            }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !flag.load(Ordering::SeqCst) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the flag was not set within 60 s"
+            );
             yield_now().await;
         }
-        panic!("the flag was never set");
     }
 
     #[test]
@@ -337,20 +339,21 @@ pub(crate) mod tests {
     fn results_come_in_completion_order() {
         for rt in runtimes() {
             rt.block_on(async {
-                let second_done = Arc::new(AtomicBool::new(false));
+                // The first task spawned cannot finish before the set has returned the second
+                // one's result: `join_next` hands out whichever task finished, not the oldest.
+                // (Letting the first finish as soon as the second *ran* would race: on the
+                // multi-thread runtime both can be finished before `join_next` looks, and then
+                // either may come first.)
+                let second_joined = Arc::new(AtomicBool::new(false));
                 let mut set = JoinSet::new();
-                let flag = second_done.clone();
-                // Spawned first, finishes last: it waits for the second task.
+                let flag = second_joined.clone();
                 set.spawn(async move {
                     wait_for(&flag).await;
                     "first spawned"
                 });
-                let flag = second_done.clone();
-                set.spawn(async move {
-                    flag.store(true, Ordering::SeqCst);
-                    "second spawned"
-                });
+                set.spawn(async { "second spawned" });
                 assert_eq!(set.join_next().await.unwrap().unwrap(), "second spawned");
+                second_joined.store(true, Ordering::SeqCst);
                 assert_eq!(set.join_next().await.unwrap().unwrap(), "first spawned");
             });
         }
