@@ -1,4 +1,4 @@
-//! Criterion versions of the file workloads (issue 5): 256 MB read and write, weft::fs vs
+//! Criterion versions of the file workloads: 256 MB read and write, weft::fs vs
 //! tokio::fs vs async-fs vs std on a thread. Warm page cache, no fsync. For ratios on a noisy
 //! machine prefer `--bin compare_fs`.
 

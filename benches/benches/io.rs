@@ -1,4 +1,4 @@
-//! Criterion versions of the timer and reactor workloads (issue 3), weft vs tokio vs smol.
+//! Criterion versions of the timer and reactor workloads, weft vs tokio vs smol.
 //! Lateness is only reported by `--bin compare_io`, which is also the one to use for ratios.
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -1,4 +1,4 @@
-//! Criterion versions of the TCP echo workloads (issue 4), weft vs tokio vs smol vs a
+//! Criterion versions of the TCP echo workloads, weft vs tokio vs smol vs a
 //! single-thread epoll loop. For ratios on a noisy machine prefer `--bin compare_net`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -1,4 +1,4 @@
-//! Criterion versions of the sync workloads (issue 6), weft::sync vs tokio::sync vs
+//! Criterion versions of the sync workloads, weft::sync vs tokio::sync vs
 //! async-channel/async-lock. For ratios on a noisy machine prefer `--bin compare_sync`.
 
 use criterion::{criterion_group, criterion_main, Criterion};

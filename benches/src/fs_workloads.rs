@@ -1,4 +1,4 @@
-//! The file benchmarks of issue 5: read a 256 MB file in 64 KiB chunks, and write one, with
+//! The file benchmarks: read a 256 MB file in 64 KiB chunks, and write one, with
 //! weft::fs (on weft), tokio::fs (on tokio), async-fs (on smol's executor) and plain std on a
 //! thread (the ceiling). The page cache cannot be dropped without root, so the source file is
 //! read once to warm it and every read is from the page cache; writes are not fsynced.

@@ -1,4 +1,4 @@
-//! The reactor and timer benchmarks of issue 3: many timers (CPU per timer, lateness) and a 1-byte
+//! The reactor and timer benchmarks: many timers (CPU per timer, lateness) and a 1-byte
 //! ping-pong over a Unix socket pair through each runtime's reactor.
 
 use std::future::Future;

@@ -1,4 +1,4 @@
-//! The TCP benchmarks of issue 4: echo on loopback, client and server in the same runtime, for
+//! The TCP benchmarks: echo on loopback, client and server in the same runtime, for
 //! weft, tokio and smol (async-executor + `async_io::Async<TcpStream>`), and a hand-written
 //! single-thread epoll loop as the ceiling. Every socket has TCP_NODELAY set.
 

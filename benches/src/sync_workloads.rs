@@ -1,4 +1,4 @@
-//! The synchronisation benchmarks of issue 6: each primitive family on its own runtime
+//! The synchronisation benchmarks: each primitive family on its own runtime
 //! (weft::sync on weft, tokio::sync on tokio, async-channel / async-lock on smol's executor).
 //! All the work runs in spawned tasks on the runtime's workers; `block_on` only waits.
 

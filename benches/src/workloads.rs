@@ -1,4 +1,5 @@
-//! The benchmark programs of issue 2 section 7, generic over the runtime.
+//! The executor benchmark programs (spawning, yielding, ping-pong, chained spawns), generic over
+//! the runtime.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Files (issue 5): read a 256 MB file in 64 KiB chunks and write one, weft::fs vs tokio::fs vs
+//! Files: read a 256 MB file in 64 KiB chunks and write one, weft::fs vs tokio::fs vs
 //! async-fs vs plain std on a thread, interleaved rounds in one process. Reads come from a warm
 //! page cache (dropping it needs root); writes are not fsynced.
 //!

@@ -1,4 +1,4 @@
-//! Timers and the reactor round trip (issue 3): weft vs tokio vs smol (async-io), 2 workers each,
+//! Timers and the reactor round trip: weft vs tokio vs smol (async-io), 2 workers each,
 //! interleaved rounds in one process.
 //!
 //! `cargo run --release --bin compare_io -- [rounds] [filter]`

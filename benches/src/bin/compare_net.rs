@@ -1,4 +1,4 @@
-//! TCP echo on loopback (issue 4): weft vs tokio vs smol (2 workers each, client and server in
+//! TCP echo on loopback: weft vs tokio vs smol (2 workers each, client and server in
 //! the same runtime) vs a single-thread epoll loop, interleaved rounds in one process.
 //!
 //! `cargo run --release --bin compare_net -- [rounds] [filter]`

@@ -1,4 +1,4 @@
-//! weft::sync vs tokio::sync vs async-channel / async-lock (issue 6), each on its own runtime with
+//! weft::sync vs tokio::sync vs async-channel / async-lock, each on its own runtime with
 //! 2 workers, interleaved rounds in one process.
 //!
 //! `cargo run --release --bin compare_sync -- [rounds] [filter]`

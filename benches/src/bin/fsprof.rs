@@ -1,4 +1,4 @@
-//! Profiling aid for the file read path (issue 5): reads the 256 MB fixture with one contender
+//! Profiling aid for the file read path: reads the 256 MB fixture with one contender
 //! `rounds` times, so `perf record -g` / `perf stat` see only that contender.
 //!
 //! `cargo run --release --bin fsprof -- [weft|std|tokio|smol] [rounds] [chunk bytes]`

@@ -1,4 +1,4 @@
-//! Heap bytes per idle TCP connection (issue 4), weft vs tokio vs smol: a counting global allocator
+//! Heap bytes per idle TCP connection, weft vs tokio vs smol: a counting global allocator
 //! (this binary only; never installed in the timing runs) measures live heap before and after
 //! opening N loopback connections to an echo server in the same runtime. One connection = the
 //! client's stream (held idle) + the server's accepted stream + its echo task parked in `read`

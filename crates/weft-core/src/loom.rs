@@ -2,7 +2,8 @@
 //!
 //! Under `--cfg loom` these are loom's model-checked types; otherwise they are std's (with a
 //! zero-cost `UnsafeCell` wrapper that has loom's `with`/`with_mut` API, so the same code compiles
-//! both ways). Every weft crate with concurrent code imports from here (STYLE.md rule 20).
+//! both ways). Every weft crate with concurrent code imports from here, so the loom models run the
+//! same code that ships (docs/contributing.md, "Concurrency").
 
 #[cfg(loom)]
 pub use loom::{cell, hint, sync, thread};

@@ -1,5 +1,5 @@
-//! The concurrency primitives weft-io uses, from one place (STYLE.md rule 20): std's, or loom's
-//! under `--cfg loom`.
+//! The concurrency primitives weft-io uses, from one place: std's, or loom's under `--cfg loom`, so
+//! the loom models run the same code that ships.
 
 pub(crate) use weft_core::loom::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 pub(crate) use weft_core::loom::sync::{Arc, Mutex};

@@ -1,4 +1,5 @@
-//! Auto traits of every public type and future of weft-io (STYLE.md rule 22).
+//! Auto traits of every public type and future of weft-io: losing `Send` or `Sync` by accident
+//! breaks users, so each is asserted here.
 
 use std::os::unix::net::UnixStream;
 

@@ -1,4 +1,5 @@
-//! Auto traits of every public type (STYLE.md rule 22).
+//! Auto traits of every public type: losing `Send` or `Sync` by accident breaks users, so each is
+//! asserted here.
 #![allow(missing_docs)]
 
 use weft_runtime::task::{JoinError, JoinHandle, TaskInfo};

@@ -1,4 +1,4 @@
-//! Wakers are called after the primitive's lock is released (STYLE.md rule 12).
+//! Wakers are called after the primitive's lock is released (docs/contributing.md, "Concurrency").
 //!
 //! Each test installs a waker that, when woken, calls back into the same primitive in a way that
 //! takes its internal lock. Were the wake done under the lock, the test would deadlock (the locks

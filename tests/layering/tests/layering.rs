@@ -1,5 +1,6 @@
-//! The crate graph is the architecture (STYLE.md rule 1): this test reads `cargo metadata` and fails
-//! on any dependency edge between weft crates that does not point down the layer picture
+//! The crate graph is the architecture (docs/contributing.md, "The crate graph"): this test reads
+//! `cargo metadata` and fails on any dependency edge between weft crates that does not point down
+//! the layer picture
 //!
 //! ```text
 //! core <- sync, runtime <- io <- net, fs <- facade;   macros only for the facade

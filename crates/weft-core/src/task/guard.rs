@@ -3,8 +3,8 @@
 /// Aborts the process if dropped while armed, that is, if the section it guards unwinds.
 ///
 /// Used around state transitions and bookkeeping whose half-done state would leave a task cell
-/// corrupt (STYLE.md rule 12). The string names the section in the message printed before the
-/// abort.
+/// corrupt: unwinding from there would hand later code a cell whose invariants no longer hold. The
+/// string names the section in the message printed before the abort.
 #[derive(Debug)]
 pub(crate) struct AbortOnPanic(pub(crate) &'static str);
 

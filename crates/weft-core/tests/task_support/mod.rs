@@ -1,4 +1,5 @@
-//! Counting schedulers and counting futures for the task cell tests (STYLE.md rule 21).
+//! Counting schedulers and counting futures for the task cell tests: they let a test assert exactly
+//! how often a future was polled and dropped and a task scheduled.
 #![allow(dead_code)]
 
 use std::any::Any;

@@ -1,4 +1,6 @@
-//! Wakers collected under a lock and called after it is released (STYLE.md rule 12).
+//! Wakers collected under a lock and called after it is released: a woken task may run at once on
+//! another thread and take the same lock, and a waker that calls back into the primitive must not
+//! deadlock (docs/contributing.md, "Concurrency").
 
 use std::task::Waker;
 
