@@ -38,6 +38,7 @@ async fn tasks_and_gather() {
 /// A panic in one task reaches whoever awaits it; the others carry on.
 async fn panics_reach_the_joiner() {
     section("panics: a failing task reports to its joiner, the others carry on");
+    println!("   \"flaky-download\" panics on purpose; the panic hook reports it in one line:");
     let ok = weft::spawn(async { "fine" });
     let failing = weft::task::Builder::new()
         .name("flaky-download")
@@ -206,9 +207,25 @@ async fn files() -> std::io::Result<()> {
     Ok(())
 }
 
+/// `crates/weft/../../examples/tour.rs` (how cargo names an example declared by the facade's
+/// manifest) as `examples/tour.rs`.
+fn tidy_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            "." => {}
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
 fn main() {
-    // A one-line report for panics (the default hook prints a paragraph); the JoinError below
-    // carries the same message to the joiner.
+    // A one-line report for panics, naming the thread and file:line (the default hook prints a
+    // paragraph); the JoinError carries the same message to the joiner.
     std::panic::set_hook(Box::new(|info| {
         let payload = info.payload();
         let message = payload
@@ -216,7 +233,9 @@ fn main() {
             .copied()
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("(non-string panic)");
-        let place = info.location().map(|l| format!(" at line {}", l.line()));
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", tidy_path(l.file()), l.line()));
         let thread = std::thread::current();
         eprintln!(
             "   [panic on {}{}] {message}",
