@@ -35,7 +35,10 @@
 use std::cell::Cell;
 use std::task::{Context, Poll};
 
-/// The units a runtime grants a task for one poll (tokio uses the same number).
+/// The units a runtime grants a task for one poll: enough ready operations that the cost of a
+/// forced yield (a trip through the run queue) is small beside them, few enough that one busy task
+/// holds its worker for only a short while before the tasks queued behind it run. The same number
+/// as tokio's, so code ported from tokio yields as often.
 pub const INITIAL_BUDGET: u8 = 128;
 
 /// A budget: a number of units, or unconstrained.

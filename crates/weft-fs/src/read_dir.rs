@@ -17,7 +17,8 @@ use weft_core::task::JoinHandle;
 
 use crate::blocking::{self, asyncify, join_result, with_budget};
 
-/// Entries fetched per trip to the blocking pool.
+/// Entries fetched per trip to the blocking pool: a trip is a hand-off to another thread and back,
+/// so one per entry would dominate a listing; 32 keeps the wait for the first entries short.
 const BATCH: usize = 32;
 
 /// Opens the directory at `path` for listing, like [`std::fs::read_dir`].

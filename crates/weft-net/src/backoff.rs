@@ -22,7 +22,9 @@ use weft_core::loom::sync::Mutex;
 use weft_io::time::{sleep, Sleep};
 use weft_io::Async;
 
-/// How long a listener pauses after running out of descriptors or memory.
+/// How long a listener pauses after running out of descriptors or memory: long enough that an
+/// accept loop does not spin on an error that only a closed connection can clear, short enough
+/// that accepting resumes soon after one is. The waiting connections stay queued in the kernel.
 pub const BACKOFF: Duration = Duration::from_millis(50);
 
 /// Whether `e` means "out of descriptors or memory": the errors that trigger the back-off.

@@ -38,11 +38,15 @@ use crate::util::lock::Mutex;
 use crate::util::wait_list::WaitList;
 use crate::util::wake_list::WakeList;
 
+/// The semaphore was closed: acquires fail, waiters are woken with an error.
 const CLOSED: usize = 0b01;
+/// The wait list has linked waiters, so released permits go to them first (see `# Invariants`).
 const QUEUED: usize = 0b10;
+/// The permit count sits above the two flag bits.
 const SHIFT: u32 = 2;
 
-/// The largest number of permits a semaphore holds.
+/// The largest number of permits a semaphore holds: the count, shifted above the flags, fits the
+/// word with one bit to spare, so even the sum of two full counts cannot carry out of it.
 pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
 
 /// Why a non-waiting acquire failed.

@@ -18,6 +18,7 @@ const EMPTY: usize = 0;
 const WAITING: usize = 1;
 /// `notify_one` found nobody and stored a permit.
 const NOTIFIED: usize = 2;
+/// The bits of the three states above.
 const STATE_MASK: usize = 0b11;
 /// `notify_waiters` calls are counted above the two state bits.
 const GEN_ONE: usize = 0b100;

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use crate::batch_semaphore::RawSemaphore;
 use crate::mutex::TryLockError;
 
-/// How many readers may hold the lock at once.
+/// How many readers may hold the lock at once: the semaphore's maximum on 32-bit targets
+/// (`usize::MAX >> 3` there), so the limit is the same on every platform.
 const MAX_READS: usize = (u32::MAX >> 3) as usize;
 
 /// An async reader-writer lock: many readers or one writer, served first-in, first-out.

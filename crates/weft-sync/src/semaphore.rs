@@ -78,7 +78,8 @@ impl From<ll::TryAcquireError> for TryAcquireError {
 }
 
 impl Semaphore {
-    /// The largest number of permits a semaphore can hold (`usize::MAX >> 3`).
+    /// The largest number of permits a semaphore can hold (`usize::MAX >> 3`: the count shares
+    /// one atomic word with the semaphore's flags).
     pub const MAX_PERMITS: usize = ll::MAX_PERMITS;
 
     /// Creates a semaphore with `permits` permits.

@@ -183,8 +183,11 @@ impl TaskId {
         use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
         // Threads take ids in blocks so that workers spawning at the same time do not fight over
-        // one counter's cache line. A plain counter, not part of any concurrent protocol: std's
-        // atomic (not the loom shim), so that it stays process-global under loom too.
+        // one counter's cache line: one shared increment per `BLOCK` spawns. Ids stay unique and
+        // increase per thread but are not dense (a thread that exits leaves its block's rest
+        // unused); 64 bits do not run out at any spawn rate. A plain counter, not part of any
+        // concurrent protocol: std's atomic (not the loom shim), so that it stays process-global
+        // under loom too.
         const BLOCK: u64 = 256;
         static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
         thread_local! {

@@ -23,13 +23,18 @@ use crate::OpenOptions;
 use read_buf::ReadBuf;
 use shared::{OpJob, PendingWrite, Shared};
 
-/// Largest read or write of one pool trip, and largest write buffer (tokio uses the same bound).
+/// Largest read or write of one pool trip, and largest write buffer: bounds the memory one `File`
+/// holds and how long one trip keeps a pool thread, while a large transfer still needs few trips.
 const MAX_BUF: usize = 2 * 1024 * 1024;
-/// First read-ahead after opening, seeking or writing; it doubles on each sequential read trip.
+/// First read-ahead after opening, seeking or writing: small, so a file read in a few small pieces
+/// or at scattered offsets does not fetch data it never uses. It doubles on each sequential trip.
 const READAHEAD_MIN: usize = 32 * 1024;
-/// Largest read-ahead of one trip (a larger `read` still reads up to [`MAX_BUF`] at once).
+/// Largest read-ahead of one trip (a larger `read` still reads up to [`MAX_BUF`] at once): a
+/// sequential reader needs one trip per 512 KiB, and the two read buffers stay small.
 const READAHEAD_MAX: usize = 512 * 1024;
-/// Buffered write bytes that start a write on the pool without waiting for `flush`.
+/// Buffered write bytes that start a write on the pool without waiting for `flush`: below it,
+/// small writes gather into one system call; above it, the pool writes while the task fills the
+/// next buffer.
 const WRITE_THRESHOLD: usize = 256 * 1024;
 /// Smallest `read` that is first tried straight from the page cache into the caller's buffer
 /// (smaller reads are cheaper served from the read-ahead buffer).

@@ -17,7 +17,9 @@ use crate::addr::{try_each, ToSocketAddrs};
 use crate::backoff::AcceptBackoff;
 use crate::tcp::{TcpSocket, TcpStream};
 
-/// The length of the queue of connections waiting to be accepted, as passed to `listen(2)`.
+/// The length of the queue of connections waiting to be accepted, as passed to `listen(2)`: long
+/// enough that a burst of connects is queued rather than refused while the accept loop catches up
+/// (the kernel lowers it to its own limit, `net.core.somaxconn` on Linux).
 pub const BACKLOG: i32 = 1024;
 
 /// A TCP socket that listens for connections.

@@ -15,8 +15,12 @@ use std::task::Waker;
 use weft_core::loom::cell::UnsafeCell;
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
 
+/// Nobody holds the cell: a registrant or a waker-taker may claim it.
 const WAITING: usize = 0;
+/// A registrant holds the cell and is storing its waker.
 const REGISTERING: usize = 0b01;
+/// A wake was requested. Alone: the taker holds the cell. With `REGISTERING`: the registrant
+/// still holds it and wakes the waker it stored itself.
 const WAKING: usize = 0b10;
 
 pub(crate) struct AtomicWaker {

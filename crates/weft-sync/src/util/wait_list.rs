@@ -13,6 +13,8 @@
 //! - Linked slots form a doubly linked list from `head` to `tail`; `len` counts them.
 //! - Free slots have `value == None` and are chained through `next` from `free`.
 
+/// "No slot": the end of a chain (`next`, `prev`, `head`, `tail`, `free`). Never a valid index,
+/// since no slab holds `usize::MAX` slots.
 const NIL: usize = usize::MAX;
 
 #[derive(Debug)]
