@@ -15,9 +15,11 @@ use std::future::Future;
 use std::io;
 use std::os::fd::AsFd;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use weft_core::coop;
 use weft_core::loom::sync::Mutex;
 use weft_io::time::{sleep, Sleep};
 use weft_io::Async;
@@ -35,10 +37,64 @@ pub(crate) fn is_resource_exhaustion(e: &io::Error) -> bool {
     )
 }
 
-/// A pending back-off pause, if any.
-#[derive(Debug, Default)]
+/// A listener's back-off pause, which any number of accepting tasks may wait out at once.
+///
+/// A [`Sleep`]'s timer entry keeps one waker, but several tasks may accept on one listener, so
+/// the pause is never polled with a task's own waker: every waiting task's waker goes into
+/// [`WakeAll`], and the `Sleep` is polled with a waker that wakes them all. The task that sees the
+/// pause over ends it and wakes the others too, so none depends on the timer's wake reaching it.
+#[derive(Debug)]
 pub(crate) struct AcceptBackoff {
+    /// The pending pause, if any. Lock order: `pause`, then `WakeAll::waiters`.
     pause: Mutex<Option<Sleep>>,
+    waiters: Arc<WakeAll>,
+    /// `waiters` as a waker: what the pause's timer entry holds.
+    wake_all: Waker,
+}
+
+impl Default for AcceptBackoff {
+    fn default() -> Self {
+        let waiters = Arc::new(WakeAll::default());
+        AcceptBackoff {
+            pause: Mutex::new(None),
+            wake_all: Waker::from(waiters.clone()),
+            waiters,
+        }
+    }
+}
+
+/// The tasks waiting for a pause to end (each once, however often it polled).
+///
+/// A waiter that gives up (its accept future dropped) stays listed until the pause ends, at most
+/// [`BACKOFF`] later, and then costs one spurious wake-up: the list is emptied at the end of every
+/// pause.
+#[derive(Debug, Default)]
+struct WakeAll {
+    waiters: Mutex<Vec<Waker>>,
+}
+
+impl WakeAll {
+    fn register(&self, waker: &Waker) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        if !waiters.iter().any(|w| w.will_wake(waker)) {
+            waiters.push(waker.clone());
+        }
+    }
+
+    fn take(&self) -> Vec<Waker> {
+        std::mem::take(&mut *self.waiters.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Wake for WakeAll {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Taken under the lock, woken after it is released.
+        self.take().into_iter().for_each(Waker::wake);
+    }
 }
 
 impl AcceptBackoff {
@@ -61,19 +117,36 @@ impl AcceptBackoff {
     /// Ready when no pause is pending (or it just ended).
     fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut pause = self.pause.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(sleep) = pause.as_mut() {
-            if Pin::new(sleep).poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            *pause = None;
+        let Some(sleep) = pause.as_mut() else {
+            return Poll::Ready(());
+        };
+        // Listed before the timer is looked at: a timer that fires in between wakes this task.
+        self.waiters.register(cx.waker());
+        // The `Sleep` holds the all-waiters waker, never one task's. Unconstrained: a spent
+        // budget would wake every waiter instead of this task (the accept that follows spends
+        // this task's budget).
+        let mut all = Context::from_waker(&self.wake_all);
+        if coop::unconstrained(|| Pin::new(sleep).poll(&mut all)).is_pending() {
+            return Poll::Pending;
         }
+        *pause = None;
+        let others = self.waiters.take();
+        drop(pause);
+        others
+            .into_iter()
+            .filter(|w| !w.will_wake(cx.waker()))
+            .for_each(Waker::wake);
         Poll::Ready(())
     }
 
-    /// Looks at an accept error; starts a pause if it is a resource exhaustion.
+    /// Looks at an accept error; starts a pause if it is a resource exhaustion and none is
+    /// pending. (A pending pause is never replaced: its waiters wait on its timer.)
     fn on_error(&self, e: &io::Error) {
         if is_resource_exhaustion(e) {
-            *self.pause.lock().unwrap_or_else(|e| e.into_inner()) = Some(sleep(BACKOFF));
+            let mut pause = self.pause.lock().unwrap_or_else(|e| e.into_inner());
+            if pause.is_none() {
+                *pause = Some(sleep(BACKOFF));
+            }
         }
     }
 }
@@ -93,5 +166,54 @@ mod tests {
         assert!(!is_resource_exhaustion(&io::Error::other(
             "not an OS error"
         )));
+    }
+
+    /// Eight tasks wait out one pause; each is woken when it ends (a `Sleep` polled by each of
+    /// them in turn would keep only the last one's waker, and the others would wait for ever).
+    #[test]
+    fn every_task_waiting_out_a_pause_is_woken_when_it_ends() {
+        crate::__private::run(async {
+            let backoff = Arc::new(AcceptBackoff::default());
+            let began = std::time::Instant::now();
+            backoff.on_error(&io::Error::from_raw_os_error(libc::EMFILE));
+            let waiting: Vec<_> = (0..8)
+                .map(|_| {
+                    let backoff = backoff.clone();
+                    weft_runtime::spawn(std::future::poll_fn(move |cx| backoff.poll_wait(cx)))
+                })
+                .collect();
+            let all = async {
+                for task in waiting {
+                    task.await.unwrap();
+                }
+            };
+            weft_io::time::timeout(Duration::from_secs(10), all)
+                .await
+                .expect("a task waiting out the pause was never woken");
+            assert!(began.elapsed() >= BACKOFF, "the pause ended early");
+            assert!(backoff.pause.lock().unwrap().is_none());
+            assert!(
+                backoff.waiters.take().is_empty(),
+                "the pause's end empties its list"
+            );
+        });
+    }
+
+    /// More errors during a pause do not replace it (its waiters wait on its timer).
+    #[test]
+    fn errors_during_a_pause_keep_it() {
+        crate::__private::run(async {
+            let backoff = AcceptBackoff::default();
+            let emfile = io::Error::from_raw_os_error(libc::EMFILE);
+            backoff.on_error(&emfile);
+            let deadline =
+                |b: &AcceptBackoff| b.pause.lock().unwrap().as_ref().map(Sleep::deadline);
+            let first = deadline(&backoff).expect("EMFILE starts a pause");
+            weft_io::time::sleep(Duration::from_millis(5)).await;
+            backoff.on_error(&emfile);
+            assert_eq!(deadline(&backoff), Some(first));
+            backoff.on_error(&io::Error::from_raw_os_error(libc::ECONNABORTED));
+            assert_eq!(deadline(&backoff), Some(first));
+        });
     }
 }

@@ -9,12 +9,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use support::child::{self as child_process, ChildTest};
 use support::Flavor;
 use weft_io::io::AsyncWriteExt;
 
@@ -34,7 +33,7 @@ fn emfile_backs_off_multi_thread() {
 }
 
 fn emfile_test(flavor: Flavor, name: &str) {
-    if std::env::var_os(CHILD_ENV).is_some() {
+    if child_process::is_child(CHILD_ENV) {
         child(flavor);
         return;
     }
@@ -46,13 +45,7 @@ fn child(flavor: Flavor) {
     let (rt, _io) = support::runtime(flavor);
     rt.block_on(async {
         let listener = weft_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let open = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;
-        let limit = libc::rlimit {
-            rlim_cur: open + HEADROOM,
-            rlim_max: open + HEADROOM,
-        };
-        // SAFETY: `limit` is a valid rlimit; lowering our own limit is always allowed.
-        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+        child_process::limit_descriptors(HEADROOM);
         println!("PORT {}", listener.local_addr().unwrap().port());
         let mut errors = 0usize;
         loop {
@@ -86,45 +79,14 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_millis(ticks * 1000 / hz)
 }
 
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn parent(name: &str) {
     support::raise_fd_limit();
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, name)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the child process");
-    let mut child = KillOnDrop(child);
-    let pid = child.0.id();
-    let (tx, lines) = mpsc::channel::<String>();
-    let stdout = child.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let recv = |limit: Duration| lines.recv_timeout(limit);
-
-    let port: u16 = loop {
-        let line = recv(Duration::from_secs(30)).expect("the child never printed its port");
-        // libtest may print "test <name> ... " on the same line first.
-        if let Some(at) = line.find("PORT ") {
-            break line[at + 5..].trim().parse().unwrap();
-        }
-    };
+    let mut child = ChildTest::spawn(name, CHILD_ENV);
+    let pid = child.pid();
+    let port: u16 = child
+        .after_marker("PORT ", Duration::from_secs(30), "the child's port")
+        .parse()
+        .unwrap();
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
 
     // Flood: far more connections than the child has descriptors. The kernel completes them
@@ -142,7 +104,9 @@ fn parent(name: &str) {
     let mut errors = 0usize;
     while errors < 3 {
         let left = deadline.saturating_duration_since(Instant::now());
-        let line = recv(left).expect("the child never reported an accept error");
+        let line = child
+            .line(left)
+            .expect("the child never reported an accept error");
         if line.starts_with("accept error") {
             assert!(
                 line.contains("raw Some(24)") || line.contains("raw Some(23)"),
@@ -155,14 +119,16 @@ fn parent(name: &str) {
     // ... and, still flooded, uses little CPU: the back-off, not a busy loop.
     let wall = Duration::from_secs(2);
     let before = cpu_time(pid);
-    let errors_before = lines
-        .try_iter()
+    let errors_before = child
+        .lines_so_far()
+        .iter()
         .filter(|l| l.starts_with("accept error"))
         .count();
     std::thread::sleep(wall);
     let used = cpu_time(pid) - before;
-    let retries = lines
-        .try_iter()
+    let retries = child
+        .lines_so_far()
+        .iter()
         .filter(|l| l.starts_with("accept error"))
         .count();
     assert!(
@@ -177,7 +143,7 @@ fn parent(name: &str) {
         retries < 200,
         "{retries} accept errors in {wall:?}: the back-off is not applied"
     );
-    assert!(child.0.try_wait().unwrap().is_none(), "the child died");
+    assert!(child.is_running(), "the child died");
 
     // Some of the flood was served.
     let served = flood
@@ -205,5 +171,5 @@ fn parent(name: &str) {
         }
         assert!(Instant::now() < deadline, "the child never served again");
     }
-    assert!(child.0.try_wait().unwrap().is_none(), "the child died");
+    assert!(child.is_running(), "the child died");
 }

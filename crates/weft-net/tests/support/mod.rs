@@ -9,6 +9,8 @@
 //! server, a byte tape for byte-exact transfers, and temp dirs for Unix socket paths.
 #![allow(dead_code, unused_macros, unused_imports)]
 
+pub mod child;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
