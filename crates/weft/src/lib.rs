@@ -54,20 +54,81 @@
 
 use std::future::Future;
 
+pub mod future;
 mod join_set;
 pub mod runtime;
-mod sync_ext;
+pub mod sync;
 pub mod task;
 mod task_group;
 
-pub use weft_core::{join, select, try_join};
-pub use weft_macros::{main, test};
-pub use weft_runtime::{spawn, spawn_blocking, spawn_local};
+/// Runs several futures at once in the current task and waits for all of them; their outputs come
+/// back as a tuple, in order: asyncio's `gather` for a fixed set.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// async fn call(name: &str) -> String {
+///     weft::time::sleep(Duration::from_millis(20)).await;
+///     format!("{name}: ok")
+/// }
+///
+/// #[weft::main]
+/// async fn main() {
+///     let (users, orders, count) = weft::join!(call("users"), call("orders"), async { 3 });
+///     assert_eq!((users.as_str(), orders.as_str(), count), ("users: ok", "orders: ok", 3));
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::join!`:*
+///
+#[doc(inline)]
+pub use weft_core::join;
 
-/// Runtime-independent future combinators: `join_all` (asyncio's `gather`), `race`, `select`, ...
-pub mod future {
-    pub use weft_core::future::*;
-}
+/// Waits for several futures at once and runs the branch of the first to finish; the others are
+/// dropped: asyncio's `wait(..., return_when=FIRST_COMPLETED)` and a dispatch on the winner.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::sync::mpsc;
+///
+/// #[weft::main]
+/// async fn main() {
+///     let (tx, mut rx) = mpsc::channel::<u32>(1);
+///     weft::spawn(async move { tx.send(7).await.unwrap() });
+///     let got = weft::select! {
+///         Some(n) = rx.recv() => n,
+///         _ = weft::time::sleep(Duration::from_secs(5)) => panic!("no message in 5 s"),
+///     };
+///     assert_eq!(got, 7);
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::select!`:*
+///
+#[doc(inline)]
+pub use weft_core::select;
+
+pub use task::{spawn, spawn_blocking, spawn_local};
+/// Runs several fallible futures at once and waits for all of them to succeed, or returns the
+/// first error at once (dropping the rest).
+///
+/// ```
+/// async fn parse(s: &str) -> Result<u32, std::num::ParseIntError> {
+///     s.parse()
+/// }
+///
+/// #[weft::main]
+/// async fn main() {
+///     assert_eq!(weft::try_join!(parse("1"), parse("2")), Ok((1, 2)));
+///     assert!(weft::try_join!(parse("1"), parse("x")).is_err());
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::try_join!`:*
+///
+#[doc(inline)]
+pub use weft_core::try_join;
+pub use weft_macros::{main, test};
 
 /// Time: `sleep` (asyncio's `sleep`), `timeout` (`wait_for`), `interval`, `Instant`, virtual time.
 pub mod time {
@@ -88,12 +149,6 @@ pub mod net {
 /// Files and directories, run on the blocking pool.
 pub mod fs {
     pub use weft_fs::*;
-}
-
-/// Channels and locks: asyncio's `Queue`, `Lock`, `Semaphore`, `Event`, `Condition`, `Barrier`.
-pub mod sync {
-    pub use crate::sync_ext::{SendTimeoutError, SendTimeoutExt};
-    pub use weft_sync::*;
 }
 
 /// Async streams (`async for`): the ecosystem's `Stream` trait and its combinators.

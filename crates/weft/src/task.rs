@@ -1,30 +1,187 @@
 //! Tasks: asyncio's `Task`. Spawn them, await their [`JoinHandle`]s, cancel them with
-//! [`JoinHandle::abort`].
+//! [`JoinHandle::abort`], or manage a group of them with [`JoinSet`] and [`TaskGroup`].
 //!
 //! | weft | asyncio |
 //! |---|---|
 //! | [`spawn`] | `asyncio.create_task` |
 //! | [`JoinHandle`] | `asyncio.Task` |
-//! | [`JoinError::is_cancelled`] | `CancelledError` |
-//! | [`yield_now`] | `await asyncio.sleep(0)` |
+//! | [`JoinHandle::abort`], [`JoinError::is_cancelled`] | `Task.cancel()`, `CancelledError` |
 //! | [`Builder::name`] | `create_task(name=...)` |
+//! | [`yield_now`] | `await asyncio.sleep(0)` |
+//! | [`spawn_blocking`] | `loop.run_in_executor(None, f)` |
+//! | [`JoinSet`] | `asyncio.wait(..., FIRST_COMPLETED)`, `as_completed` |
+//! | [`TaskGroup`] | `asyncio.TaskGroup` |
+//!
+//! A task runs on its own: its `JoinHandle` is only for its result, and dropping the handle
+//! detaches the task rather than stopping it. A panic inside a task is caught and reaches whoever
+//! awaits its handle, as a [`JoinError`].
 //!
 //! # Examples
 //!
 //! ```
-//! weft::block_on(async {
-//!     let task = weft::task::Builder::new().name("worker").spawn(async { "done" });
-//!     assert_eq!(task.await.unwrap(), "done");
+//! use std::time::Duration;
 //!
-//!     let sleeper = weft::spawn(std::future::pending::<()>());
+//! #[weft::main]
+//! async fn main() {
+//!     let named = weft::task::Builder::new().name("worker").spawn(async { "done" });
+//!     assert_eq!(named.await.unwrap(), "done");
+//!
+//!     let failing = weft::spawn(async { panic!("out of cheese") });
+//!     let err = failing.await.unwrap_err();
+//!     assert!(err.is_panic());
+//!
+//!     let sleeper = weft::spawn(weft::time::sleep(Duration::from_secs(3600)));
 //!     sleeper.abort();
 //!     assert!(sleeper.await.unwrap_err().is_cancelled());
-//! });
+//! }
 //! ```
 
 pub use crate::join_set::JoinSet;
 pub use crate::task_group::TaskGroup;
+pub use weft_core::task::TaskId;
+
+/// Spawns a task on the current runtime: asyncio's `create_task`.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let tasks: Vec<_> = (0..4u32).map(|i| weft::spawn(async move { i * 10 })).collect();
+///     let mut total = 0;
+///     for task in tasks {
+///         total += task.await.unwrap(); // Err only if the task panicked or was aborted
+///     }
+///     assert_eq!(total, 60);
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::spawn`:*
+///
+#[doc(inline)]
+pub use weft_runtime::spawn;
+
+/// Runs a blocking closure on the blocking pool, so the runtime's workers stay free: asyncio's
+/// `run_in_executor`.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     // A synchronous library call, say; it may take its time without stalling other tasks.
+///     let sum = weft::spawn_blocking(|| (1..=1_000u64).sum::<u64>()).await.unwrap();
+///     assert_eq!(sum, 500_500);
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::spawn_blocking`:*
+///
+#[doc(inline)]
+pub use weft_runtime::spawn_blocking;
+
+/// Spawns a `!Send` task on the current thread's runtime (a current-thread runtime, as
+/// [`weft::block_on`](crate::block_on) runs).
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// #[weft::main(flavor = "current_thread")]
+/// async fn main() {
+///     let shared = Rc::new(5); // not Send: it can never leave this thread
+///     let task = weft::spawn_local({
+///         let shared = shared.clone();
+///         async move { *shared * 2 }
+///     });
+///     assert_eq!(task.await.unwrap(), 10);
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::spawn_local`:*
+///
+#[doc(inline)]
+pub use weft_runtime::spawn_local;
+
+/// Yields once to the scheduler, so other tasks run: asyncio's `await asyncio.sleep(0)`.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let mut sum = 0u64;
+///     for i in 0..10_000u64 {
+///         sum += i;
+///         if i % 1_000 == 0 {
+///             weft::task::yield_now().await; // a long loop lets the rest of the program run
+///         }
+///     }
+///     assert_eq!(sum, 49_995_000);
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::future::yield_now`:*
+///
+#[doc(inline)]
 pub use weft_core::future::yield_now;
-pub use weft_core::task::{JoinError, JoinHandle, TaskId};
+
+/// Spawns a task with options: a name that appears in panic reports and task listings.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let task = weft::task::Builder::new()
+///         .name("fetch-user-7")
+///         .spawn(async { panic!("timed out") });
+///     let err = task.await.unwrap_err();
+///     assert_eq!(err.name(), Some("fetch-user-7"));
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::task::Builder`:*
+///
+#[doc(inline)]
 pub use weft_runtime::task::Builder;
-pub use weft_runtime::{spawn, spawn_blocking, spawn_local};
+
+/// Why a task has no output: it panicked, or it was cancelled.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let failing = weft::spawn(async { panic!("boom") });
+///     let err = failing.await.unwrap_err();
+///     assert!(err.is_panic());
+///     // The panic's payload, e.g. to resume it with `std::panic::resume_unwind`.
+///     let payload = err.into_panic();
+///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+///
+///     let idle = weft::spawn(std::future::pending::<()>());
+///     idle.abort();
+///     assert!(idle.await.unwrap_err().is_cancelled());
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::JoinError`:*
+///
+#[doc(inline)]
+pub use weft_core::task::JoinError;
+
+/// The handle of a spawned task: await it for the task's output, or abort the task.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[weft::main]
+/// async fn main() {
+///     let task = weft::spawn(async {
+///         weft::time::sleep(Duration::from_millis(10)).await;
+///         "result"
+///     });
+///     assert!(!task.is_finished());
+///     assert_eq!(task.await.unwrap(), "result");
+///
+///     // Dropping a handle detaches its task; it keeps running.
+///     let (tx, rx) = weft::sync::oneshot::channel();
+///     drop(weft::spawn(async move { tx.send("still ran").unwrap() }));
+///     assert_eq!(rx.await.unwrap(), "still ran");
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::JoinHandle`:*
+///
+#[doc(inline)]
+pub use weft_core::task::JoinHandle;
