@@ -37,6 +37,11 @@ impl TestHook {
     }
 
     /// A future that completes once the hook dispatched it (like an I/O readiness event).
+    ///
+    /// The event is due as soon as it is registered, so registering it unparks the hook, as a
+    /// real driver's poller wakes when the OS reports readiness: otherwise a worker already
+    /// waiting in `park` (multi-thread: the task registered on another worker) would sleep on
+    /// with the event undelivered, and the test would hang.
     fn event(self: &Arc<Self>) -> impl std::future::Future<Output = ()> {
         let hook = self.clone();
         let flag = Arc::new(AtomicBool::new(false));
@@ -48,6 +53,7 @@ impl TestHook {
                 .lock()
                 .unwrap()
                 .push((flag.clone(), cx.waker().clone()));
+            hook.unpark();
             Poll::Pending
         })
     }
