@@ -1,6 +1,7 @@
 //! Combining futures: wait for all of them ([`join_all`], [`join!`](crate::join), asyncio's
 //! `gather`), for the first ([`race`], [`select!`](crate::select), asyncio's `wait` with
-//! `FIRST_COMPLETED`), or stop at the first error ([`try_join_all`], [`try_join!`](crate::try_join)).
+//! `FIRST_COMPLETED`), or stop at the first error ([`try_join_all`],
+//! [`try_join!`](crate::try_join)).
 //!
 //! | weft | asyncio | what it does |
 //! |---|---|---|
@@ -44,9 +45,34 @@
 
 use std::future::Future;
 
-pub use weft_core::future::{
-    Either, JoinAll, Pending, PollFn, Race, Ready, Select, TryJoinAll, YieldNow,
-};
+pub use weft_core::future::{JoinAll, Pending, PollFn, Race, Ready, Select, TryJoinAll, YieldNow};
+
+/// One of two futures (or values) of different types, itself a future: for branches that return
+/// different futures, and the result of [`select()`].
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::future::Either;
+///
+/// #[weft::main]
+/// async fn main() {
+///     let cached = true;
+///     let lookup = if cached {
+///         Either::Left(async { "from the cache" })
+///     } else {
+///         Either::Right(async {
+///             weft::time::sleep(Duration::from_millis(10)).await;
+///             "from the database"
+///         })
+///     };
+///     assert_eq!(lookup.await, "from the cache");
+/// }
+/// ```
+///
+/// *From futures-util's documentation, where this is `futures_util::future::Either`:*
+///
+#[doc(inline)]
+pub use weft_core::future::Either;
 
 pub use crate::task::yield_now;
 pub use crate::{join, select, try_join};

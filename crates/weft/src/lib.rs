@@ -54,12 +54,17 @@
 
 use std::future::Future;
 
+pub mod fs;
 pub mod future;
+pub mod io;
 mod join_set;
+pub mod net;
 pub mod runtime;
+pub mod stream;
 pub mod sync;
 pub mod task;
 mod task_group;
+pub mod time;
 
 /// Runs several futures at once in the current task and waits for all of them; their outputs come
 /// back as a tuple, in order: asyncio's `gather` for a fixed set.
@@ -128,34 +133,28 @@ pub use task::{spawn, spawn_blocking, spawn_local};
 ///
 #[doc(inline)]
 pub use weft_core::try_join;
-pub use weft_macros::{main, test};
-
-/// Time: `sleep` (asyncio's `sleep`), `timeout` (`wait_for`), `interval`, `Instant`, virtual time.
-pub mod time {
-    pub use weft_io::time::*;
-}
-
-/// The I/O traits (futures-io's, so the ecosystem's adapters work), their extension traits,
-/// buffered adapters, and [`Async<T>`](io::Async) for any file descriptor.
-pub mod io {
-    pub use weft_io::io::*;
-}
-
-/// TCP, UDP and Unix sockets.
-pub mod net {
-    pub use weft_net::*;
-}
-
-/// Files and directories, run on the blocking pool.
-pub mod fs {
-    pub use weft_fs::*;
-}
-
-/// Async streams (`async for`): the ecosystem's `Stream` trait and its combinators.
-pub mod stream {
-    pub use futures_core::Stream;
-    pub use futures_util::stream::{iter, once, unfold, StreamExt};
-}
+/// Runs an `async fn main` on a new weft runtime, as `asyncio.run(main())` does; the options pick
+/// the flavour and the number of workers.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     let (a, b) = weft::join!(
+///         weft::spawn(async { 6 * 7 }),
+///         weft::time::timeout(Duration::from_secs(1), async { "fast" }),
+///     );
+///     assert_eq!((a.unwrap(), b.unwrap()), (42, "fast"));
+///     Ok(()) // an `Err` returned from `main` ends the program with its message
+/// }
+/// ```
+///
+/// *From weft-macros' documentation:*
+///
+#[doc(inline)]
+pub use weft_macros::main;
+pub use weft_macros::test;
 
 /// The README's example, compiled and run as a doc test so it cannot rot.
 #[doc = include_str!("../../../README.md")]

@@ -3,8 +3,8 @@
 //!
 //! Receivers read the latest value with [`Receiver::borrow`] and wait for the next change with
 //! [`Receiver::changed`]; values in between may be skipped, the latest is never missed. Once every
-//! sender is dropped and the latest value was seen, `changed` returns an error; the last value stays
-//! readable.
+//! sender is dropped and the latest value was seen, `changed` returns an error; the last value
+//! stays readable.
 //!
 //! # Examples
 //!
