@@ -43,4 +43,21 @@ mod inq;
 #[path = "sys/inq_other.rs"]
 mod inq;
 
-pub(crate) use inq::{enable_read_hint, recv_hinted};
+pub(crate) use inq::{enable_read_hint, recv_hinted, recv_hinted_uninit};
+
+/// `read(2)` into memory that may be uninitialised: on `Ok(n)` the first `n` bytes of `buf` have
+/// been written by the kernel (so they are initialised).
+pub(crate) fn read_uninit(
+    fd: std::os::fd::BorrowedFd<'_>,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> std::io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `fd` is live for the borrow; `buf` is writable for `buf.len()` bytes and the kernel
+    // writes at most that many (writing uninitialised memory is fine).
+    let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}

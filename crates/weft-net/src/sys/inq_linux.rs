@@ -9,7 +9,7 @@
 //! fall back to the short-read rule.
 
 use std::io::{self, IoSliceMut};
-use std::mem;
+use std::mem::{self, MaybeUninit};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 
@@ -41,17 +41,46 @@ pub(crate) fn recv_hinted(
     stream: &TcpStream,
     bufs: &mut [IoSliceMut<'_>],
 ) -> io::Result<(usize, bool)> {
+    // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std guarantees it), so the
+    // cast slice describes `bufs.len()` valid, writable buffers that live through the call.
+    unsafe { recvmsg_hinted(stream, bufs.as_mut_ptr().cast::<libc::iovec>(), bufs.len()) }
+}
+
+/// [`recv_hinted`] into memory that may be uninitialised: on `Ok((n, _))` the first `n` bytes of
+/// `buf` have been written by the kernel (so they are initialised).
+pub(crate) fn recv_hinted_uninit(
+    stream: &TcpStream,
+    buf: &mut [MaybeUninit<u8>],
+) -> io::Result<(usize, bool)> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: `iov` describes `buf`, writable for `buf.len()` bytes and alive through the call;
+    // the kernel only writes into it (uninitialised memory is fine to write).
+    unsafe { recvmsg_hinted(stream, &mut iov, 1) }
+}
+
+/// One `recvmsg` into the `len` buffers at `iov`, with the `TCP_CM_INQ` hint.
+///
+/// # Safety
+/// `iov` points at `len` `iovec`s, each describing memory writable for `iov_len` bytes, all of it
+/// alive until this returns.
+unsafe fn recvmsg_hinted(
+    stream: &TcpStream,
+    iov: *mut libc::iovec,
+    len: usize,
+) -> io::Result<(usize, bool)> {
     let mut control = ControlBuf([0; 32]);
     // SAFETY: an all-zero msghdr is a valid "no address, no buffers" value; the fields are set
     // below.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
-    msg.msg_iov = bufs.as_mut_ptr().cast::<libc::iovec>();
-    msg.msg_iovlen = bufs.len() as _;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = len as _;
     msg.msg_control = control.0.as_mut_ptr().cast();
     msg.msg_controllen = control.0.len() as _;
-    // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std guarantees it), so
-    // `msg_iov` points at `bufs.len()` valid, writable buffers that live through the call;
-    // `msg_control` points at `control`, whose length is passed.
+    // SAFETY: `msg_iov` points at `len` writable buffers that live through the call (the caller's
+    // contract); `msg_control` points at `control`, whose length is passed.
     let n = unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, 0) };
     if n < 0 {
         return Err(io::Error::last_os_error());
@@ -60,7 +89,14 @@ pub(crate) fn recv_hinted(
     let emptied = match queued_after(&msg) {
         Some(left) => left == 0,
         // No hint (TCP_INQ refused by an older kernel): the short-read rule.
-        None => n < bufs.iter().map(|b| b.len()).sum::<usize>(),
+        None => {
+            // SAFETY: the caller's contract: `iov` points at `len` initialised `iovec`s.
+            let asked: usize = unsafe { std::slice::from_raw_parts(iov, len) }
+                .iter()
+                .map(|v| v.iov_len)
+                .sum();
+            n < asked
+        }
     };
     Ok((n, n > 0 && emptied))
 }
@@ -164,6 +200,19 @@ mod tests {
         );
         assert_eq!(got.unwrap(), (8, true));
         assert_eq!((&a, &b), (b"head", b"body"));
+    }
+
+    #[test]
+    fn an_uninitialised_buffer_is_filled_and_carries_the_hint() {
+        let (mut writer, reader) = pair();
+        writer.write_all(b"uninit").unwrap();
+        settle();
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 16];
+        let (n, emptied) = super::recv_hinted_uninit(&reader, &mut buf).unwrap();
+        assert_eq!((n, emptied), (6, true));
+        // SAFETY: the kernel wrote the first `n` bytes.
+        let got = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
+        assert_eq!(got, b"uninit");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! short read (fewer bytes than asked) proves the socket drained.
 
 use std::io::{self, IoSliceMut, Read};
+use std::mem::MaybeUninit;
 use std::net::TcpStream;
 
 /// Nothing to turn on here.
@@ -16,4 +17,14 @@ pub(crate) fn recv_hinted(
     let asked: usize = bufs.iter().map(|b| b.len()).sum();
     let n = stream.read_vectored(bufs)?;
     Ok((n, n > 0 && n < asked))
+}
+
+/// [`recv_hinted`] into memory that may be uninitialised: on `Ok((n, _))` the first `n` bytes of
+/// `buf` have been written by the kernel.
+pub(crate) fn recv_hinted_uninit(
+    stream: &TcpStream,
+    buf: &mut [MaybeUninit<u8>],
+) -> io::Result<(usize, bool)> {
+    let n = super::read_uninit(std::os::fd::AsFd::as_fd(stream), buf)?;
+    Ok((n, n > 0 && n < buf.len()))
 }

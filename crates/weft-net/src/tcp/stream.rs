@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io::{self, IoSliceMut};
+use std::mem::MaybeUninit;
 use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use socket2::{SockRef, Socket};
 
-use crate::sys::recv_hinted;
+use crate::sys::{recv_hinted, recv_hinted_uninit};
 use crate::tcp::TcpSocket;
 use weft_io::Async;
 
@@ -227,6 +228,45 @@ impl TcpStream {
     /// Cancel safe: peeking consumes nothing.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.read_with(|s| s.peek(buf)).await
+    }
+
+    /// Polls a read into memory that may be uninitialised, for buffers that are never zeroed
+    /// (hyper's read buffer, a `Vec`'s spare capacity). On `Ready(Ok(n))` the first `n` bytes of
+    /// `buf` hold the data read (`n <= buf.len()`; 0 means end of stream, or an empty `buf`) and
+    /// are initialised; the rest of `buf` is untouched. Like the `AsyncRead` impl it is one
+    /// `recvmsg` that also learns whether the socket is now empty (Linux `TCP_INQ`).
+    ///
+    /// # Errors
+    /// The OS error from the read, or an error if the runtime shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # weft_net::__private::run(async {
+    /// use std::future::poll_fn;
+    /// use std::mem::MaybeUninit;
+    /// use weft_io::io::AsyncWriteExt;
+    /// use weft_net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// client.write_all(b"hello").await?;
+    ///
+    /// let mut buf = Vec::<u8>::with_capacity(64);
+    /// let n = poll_fn(|cx| server.poll_read_uninit(cx, buf.spare_capacity_mut())).await?;
+    /// // SAFETY: `poll_read_uninit` initialised the first `n` bytes of the spare capacity.
+    /// unsafe { buf.set_len(n) };
+    /// assert_eq!(buf, b"hello");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_read_drained_with(cx, |s| recv_hinted_uninit(s, buf))
     }
 
     crate::util::readiness_methods!();

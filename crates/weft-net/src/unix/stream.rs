@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io::{self, IoSliceMut};
+use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::net::{self, SocketAddr};
@@ -144,6 +145,23 @@ impl UnixStream {
     /// Cancel safe: peeking consumes nothing.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.read_with(|s| peek(s.as_fd(), buf)).await
+    }
+
+    /// Polls a read into memory that may be uninitialised (see
+    /// [`TcpStream::poll_read_uninit`](crate::TcpStream::poll_read_uninit)): on `Ready(Ok(n))`
+    /// the first `n` bytes of `buf` hold the data read and are initialised; the rest is untouched.
+    ///
+    /// # Errors
+    /// The OS error from `read`, or an error if the runtime shut down.
+    pub fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.io.poll_read_drained_with(cx, |s| {
+            crate::sys::read_uninit(s.as_fd(), buf).map(|n| (n, n > 0 && n < len))
+        })
     }
 
     crate::util::readiness_methods!();
