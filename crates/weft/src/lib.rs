@@ -56,6 +56,8 @@ use std::future::Future;
 
 pub mod fs;
 pub mod future;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 mod join_set;
 pub mod net;

@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! core <- sync, runtime <- io <- net, fs <- facade;   macros only for the facade
+//! core, sync, runtime, io, net <- hyper <- facade
 //! ```
 //!
 //! Dev-dependencies count too: a lower crate never names a higher one, not even in its tests.
@@ -31,6 +32,16 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("weft-macros", &[][..]),
         (TEST_SUPPORT, &[][..]),
         (
+            "weft-hyper",
+            &[
+                "weft-core",
+                "weft-sync",
+                "weft-runtime",
+                "weft-io",
+                "weft-net",
+            ][..],
+        ),
+        (
             "weft",
             &[
                 "weft-core",
@@ -40,6 +51,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "weft-net",
                 "weft-fs",
                 "weft-macros",
+                "weft-hyper",
             ][..],
         ),
     ])
@@ -152,4 +164,6 @@ fn the_checker_rejects_an_upward_edge() {
     // The test helpers are a dev-dependency only, and depend on no weft crate themselves.
     assert!(!allowed["weft-core"].contains(&TEST_SUPPORT));
     assert!(allowed[TEST_SUPPORT].is_empty());
+    assert!(!allowed["weft-net"].contains(&"weft-hyper"));
+    assert!(!allowed["weft-hyper"].contains(&"weft"));
 }
