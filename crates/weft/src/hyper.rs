@@ -29,6 +29,6 @@
 //! ```
 
 pub use weft_hyper::{
-    bytes, client, http_body_util, hyper, serve, Client, Error, HyperExecutor, HyperIo,
-    HyperTimer, ReadUninit, Serve, ServeFuture, WithGracefulShutdown, DEFAULT_HEADER_READ_TIMEOUT,
+    bytes, client, http_body_util, hyper, serve, Client, Error, HyperExecutor, HyperIo, HyperTimer,
+    ReadUninit, Serve, ServeFuture, WithGracefulShutdown, DEFAULT_HEADER_READ_TIMEOUT,
 };
