@@ -1,32 +1,20 @@
-//! `spawn_blocking`: a blocking closure as a task on the blocking pool.
+//! `spawn_blocking`: a blocking closure as a task, run on the runtime's blocking pool.
 //!
-//! The closure is wrapped in a future that runs it on its first poll, spawned as an ordinary
-//! task cell (so it gets a `JoinHandle`, panic capture, cancellation before start), and its
-//! `Runnable` is queued on the [`Pool`](crate::blocking::Pool).
+//! The closure is wrapped in a future that runs it on its first poll and spawned as an ordinary
+//! task cell (so it gets a `JoinHandle`, panic capture, and cancellation before it starts); its
+//! `Runnable` is the job queued on the [`BlockingPool`](crate::blocking_pool::BlockingPool).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
+use weft_core::task::{JoinHandle, Runnable, ScheduleInfo, SpawnOptions};
 
-use crate::blocking::{Job, Pool, PoolConfig};
-use crate::builder::{Config, ThreadSettings};
+use crate::blocking_pool::ThreadBody;
 use crate::context;
-use crate::handle::Handle;
-
-/// The runtime's blocking pool: jobs are task `Runnable`s, threads enter the runtime's handle.
-pub(crate) type BlockingPool = Pool<BlockingJob, Handle>;
-
-/// A blocking task's `Runnable`. Dropping it unrun cancels the task.
-#[derive(Debug)]
-pub(crate) struct BlockingJob(Runnable);
-
-impl Job for BlockingJob {
-    fn run(self) {
-        self.0.run();
-    }
-}
+use crate::registry::Registry;
+use crate::scheduler::common::{Common, TaskHook, TaskQueue};
+use crate::scheduler::Handle;
 
 /// Runs the closure on the first poll.
 struct BlockingFn<F>(Option<F>);
@@ -46,39 +34,37 @@ impl<F: FnOnce() -> R, R> Future for BlockingFn<F> {
     }
 }
 
-/// The scheduling hook of blocking tasks. Their future never returns `Pending`, so a `Runnable`
-/// only reaches `schedule` if something schedules an idle task, which cannot happen; it is dropped
-/// (cancelled) rather than lost.
-struct BlockingSchedule {
-    report_unhandled_panics: bool,
-}
+/// The task queue of blocking tasks: the pool runs them, and they are not listed in the registry.
+#[derive(Clone)]
+struct BlockingTasks(Handle);
 
-impl Schedule for BlockingSchedule {
+impl TaskQueue for BlockingTasks {
+    /// A blocking task's future never returns `Pending`, so its `Runnable` only reaches here as
+    /// the first schedule of [`TaskHook::spawn`]: it goes to the pool. After shutdown the pool
+    /// hands it back and dropping it cancels the task.
     fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
-        drop(task);
-    }
-
-    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
-        if self.report_unhandled_panics {
-            task::report_unhandled_panic(task, payload);
+        let handle = &self.0;
+        let body = || -> ThreadBody {
+            let handle = handle.clone();
+            Box::new(move |run| {
+                // Pool threads have the runtime current (so `spawn` works there) but are not
+                // inside it: they may block.
+                let _current = context::set_current(&handle);
+                run();
+            })
+        };
+        if let Err(task) = handle.common().blocking.spawn(task, &body) {
+            drop(task);
         }
     }
-}
 
-/// Creates the pool for a runtime.
-pub(crate) fn pool(settings: &ThreadSettings, config: &Config) -> BlockingPool {
-    Pool::new(PoolConfig {
-        thread_name: settings.thread_name.clone(),
-        stack_size: settings.stack_size,
-        thread_cap: settings.max_blocking_threads,
-        keep_alive: settings.keep_alive,
-        on_start: config.on_thread_start.clone(),
-        on_stop: config.on_thread_stop.clone(),
-        enter: |handle, body| {
-            let _current = context::set_current(handle);
-            body();
-        },
-    })
+    fn common(&self) -> &Common {
+        self.0.common()
+    }
+
+    fn registry(&self) -> Option<&Registry> {
+        None
+    }
 }
 
 /// Spawns `f` on `handle`'s blocking pool.
@@ -87,17 +73,5 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let sched = BlockingSchedule {
-        report_unhandled_panics: handle.common().config.report_unhandled_panics,
-    };
-    let (runnable, join) = task::spawn(BlockingFn(Some(f)), sched, opts);
-    if let Err(job) = handle
-        .common()
-        .blocking
-        .spawn(BlockingJob(runnable), handle)
-    {
-        // The runtime shut down: cancel.
-        drop(job);
-    }
-    join
+    TaskHook::spawn(&BlockingTasks(handle.clone()), BlockingFn(Some(f)), opts)
 }

@@ -5,10 +5,9 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::blocking::ThreadCallback;
+use crate::config::{Options, RuntimeFlavor};
 use crate::park::Park;
 use crate::runtime::Runtime;
-use crate::scheduler::{current_thread, multi_thread};
 
 /// Configures a runtime, then starts it with [`build`](Builder::build).
 ///
@@ -26,70 +25,23 @@ use crate::scheduler::{current_thread, multi_thread};
 /// assert_eq!(rt.block_on(rt.spawn(async { 40 + 2 })).unwrap(), 42);
 /// ```
 pub struct Builder {
-    kind: Kind,
-    worker_threads: Option<usize>,
-    thread_name: String,
-    stack_size: Option<usize>,
-    max_blocking_threads: usize,
-    keep_alive: Duration,
-    park_hook: Option<Arc<dyn Park>>,
-    event_interval: u32,
-    global_queue_interval: u32,
-    report_unhandled_panics: bool,
-    on_thread_start: Option<ThreadCallback>,
-    on_thread_stop: Option<ThreadCallback>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    CurrentThread,
-    MultiThread,
-}
-
-/// The settings the schedulers read at run time.
-pub(crate) struct Config {
-    pub(crate) event_interval: u32,
-    pub(crate) global_queue_interval: u32,
-    pub(crate) report_unhandled_panics: bool,
-    pub(crate) on_thread_start: Option<ThreadCallback>,
-    pub(crate) on_thread_stop: Option<ThreadCallback>,
-}
-
-/// Settings used to start the blocking pool and the workers.
-pub(crate) struct ThreadSettings {
-    pub(crate) thread_name: String,
-    pub(crate) stack_size: Option<usize>,
-    pub(crate) max_blocking_threads: usize,
-    pub(crate) keep_alive: Duration,
+    options: Options,
 }
 
 impl Builder {
     /// A builder for a multi-thread runtime: a pool of worker threads (one per CPU by default)
     /// that steal work from each other.
     pub fn new_multi_thread() -> Builder {
-        Builder::new(Kind::MultiThread)
+        Builder {
+            options: Options::new(RuntimeFlavor::MultiThread),
+        }
     }
 
     /// A builder for a current-thread runtime: tasks run on the thread that calls
     /// [`Runtime::block_on`]; it supports `spawn_local` for `!Send` futures.
     pub fn new_current_thread() -> Builder {
-        Builder::new(Kind::CurrentThread)
-    }
-
-    fn new(kind: Kind) -> Builder {
         Builder {
-            kind,
-            worker_threads: None,
-            thread_name: "weft-worker".to_owned(),
-            stack_size: None,
-            max_blocking_threads: 512,
-            keep_alive: Duration::from_secs(10),
-            park_hook: None,
-            event_interval: 61,
-            global_queue_interval: 61,
-            report_unhandled_panics: true,
-            on_thread_start: None,
-            on_thread_stop: None,
+            options: Options::new(RuntimeFlavor::CurrentThread),
         }
     }
 
@@ -104,19 +56,19 @@ impl Builder {
             n > 0,
             "Builder::worker_threads: a runtime needs at least one worker thread"
         );
-        self.worker_threads = Some(n);
+        self.options.worker_threads = Some(n);
         self
     }
 
     /// The name of the runtime's threads (workers and blocking pool). Default `"weft-worker"`.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
-        self.thread_name = name.into();
+        self.options.threads.thread_name = name.into();
         self
     }
 
     /// The stack size of the runtime's threads, in bytes (default: std's).
     pub fn thread_stack_size(&mut self, size: usize) -> &mut Self {
-        self.stack_size = Some(size);
+        self.options.threads.stack_size = Some(size);
         self
     }
 
@@ -131,20 +83,20 @@ impl Builder {
             n > 0,
             "Builder::max_blocking_threads: the pool needs at least one thread"
         );
-        self.max_blocking_threads = n;
+        self.options.threads.max_blocking_threads = n;
         self
     }
 
     /// How long an idle blocking-pool thread waits for work before it exits (default 10 s).
     pub fn thread_keep_alive(&mut self, keep_alive: Duration) -> &mut Self {
-        self.keep_alive = keep_alive;
+        self.options.threads.keep_alive = keep_alive;
         self
     }
 
     /// Installs a park hook: the driver (weft-io's reactor and timers) that idle workers wait in.
     /// See [`Park`].
     pub fn park_hook(&mut self, hook: Arc<dyn Park>) -> &mut Self {
-        self.park_hook = Some(hook);
+        self.options.park_hook = Some(hook);
         self
     }
 
@@ -156,7 +108,7 @@ impl Builder {
     #[track_caller]
     pub fn event_interval(&mut self, n: u32) -> &mut Self {
         assert!(n > 0, "Builder::event_interval must be at least 1");
-        self.event_interval = n;
+        self.options.config.event_interval = n;
         self
     }
 
@@ -168,26 +120,26 @@ impl Builder {
     #[track_caller]
     pub fn global_queue_interval(&mut self, n: u32) -> &mut Self {
         assert!(n > 0, "Builder::global_queue_interval must be at least 1");
-        self.global_queue_interval = n;
+        self.options.config.global_queue_interval = n;
         self
     }
 
     /// Whether a panic that no `JoinHandle` will see (the task was detached) is reported on
     /// stderr with the task's id, name and spawn location. Default `true`.
     pub fn report_unhandled_panics(&mut self, report: bool) -> &mut Self {
-        self.report_unhandled_panics = report;
+        self.options.config.report_unhandled_panics = report;
         self
     }
 
     /// Runs `f` on every runtime thread (worker or blocking) when it starts.
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
-        self.on_thread_start = Some(Arc::new(f));
+        self.options.config.on_thread_start = Some(Arc::new(f));
         self
     }
 
     /// Runs `f` on every runtime thread (worker or blocking) before it stops.
     pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
-        self.on_thread_stop = Some(Arc::new(f));
+        self.options.config.on_thread_stop = Some(Arc::new(f));
         self
     }
 
@@ -196,46 +148,12 @@ impl Builder {
     /// # Errors
     /// If the OS refuses to start a worker thread.
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let config = Config {
-            event_interval: self.event_interval,
-            global_queue_interval: self.global_queue_interval,
-            report_unhandled_panics: self.report_unhandled_panics,
-            on_thread_start: self.on_thread_start.clone(),
-            on_thread_stop: self.on_thread_stop.clone(),
-        };
-        let threads = ThreadSettings {
-            thread_name: self.thread_name.clone(),
-            stack_size: self.stack_size,
-            max_blocking_threads: self.max_blocking_threads,
-            keep_alive: self.keep_alive,
-        };
-        let hook = self.park_hook.clone();
-        let handle = match self.kind {
-            Kind::CurrentThread => current_thread::build(config, &threads, hook),
-            Kind::MultiThread => {
-                let workers = self
-                    .worker_threads
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                multi_thread::build(workers, config, &threads, hook)?
-            }
-        };
-        Ok(Runtime::from_handle(handle))
+        Runtime::start(&self.options)
     }
 }
 
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("kind", &self.kind)
-            .field("worker_threads", &self.worker_threads)
-            .field("thread_name", &self.thread_name)
-            .field("stack_size", &self.stack_size)
-            .field("max_blocking_threads", &self.max_blocking_threads)
-            .field("thread_keep_alive", &self.keep_alive)
-            .field("park_hook", &self.park_hook.is_some())
-            .field("event_interval", &self.event_interval)
-            .field("global_queue_interval", &self.global_queue_interval)
-            .field("report_unhandled_panics", &self.report_unhandled_panics)
-            .finish_non_exhaustive()
+        f.debug_tuple("Builder").field(&self.options).finish()
     }
 }

@@ -6,16 +6,8 @@
 //!   so `spawn` works there and so does `block_on`.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 
-use weft_core::coop;
-use weft_core::loom::sync::Arc as ShimArc;
-
-use crate::handle::Handle;
-use crate::parker::{Driver, Parker, Unparker};
+use crate::scheduler::Handle;
 
 struct ThreadContext {
     handle: RefCell<Option<Handle>>,
@@ -103,50 +95,4 @@ impl Drop for EnterRuntimeGuard {
     fn drop(&mut self) {
         let _ = CONTEXT.try_with(|c| c.in_runtime.set(false));
     }
-}
-
-/// The parker of a thread that blocks on a future outside any worker.
-struct ParkThread {
-    parker: Parker,
-    waker: Waker,
-}
-
-impl ParkThread {
-    fn new() -> Self {
-        let parker = Parker::new(ShimArc::new(Driver::new(None)));
-        let waker = Waker::from(Arc::new(parker.unparker()));
-        ParkThread { parker, waker }
-    }
-}
-
-thread_local! {
-    static PARK_THREAD: ParkThread = ParkThread::new();
-}
-
-/// Polls `future` on this thread until it completes, sleeping while it is pending. Each poll gets
-/// a fresh cooperative budget.
-pub(crate) fn block_on_thread<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    PARK_THREAD.with(|park| {
-        let mut cx = Context::from_waker(&park.waker);
-        loop {
-            if let Poll::Ready(v) =
-                coop::with_budget(coop::Budget::initial(), || future.as_mut().poll(&mut cx))
-            {
-                return v;
-            }
-            park.parker.park();
-        }
-    })
-}
-
-/// A waker for this thread's [`block_on_thread`] parker plus a way to park on it (for callers
-/// that poll their future themselves).
-pub(crate) fn thread_parker() -> (Waker, Unparker) {
-    PARK_THREAD.with(|p| (p.waker.clone(), p.parker.unparker()))
-}
-
-/// Parks this thread on its [`thread_parker`].
-pub(crate) fn park_thread() {
-    PARK_THREAD.with(|p| p.parker.park());
 }

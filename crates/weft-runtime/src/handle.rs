@@ -4,18 +4,16 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
 
-use weft_core::loom::sync::Arc as ShimArc;
 use weft_core::task::{JoinHandle, SpawnOptions};
 
-use crate::blocking_task::{self, BlockingPool};
-use crate::builder::Config;
+use crate::blocking_task;
+use crate::config::RuntimeFlavor;
 use crate::context;
 use crate::park::Park;
-use crate::parker::Driver;
-use crate::registry::{Registry, TaskInfo};
-use crate::scheduler::{current_thread, multi_thread};
+use crate::park_thread;
+use crate::registry::TaskInfo;
+use crate::scheduler;
 
 /// A handle to a runtime: spawn onto it, block on it, or enter it from any thread.
 ///
@@ -37,32 +35,7 @@ use crate::scheduler::{current_thread, multi_thread};
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    pub(crate) inner: Scheduler,
-}
-
-/// The scheduler behind a handle (flavours by enum, STYLE.md rule 5).
-#[derive(Clone)]
-pub(crate) enum Scheduler {
-    CurrentThread(Arc<current_thread::Shared>),
-    MultiThread(Arc<multi_thread::Shared>),
-}
-
-/// What both flavours share: live tasks, the blocking pool, the park hook, the configuration.
-pub(crate) struct Common {
-    pub(crate) registry: Registry,
-    pub(crate) blocking: BlockingPool,
-    pub(crate) driver: ShimArc<Driver>,
-    pub(crate) config: Config,
-}
-
-/// The kind of scheduler a runtime runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RuntimeFlavor {
-    /// Tasks run on the thread that calls `block_on` ([`Builder::new_current_thread`](crate::Builder::new_current_thread)).
-    CurrentThread,
-    /// Tasks run on a pool of worker threads ([`Builder::new_multi_thread`](crate::Builder::new_multi_thread)).
-    MultiThread,
+    pub(crate) inner: scheduler::Handle,
 }
 
 /// The error of [`Handle::try_current`]: no runtime is running on this thread.
@@ -114,7 +87,7 @@ impl Handle {
     #[track_caller]
     pub fn current() -> Handle {
         match context::current() {
-            Some(h) => h,
+            Some(inner) => Handle { inner },
             None => panic!("Handle::current: {NO_RUNTIME}"),
         }
     }
@@ -130,7 +103,9 @@ impl Handle {
     /// assert!(weft_runtime::Handle::try_current().is_err());
     /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::current().ok_or(TryCurrentError { _private: () })
+        context::current()
+            .map(|inner| Handle { inner })
+            .ok_or(TryCurrentError { _private: () })
     }
 
     /// Spawns `future` onto this runtime, returning a handle to its output.
@@ -152,18 +127,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.spawn_with(future, SpawnOptions::new())
-    }
-
-    pub(crate) fn spawn_with<F>(&self, future: F, opts: SpawnOptions) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        match &self.inner {
-            Scheduler::CurrentThread(s) => current_thread::Shared::spawn(s, future, opts),
-            Scheduler::MultiThread(s) => multi_thread::Shared::spawn(s, future, opts),
-        }
+        self.inner.spawn(future, SpawnOptions::new())
     }
 
     /// Runs the blocking function `f` on the runtime's blocking pool, returning a handle to its
@@ -186,7 +150,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        blocking_task::spawn(self, f, SpawnOptions::new())
+        blocking_task::spawn(&self.inner, f, SpawnOptions::new())
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime current, and returns
@@ -209,10 +173,12 @@ impl Handle {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _enter = context::enter_runtime(self);
+        let _enter = context::enter_runtime(&self.inner);
         match &self.inner {
-            Scheduler::CurrentThread(s) => current_thread::Shared::block_on(s, future),
-            Scheduler::MultiThread(_) => context::block_on_thread(future),
+            scheduler::Handle::CurrentThread(s) => {
+                scheduler::current_thread::Shared::block_on(s, future)
+            }
+            scheduler::Handle::MultiThread(_) => park_thread::block_on(future),
         }
     }
 
@@ -229,7 +195,7 @@ impl Handle {
     /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard {
-            _guard: context::set_current(self),
+            _guard: context::set_current(&self.inner),
             _handle: PhantomData,
         }
     }
@@ -237,15 +203,12 @@ impl Handle {
     /// The park hook installed with [`Builder::park_hook`](crate::Builder::park_hook), for the
     /// layer that installed it to find it again (downcast through [`Park::as_any`]).
     pub fn park_hook(&self) -> Option<&Arc<dyn Park>> {
-        self.common().driver.hook()
+        self.inner.common().park_hook.hook()
     }
 
     /// Which scheduler this runtime runs.
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
-        match &self.inner {
-            Scheduler::CurrentThread(_) => RuntimeFlavor::CurrentThread,
-            Scheduler::MultiThread(_) => RuntimeFlavor::MultiThread,
-        }
+        self.inner.flavor()
     }
 
     /// A snapshot of the tasks spawned on this runtime that have not ended yet (blocking-pool
@@ -264,8 +227,8 @@ impl Handle {
     /// ```
     pub fn live_tasks(&self) -> Vec<TaskInfo> {
         let mut out = Vec::new();
-        self.common().registry.infos(&mut out);
-        if let Scheduler::CurrentThread(s) = &self.inner {
+        self.inner.common().registry.infos(&mut out);
+        if let scheduler::Handle::CurrentThread(s) = &self.inner {
             s.local_registry.infos(&mut out);
         }
         out.sort_by_key(|t| t.id);
@@ -274,25 +237,10 @@ impl Handle {
 
     /// The number of tasks spawned on this runtime that have not ended yet.
     pub fn num_live_tasks(&self) -> usize {
-        let n = self.common().registry.len();
+        let n = self.inner.common().registry.len();
         match &self.inner {
-            Scheduler::CurrentThread(s) => n + s.local_registry.len(),
-            Scheduler::MultiThread(_) => n,
-        }
-    }
-
-    pub(crate) fn common(&self) -> &Common {
-        match &self.inner {
-            Scheduler::CurrentThread(s) => &s.common,
-            Scheduler::MultiThread(s) => &s.common,
-        }
-    }
-
-    /// Shuts the runtime down (idempotent); see [`Runtime`](crate::Runtime).
-    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
-        match &self.inner {
-            Scheduler::CurrentThread(s) => s.shutdown(timeout),
-            Scheduler::MultiThread(s) => s.shutdown(timeout),
+            scheduler::Handle::CurrentThread(s) => n + s.local_registry.len(),
+            scheduler::Handle::MultiThread(_) => n,
         }
     }
 }

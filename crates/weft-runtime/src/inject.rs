@@ -104,11 +104,6 @@ impl<T> Inject<T> {
         !std::mem::replace(&mut st.closed, true)
     }
 
-    /// Whether [`close`](Inject::close) was called.
-    pub fn is_closed(&self) -> bool {
-        self.state.lock().closed
-    }
-
     /// Takes every queued element out (the lock is not held while the caller drops them).
     pub fn take_all(&self) -> VecDeque<T> {
         let mut st = self.state.lock();

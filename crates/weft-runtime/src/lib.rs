@@ -18,13 +18,13 @@
 //! [`Handle::park_hook`].
 //!
 //! ```text
-//!   Runtime ── Handle ──> Scheduler::{CurrentThread, MultiThread}
+//!   Runtime ── Handle ──> scheduler::Handle::{CurrentThread, MultiThread}
 //!                            │  spawn: one task cell (weft-core) + registry entry
 //!                            ▼
 //!                 queues of Runnable ──> worker: coop::with_budget(|| runnable.run())
 //!                            ▲                     │ nothing to run
 //!        wakes (Schedule) ───┘                     ▼
-//!                                      Park hook (one driver) / condvar sleep
+//!                          Park hook (one thread at a time) / condvar sleep
 //! ```
 //!
 //! # Examples
@@ -46,30 +46,50 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
-#[doc(hidden)]
-pub mod blocking;
-mod blocking_task;
-mod builder;
-mod context;
-mod handle;
-#[doc(hidden)]
-pub mod idle;
-#[doc(hidden)]
-pub mod inject;
-pub mod park;
-#[doc(hidden)]
-pub mod parker;
-#[doc(hidden)]
-pub mod queue;
-mod registry;
-mod runtime;
-mod scheduler;
-mod scoped;
-mod sync;
-pub mod task;
+// Public surface: thin wrappers over the scheduler.
+mod builder; // Builder: collects Options, starts a Runtime
+mod handle; // Handle: wraps scheduler::Handle
+mod runtime; // Runtime: owns a Handle, shuts down on drop; starts the schedulers
+pub mod task; // spawn, spawn_local, spawn_blocking, task::Builder
+
+// The schedulers. The crate's files name each other without a cycle (tests/layering checks it).
+mod blocking_task; // spawn_blocking: a blocking closure as a task on the pool
+mod context; // the thread's current runtime and "inside a runtime" flag
+mod park_thread; // block_on for threads that are not workers
+mod scheduler; // scheduler::Handle over current_thread / multi_thread, and their Common
+
+// The pieces the schedulers are built from.
+mod blocking_pool; // the blocking thread pool (generic over its job)
+mod config; // Options, Config, ThreadSettings, RuntimeFlavor, defaults
+mod idle; // which multi-thread workers sleep, search, get woken
+mod inject; // the global queue
+pub mod park; // the Park trait (weft-io's reactor and timers implement it)
+mod park_hook_slot; // a runtime's park hook and the token to wait in it
+mod parker; // park/unpark of one thread, in the hook or on a condvar
+mod queue; // the per-worker run queue (work stealing)
+mod registry; // every live task, for shutdown and diagnostics
+mod scoped; // a thread-local pointer to a stack value
+mod sync; // the blocking locks (parking_lot, or loom's)
 
 pub use builder::Builder;
-pub use handle::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
+pub use config::RuntimeFlavor;
+pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use park::Park;
 pub use runtime::Runtime;
 pub use task::{spawn, spawn_blocking, spawn_local};
+
+/// Not public API: the idle bookkeeping, queues and parker, exposed to the loom models in
+/// `tests/loom_*.rs` (built only with `--cfg loom`).
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::idle::Idle;
+    pub use crate::inject::Inject;
+    pub use crate::park_hook_slot::ParkHookSlot;
+    pub use crate::parker::{Parker, Unparker};
+
+    /// The local run queue.
+    pub mod queue {
+        pub use crate::queue::{local, Local, Overflow, Steal, CAPACITY};
+    }
+}

@@ -4,10 +4,10 @@
 //! The executor knows nothing of I/O. When a worker runs out of tasks it parks. With no hook it
 //! sleeps on a parking_lot condition variable until another thread unparks it. With a hook
 //! installed ([`Builder::park_hook`](crate::Builder::park_hook)) the runtime lets **one** parked
-//! worker at a time (the *driver* worker) block inside [`Park::park`], which waits on the OS poller
+//! worker at a time (the one holding the hook) block inside [`Park::park`], which waits on the OS poller
 //! with the next timer deadline as its timeout and wakes the tasks whose events arrived; the other
 //! idle workers sleep on their condition variables. Busy workers call [`Park::park`] with a zero
-//! timeout every few dozen ticks (when no other worker holds the driver) so I/O and timers are never
+//! timeout every few dozen ticks (when no other worker holds the hook) so I/O and timers are never
 //! starved by CPU-bound tasks.
 //!
 //! To wake the worker that waits in the hook, the runtime calls [`Park::unpark`] (weft-io answers
@@ -21,7 +21,8 @@ use std::any::Any;
 use std::fmt;
 use std::time::Duration;
 
-/// A driver that runs while a worker has nothing to do.
+/// A driver (weft-io's reactor and timers, or any other) that runs while a worker has nothing to
+/// do.
 ///
 /// # Contract
 /// - `park(timeout)` blocks the calling thread for at most `timeout` (`None`: until an event or an

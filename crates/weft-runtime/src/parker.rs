@@ -1,16 +1,16 @@
 //! Parking a thread that has nothing to run, with or without the [`Park`] hook.
 //!
-//! Each parker has a small state machine (tokio's): `EMPTY`, `PARKED_CONDVAR`, `PARKED_DRIVER`,
+//! Each parker has a small state machine (tokio's): `EMPTY`, `PARKED_CONDVAR`, `PARKED_HOOK`,
 //! `NOTIFIED`. [`Unparker::unpark`] swaps in `NOTIFIED` and only does expensive work when the
 //! parker is really asleep: a condvar notify for a condvar sleeper, [`Park::unpark`] for the one
 //! thread inside the hook. An unpark that arrives before the park makes the park return at once.
 //!
-//! The hook itself is shared by all parkers of a runtime through [`Driver`], a try-lock: the first
-//! idle thread to take it waits inside `Park::park(None)`, the others sleep on their condvars.
+//! The hook itself is shared by all parkers of a runtime through [`ParkHookSlot`], a try-lock: the
+//! first idle thread to take it waits inside `Park::park(None)`, the others sleep on their condvars.
 //!
 //! A parker made with [`Parker::with_spin`] (the multi-thread workers') spins for a few
 //! microseconds before it sleeps on its condvar. A worker that finds no work usually parks just as
-//! the driver thread is about to hand it some (the other worker's `epoll_wait` returns a batch of
+//! the worker waiting in the hook is about to hand it some (its `epoll_wait` returns a batch of
 //! wakes a few microseconds later, and it notifies a sleeper to steal half). Waking a sleeping
 //! thread costs a futex wake on the notifier's side and, on the sleeper's side, tens of
 //! microseconds before its CPU runs it again (far more on a virtual machine whose idle vCPU halts,
@@ -22,99 +22,27 @@ use std::hint;
 use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
-use weft_core::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use weft_core::loom::sync::Arc;
 
 use crate::park::Park;
+use crate::park_hook_slot::ParkHookSlot;
 use crate::sync::{Condvar, Mutex};
 
+/// Nobody is parked and no unpark is pending.
 const EMPTY: usize = 0;
+/// The owner sleeps on the condvar: an unpark must notify it under the mutex.
 const PARKED_CONDVAR: usize = 1;
-const PARKED_DRIVER: usize = 2;
+/// The owner waits inside the park hook: an unpark must call `Park::unpark`.
+const PARKED_HOOK: usize = 2;
+/// An unpark came: the current or next park returns at once.
 const NOTIFIED: usize = 3;
-
-/// The park hook of a runtime plus the token that lets one thread at a time wait in it.
-pub struct Driver {
-    hook: Option<StdArc<dyn Park>>,
-    busy: AtomicBool,
-}
-
-impl Driver {
-    /// Wraps an optional hook.
-    pub fn new(hook: Option<StdArc<dyn Park>>) -> Self {
-        Driver {
-            hook,
-            busy: AtomicBool::new(false),
-        }
-    }
-
-    /// The installed hook.
-    pub fn hook(&self) -> Option<&StdArc<dyn Park>> {
-        self.hook.as_ref()
-    }
-
-    fn try_acquire(&self) -> Option<&dyn Park> {
-        let hook = self.hook.as_deref()?;
-        self.busy
-            .compare_exchange(false, true, Acquire, Relaxed)
-            .ok()
-            .map(|_| hook)
-    }
-
-    fn release(&self) {
-        self.busy.store(false, Release);
-    }
-
-    /// Whether some thread holds the driver token right now.
-    pub fn is_busy(&self) -> bool {
-        self.busy.load(Relaxed)
-    }
-
-    /// Turns the hook once without blocking, unless another thread holds it. Returns whether it
-    /// was turned.
-    pub fn park_zero(&self) -> bool {
-        if self.hook.is_none() || self.is_busy() {
-            return false;
-        }
-        match self.try_acquire() {
-            Some(hook) => {
-                let _release = ReleaseOnDrop(self);
-                hook.park(Some(Duration::ZERO));
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Unparks whichever thread waits in the hook.
-    pub fn unpark_hook(&self) {
-        if let Some(hook) = &self.hook {
-            hook.unpark();
-        }
-    }
-}
-
-struct ReleaseOnDrop<'a>(&'a Driver);
-impl Drop for ReleaseOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.release();
-    }
-}
-
-impl fmt::Debug for Driver {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Driver")
-            .field("hook", &self.hook.is_some())
-            .field("busy", &self.is_busy())
-            .finish()
-    }
-}
 
 struct Inner {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
-    driver: Arc<Driver>,
+    hook: Arc<ParkHookSlot>,
 }
 
 /// How many state checks a spinning parker makes between two looks at the clock.
@@ -134,20 +62,20 @@ pub struct Unparker {
 }
 
 impl Parker {
-    /// A parker that may wait in `driver`'s hook, and otherwise sleeps on its condvar at once.
-    pub fn new(driver: Arc<Driver>) -> Self {
-        Self::with_spin(driver, Duration::ZERO)
+    /// A parker that may wait in `hook`'s hook, and otherwise sleeps on its condvar at once.
+    pub fn new(hook: Arc<ParkHookSlot>) -> Self {
+        Self::with_spin(hook, Duration::ZERO)
     }
 
-    /// A parker that, when it cannot take the driver, spins for up to `spin` waiting for an unpark
+    /// A parker that, when it cannot take the hook's token, spins for up to `spin` waiting for an unpark
     /// before it sleeps on its condvar (see the module docs). Under loom it never spins.
-    pub fn with_spin(driver: Arc<Driver>, spin: Duration) -> Self {
+    pub fn with_spin(hook: Arc<ParkHookSlot>, spin: Duration) -> Self {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 mutex: Mutex::new(()),
                 condvar: Condvar::new(),
-                driver,
+                hook,
             }),
             spin,
         }
@@ -160,13 +88,8 @@ impl Parker {
         }
     }
 
-    /// The shared driver.
-    pub fn driver(&self) -> &Arc<Driver> {
-        &self.inner.driver
-    }
-
     /// Blocks until unparked (it may return spuriously). Waits inside the hook if this thread can
-    /// take the driver token, on the condvar otherwise.
+    /// take the hook's token, on the condvar otherwise.
     ///
     /// Only one thread at a time may park on a given parker.
     pub fn park(&self) {
@@ -178,20 +101,17 @@ impl Parker {
         {
             return;
         }
-        match inner.driver.try_acquire() {
-            Some(hook) => {
-                let _release = ReleaseOnDrop(&inner.driver);
-                self.park_driver(hook);
-            }
+        match inner.hook.try_acquire() {
+            Some(token) => self.park_in_hook(token.hook),
             None => self.park_condvar(),
         }
     }
 
-    fn park_driver(&self, hook: &dyn Park) {
+    fn park_in_hook(&self, hook: &dyn Park) {
         let inner = &*self.inner;
         match inner
             .state
-            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+            .compare_exchange(EMPTY, PARKED_HOOK, SeqCst, SeqCst)
         {
             Ok(_) => {}
             Err(NOTIFIED) => {
@@ -202,7 +122,7 @@ impl Parker {
         }
         hook.park(None);
         match inner.state.swap(EMPTY, SeqCst) {
-            NOTIFIED | PARKED_DRIVER => {}
+            NOTIFIED | PARKED_HOOK => {}
             actual => panic!("inconsistent park state {actual} after the hook"),
         }
     }
@@ -274,7 +194,7 @@ impl Unparker {
                 drop(inner.mutex.lock());
                 inner.condvar.notify_one();
             }
-            PARKED_DRIVER => inner.driver.unpark_hook(),
+            PARKED_HOOK => inner.hook.unpark_waiter(),
             actual => panic!("inconsistent park state {actual}"),
         }
     }
@@ -312,7 +232,7 @@ mod tests {
 
     #[test]
     fn unpark_before_park_returns_at_once() {
-        let p = Parker::new(Arc::new(Driver::new(None)));
+        let p = Parker::new(Arc::new(ParkHookSlot::new(None)));
         p.unparker().unpark();
         p.park();
     }
@@ -320,7 +240,7 @@ mod tests {
     #[test]
     fn spinning_park_sees_an_unpark_without_sleeping_out_the_spin() {
         // A minute of spin: only a spin that notices the unpark returns before the deadline.
-        let p = Parker::with_spin(Arc::new(Driver::new(None)), Duration::from_secs(60));
+        let p = Parker::with_spin(Arc::new(ParkHookSlot::new(None)), Duration::from_secs(60));
         let u = p.unparker();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(10));
@@ -339,7 +259,7 @@ mod tests {
 
     #[test]
     fn spinning_park_sleeps_on_the_condvar_after_the_spin() {
-        let p = Parker::with_spin(Arc::new(Driver::new(None)), Duration::from_micros(50));
+        let p = Parker::with_spin(Arc::new(ParkHookSlot::new(None)), Duration::from_micros(50));
         let u = p.unparker();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(30));
@@ -355,7 +275,7 @@ mod tests {
 
     #[test]
     fn unpark_from_other_thread() {
-        let p = Parker::new(Arc::new(Driver::new(None)));
+        let p = Parker::new(Arc::new(ParkHookSlot::new(None)));
         let u = p.unparker();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
@@ -398,24 +318,24 @@ mod tests {
             flag: Mutex::new(false),
             cv: Condvar::new(),
         });
-        let driver = Arc::new(Driver::new(Some(hook.clone())));
-        let a = Parker::new(driver.clone());
-        let b = Parker::new(driver.clone());
+        let slot = Arc::new(ParkHookSlot::new(Some(hook.clone())));
+        let a = Parker::new(slot.clone());
+        let b = Parker::new(slot.clone());
         let (ua, ub) = (a.unparker(), b.unparker());
         let ta = std::thread::spawn(move || a.park());
-        while !driver.is_busy() {
+        while !slot.is_held() {
             std::thread::yield_now();
         }
-        // `b` cannot take the driver: it sleeps on its condvar.
+        // `b` cannot take the token: it sleeps on its condvar.
         let tb = std::thread::spawn(move || b.park());
         std::thread::sleep(Duration::from_millis(20));
-        assert!(!driver.park_zero(), "driver is held by `a`");
+        assert!(!slot.turn_without_blocking(), "the token is held by `a`");
         ub.unpark();
         tb.join().unwrap();
         ua.unpark();
         ta.join().unwrap();
         assert_eq!(hook.parks.load(SeqCst), 1);
-        assert!(driver.park_zero());
+        assert!(slot.turn_without_blocking());
         assert_eq!(hook.parks.load(SeqCst), 2);
     }
 }

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use weft_core::task::JoinHandle;
 
-use crate::builder::Builder;
-use crate::handle::Handle;
+use crate::config::{Options, RuntimeFlavor};
+use crate::context;
+use crate::handle::{EnterGuard, Handle};
+use crate::scheduler::{self, current_thread, multi_thread};
 
 /// A running weft runtime: its scheduler, worker threads (multi-thread flavour) and blocking pool.
 ///
@@ -41,11 +43,31 @@ impl Runtime {
     /// # Errors
     /// If the OS refuses to start a worker thread.
     pub fn new() -> io::Result<Runtime> {
-        Builder::new_multi_thread().build()
+        Runtime::start(&Options::new(RuntimeFlavor::MultiThread))
     }
 
-    pub(crate) fn from_handle(handle: Handle) -> Runtime {
-        Runtime { handle }
+    /// Starts a runtime with `options` (the multi-thread flavour's workers start here).
+    pub(crate) fn start(options: &Options) -> io::Result<Runtime> {
+        let config = options.config.clone();
+        let threads = &options.threads;
+        let hook = options.park_hook.clone();
+        let inner = match options.flavor {
+            RuntimeFlavor::CurrentThread => {
+                scheduler::Handle::CurrentThread(current_thread::build(config, threads, hook))
+            }
+            RuntimeFlavor::MultiThread => {
+                // Each worker thread runs inside the runtime for its whole life.
+                let enter = |shared: &std::sync::Arc<multi_thread::Shared>| {
+                    context::enter_runtime(&scheduler::Handle::MultiThread(shared.clone()))
+                };
+                let shared =
+                    multi_thread::build(options.num_workers(), config, threads, hook, enter)?;
+                scheduler::Handle::MultiThread(shared)
+            }
+        };
+        Ok(Runtime {
+            handle: Handle { inner },
+        })
     }
 
     /// Runs `future` to completion on the calling thread and returns its output; see
@@ -84,7 +106,7 @@ impl Runtime {
     }
 
     /// Makes this runtime current on this thread until the guard drops; see [`Handle::enter`].
-    pub fn enter(&self) -> crate::handle::EnterGuard<'_> {
+    pub fn enter(&self) -> EnterGuard<'_> {
         self.handle.enter()
     }
 
@@ -105,18 +127,18 @@ impl Runtime {
     /// assert!(futures_executor::block_on(task).unwrap_err().is_cancelled());
     /// ```
     pub fn shutdown_timeout(self, timeout: Duration) {
-        self.handle.shutdown(Some(timeout));
+        self.handle.inner.shutdown(Some(timeout));
     }
 
     /// Shuts down without waiting for workers or blocking jobs that are busy.
     pub fn shutdown_background(self) {
-        self.handle.shutdown(Some(Duration::ZERO));
+        self.handle.inner.shutdown(Some(Duration::ZERO));
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.handle.shutdown(None);
+        self.handle.inner.shutdown(None);
     }
 }
 

@@ -125,3 +125,32 @@ mod imp {
 
 #[allow(unused_imports)]
 pub(crate) use imp::{Condvar, Mutex, MutexGuard};
+
+impl Condvar {
+    /// Waits while `blocked(&mut value)` holds, until `deadline` if there is one (`None`: no
+    /// limit). Returns the guard and whether the deadline passed with `blocked` still true.
+    ///
+    /// The one way the runtime waits for other threads to let go of something (the shutdown
+    /// waiting for workers, for the current-thread core, for blocking threads): whoever changes
+    /// what `blocked` reads does so under the mutex and then notifies this condvar.
+    pub(crate) fn wait_while_until<'a, T>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        deadline: Option<std::time::Instant>,
+        mut blocked: impl FnMut(&mut T) -> bool,
+    ) -> (MutexGuard<'a, T>, bool) {
+        while blocked(&mut guard) {
+            match deadline {
+                None => guard = self.wait(guard),
+                Some(deadline) => {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        return (guard, true);
+                    }
+                    guard = self.wait_timeout(guard, deadline - now).0;
+                }
+            }
+        }
+        (guard, false)
+    }
+}

@@ -13,8 +13,8 @@ use weft_core::task::SpawnOptions;
 
 use crate::blocking_task;
 use crate::context;
-use crate::handle::{Handle, Scheduler, NO_RUNTIME};
-use crate::scheduler::current_thread;
+use crate::handle::{Handle, NO_RUNTIME};
+use crate::scheduler::{self, current_thread};
 
 /// Spawns `future` onto the current runtime, returning a handle to its output.
 ///
@@ -68,7 +68,7 @@ where
     let mut opts = Some(opts);
     let spawned = context::with_current(|h| {
         h.map(|h| {
-            h.spawn_with(
+            h.spawn(
                 future.take().expect("spawned once"),
                 opts.take().expect("spawned once"),
             )
@@ -82,7 +82,7 @@ where
 
 /// Spawns a `!Send` future onto the current-thread runtime running on this thread.
 ///
-/// The task runs only on this thread, when it drives the runtime (inside `block_on`).
+/// The task runs only on this thread, while it runs the runtime's tasks (inside `block_on`).
 ///
 /// # Panics
 /// Outside a runtime, on a multi-thread runtime (use [`spawn`] with a `Send` future, or a
@@ -119,11 +119,11 @@ where
     let Some(handle) = context::current() else {
         panic!("spawn_local: {NO_RUNTIME}");
     };
-    match &handle.inner {
-        Scheduler::CurrentThread(shared) => {
+    match &handle {
+        scheduler::Handle::CurrentThread(shared) => {
             current_thread::Shared::spawn_local(shared, future, opts)
         }
-        Scheduler::MultiThread(_) => panic!(
+        scheduler::Handle::MultiThread(_) => panic!(
             "spawn_local needs a current-thread runtime, but this is a multi-thread one: use \
              spawn with a Send future, or run the !Send code on a current-thread runtime \
              (Builder::new_current_thread, weft::block_on)"
@@ -220,7 +220,7 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_with(future, self.options())
+        handle.inner.spawn(future, self.options())
     }
 
     /// Spawns a `!Send` future onto the current-thread runtime of this thread; see

@@ -4,7 +4,7 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use weft_runtime::inject::Inject;
+use weft_runtime::__loom::Inject;
 
 #[test]
 fn push_pop_close() {

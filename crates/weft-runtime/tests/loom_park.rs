@@ -8,15 +8,15 @@ use std::time::Duration;
 use loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
-use weft_runtime::idle::Idle;
-use weft_runtime::inject::Inject;
+use weft_runtime::__loom::Idle;
+use weft_runtime::__loom::Inject;
+use weft_runtime::__loom::{ParkHookSlot, Parker};
 use weft_runtime::park::Park;
-use weft_runtime::parker::{Driver, Parker};
 
 #[test]
 fn unpark_is_not_lost_condvar() {
     loom::model(|| {
-        let parker = Parker::new(Arc::new(Driver::new(None)));
+        let parker = Parker::new(Arc::new(ParkHookSlot::new(None)));
         let unparker = parker.unparker();
         let flag = Arc::new(AtomicBool::new(false));
         let f = flag.clone();
@@ -85,7 +85,7 @@ impl TestHook {
 fn unpark_is_not_lost_in_hook() {
     loom::model(|| {
         let hook = std::sync::Arc::new(TestHook::new());
-        let parker = Parker::new(Arc::new(Driver::new(Some(hook))));
+        let parker = Parker::new(Arc::new(ParkHookSlot::new(Some(hook))));
         let unparker = parker.unparker();
         let flag = Arc::new(AtomicBool::new(false));
         let f = flag.clone();
@@ -101,12 +101,12 @@ fn unpark_is_not_lost_in_hook() {
 }
 
 #[test]
-fn driver_holder_and_condvar_sleeper_both_wake() {
+fn hook_holder_and_condvar_sleeper_both_wake() {
     loom::model(|| {
         let hook = std::sync::Arc::new(TestHook::new());
-        let driver = Arc::new(Driver::new(Some(hook)));
-        let a = Parker::new(driver.clone());
-        let b = Parker::new(driver);
+        let slot = Arc::new(ParkHookSlot::new(Some(hook)));
+        let a = Parker::new(slot.clone());
+        let b = Parker::new(slot);
         let (ua, ub) = (a.unparker(), b.unparker());
         let flag = Arc::new(AtomicBool::new(false));
         let fb = flag.clone();
@@ -120,7 +120,7 @@ fn driver_holder_and_condvar_sleeper_both_wake() {
             ua.unpark();
             ub.unpark();
         });
-        // `a` parks once; whichever of the two holds the driver, both return.
+        // `a` parks once; whichever of the two holds the hook token, both return.
         a.park();
         t.join().unwrap();
         tb.join().unwrap();
@@ -134,7 +134,7 @@ fn idle_protocol_no_lost_task() {
     loom::model(|| {
         let idle = Arc::new(Idle::new(1));
         let inject = Arc::new(Inject::new());
-        let parker = Parker::new(Arc::new(Driver::new(None)));
+        let parker = Parker::new(Arc::new(ParkHookSlot::new(None)));
         let unparker = parker.unparker();
 
         let producer = {
@@ -183,19 +183,19 @@ fn idle_protocol_no_lost_task() {
     });
 }
 
-/// An idle thread parking (it may take the driver and block in the hook) races a busy thread
+/// An idle thread parking (it may take the hook token and block in the hook) races a busy thread
 /// turning the hook with a zero timeout: never both inside `park`, and the idle one still wakes.
 #[test]
 fn zero_timeout_turn_never_overlaps_a_blocking_park() {
     loom::model(|| {
         let hook = std::sync::Arc::new(TestHook::new());
-        let driver = Arc::new(Driver::new(Some(hook)));
-        let idle = Parker::new(driver.clone());
+        let slot = Arc::new(ParkHookSlot::new(Some(hook)));
+        let idle = Parker::new(slot.clone());
         let unparker = idle.unparker();
         let flag = Arc::new(AtomicBool::new(false));
         let f = flag.clone();
         let busy = thread::spawn(move || {
-            driver.park_zero();
+            slot.turn_without_blocking();
             f.store(true, SeqCst);
             unparker.unpark();
         });

@@ -5,8 +5,8 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use weft_runtime::inject::Inject;
-use weft_runtime::queue;
+use weft_runtime::__loom::queue;
+use weft_runtime::__loom::Inject;
 
 fn drain(q: &mut queue::Local<usize>, into: &mut Vec<usize>) {
     while let Some(v) = q.pop() {

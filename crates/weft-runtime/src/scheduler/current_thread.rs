@@ -1,17 +1,17 @@
 //! The current-thread scheduler: tasks run on whichever thread is inside `block_on`.
 //!
-//! The run queue (the *core*) is owned by the thread driving the runtime. Wakes on that thread
-//! push straight into it; wakes and spawns from other threads go through an injector and unpark
-//! the driver. A second thread calling `block_on` while one drives polls only its own future and
-//! takes the core over when it is released.
+//! The run queue (the *core*) is held by one thread inside `block_on` at a time, the *core
+//! holder*. Wakes on that thread push straight into it; wakes and spawns from other threads go
+//! through an injector and unpark the holder. A second thread calling `block_on` while another
+//! holds the core polls only its own future and takes the core over when it is released.
 //!
 //! # Local tasks
 //! `spawn_local` accepts `!Send` futures. The first thread to call it becomes the runtime's
 //! *owner* thread; local tasks are only ever run and dropped there (the safety condition of
 //! `weft_core::task::spawn_unchecked`):
-//! - their `Runnable`s live in the core queue only while the owner drives, and otherwise in a
-//!   separate injector that only the owner pops (when the core is released, local `Runnable`s
-//!   move there);
+//! - their `Runnable`s live in the core queue only while the owner holds the core, and otherwise
+//!   in a separate injector that only the owner pops (when the core is released, local
+//!   `Runnable`s move there);
 //! - after shutdown, a local `Runnable` reaching `schedule` off the owner thread is leaked rather
 //!   than dropped, and a shutdown on another thread leaks the local tasks instead of cancelling
 //!   them there.
@@ -28,37 +28,38 @@ use std::time::{Duration, Instant};
 
 use weft_core::coop::{self, Budget};
 use weft_core::loom::sync::atomic::{AtomicBool, Ordering::*};
-use weft_core::loom::sync::Arc as ShimArc;
-use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
+use weft_core::task::{JoinHandle, Runnable, ScheduleInfo, SpawnOptions};
 
-use super::{cancel_all, cancel_runnable, unhandled_panic};
-use crate::blocking_task;
-use crate::builder::{Config, ThreadSettings};
-use crate::context;
-use crate::handle::{Common, Handle, Scheduler};
+use super::cancel::{cancel_all, cancel_runnable};
+use super::common::{Common, TaskHook, TaskQueue};
+use crate::config::{Config, ThreadSettings};
 use crate::inject::Inject;
 use crate::park::Park;
-use crate::parker::{Driver, Parker, Unparker};
+use crate::park_thread;
+use crate::parker::{Parker, Unparker};
 use crate::registry::Registry;
 use crate::scoped::Scoped;
-use crate::sync::Mutex;
+use crate::sync::{Condvar, Mutex};
 
-/// State shared by the driving thread and every handle.
+/// State shared by the core holder and every handle.
 pub(crate) struct Shared {
     pub(crate) common: Common,
-    /// `Send` tasks scheduled from outside the driving thread.
+    /// `Send` tasks scheduled from outside the core holder.
     inject: Inject<Runnable>,
-    /// Local tasks scheduled while their owner thread was not driving; only the owner pops it.
+    /// Local tasks scheduled while their owner thread did not hold the core; only the owner pops
+    /// it.
     local_inject: Inject<Runnable>,
     /// Live local tasks.
     pub(crate) local_registry: Registry,
     /// The thread that owns the local tasks (the first to call `spawn_local`).
     local_owner: OnceLock<ThreadId>,
-    /// The run queue, while no thread drives.
+    /// The run queue, while no thread holds it.
     core: Mutex<Option<Box<Core>>>,
+    /// Notified when the core is put back (a shutdown waits on it).
+    core_released: Condvar,
     /// `block_on` callers waiting for the core.
     core_waiters: Mutex<Vec<Waker>>,
-    /// Parked on by the driving thread only.
+    /// Parked on by the core holder only.
     parker: Parker,
     unparker: Unparker,
     shutdown: AtomicBool,
@@ -70,25 +71,27 @@ struct Core {
     tick: u32,
 }
 
-/// The context of the thread driving the runtime.
-struct DriverCx {
+/// The context of the thread holding the core (inside `block_on`).
+struct CoreHolder {
     shared: Arc<Shared>,
     core: RefCell<Option<Box<Core>>>,
     thread: ThreadId,
 }
 
 thread_local! {
-    static DRIVER: Scoped<DriverCx> = const { Scoped::new() };
+    static CORE_HOLDER: Scoped<CoreHolder> = const { Scoped::new() };
 }
 
-/// The scheduling hook of a local task.
-struct LocalSchedule(Arc<Shared>);
+/// Where local (`!Send`) tasks go when woken: the core if the owner thread holds it, else the
+/// local injector that only the owner pops.
+#[derive(Clone)]
+pub(crate) struct LocalTasks(Arc<Shared>);
 
-/// The waker of the future passed to `block_on` while this thread drives.
+/// The waker of the future passed to `block_on` while this thread holds the core.
 struct BlockOnWake {
     woken: AtomicBool,
     unparker: Unparker,
-    /// The runtime's address, to recognise a wake on the driving thread itself.
+    /// The runtime's address, to recognise a wake on the core holder itself.
     shared: *const Shared,
 }
 
@@ -104,34 +107,32 @@ impl Wake for BlockOnWake {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Release);
-        // On the driving thread (inside a task or the hook's dispatch) the loop checks `woken`
+        // On the core holder (inside a task or the hook's dispatch) the loop checks `woken`
         // before it parks: no unpark needed (it would make the hook notify itself).
-        let on_driver = DRIVER
-            .try_with(|d| d.with(|cx| cx.is_some_and(|cx| ptr::eq(&*cx.shared, self.shared))))
+        let on_holder = CORE_HOLDER
+            .try_with(|h| h.with(|cx| cx.is_some_and(|cx| ptr::eq(&*cx.shared, self.shared))))
             .unwrap_or(false);
-        if !on_driver {
+        if !on_holder {
             self.unparker.unpark();
         }
     }
 }
+
+/// How many shards the registry of `Send` tasks has: spawns come mostly from the one thread that
+/// holds the core, so a few shards only spread spawns and wakes from other threads.
+const REGISTRY_SHARDS: usize = 4;
 
 /// Creates a current-thread runtime (no thread is started).
 pub(crate) fn build(
     config: Config,
     settings: &ThreadSettings,
     hook: Option<Arc<dyn Park>>,
-) -> Handle {
-    let driver = ShimArc::new(Driver::new(hook));
-    let parker = Parker::new(driver.clone());
+) -> Arc<Shared> {
+    let common = Common::new(config, settings, hook, REGISTRY_SHARDS);
+    let parker = Parker::new(common.park_hook.clone());
     let unparker = parker.unparker();
-    let blocking = blocking_task::pool(settings, &config);
-    let shared = Arc::new(Shared {
-        common: Common {
-            registry: Registry::new(4),
-            blocking,
-            driver,
-            config,
-        },
+    Arc::new(Shared {
+        common,
         inject: Inject::new(),
         local_inject: Inject::new(),
         local_registry: Registry::new(1),
@@ -140,14 +141,12 @@ pub(crate) fn build(
             tasks: VecDeque::with_capacity(64),
             tick: 0,
         }))),
+        core_released: Condvar::new(),
         core_waiters: Mutex::new(Vec::new()),
         parker,
         unparker,
         shutdown: AtomicBool::new(false),
-    });
-    Handle {
-        inner: Scheduler::CurrentThread(shared),
-    }
+    })
 }
 
 thread_local! {
@@ -168,27 +167,6 @@ impl Shared {
             (Some(owner), Some(me)) => *owner == me,
             _ => false,
         }
-    }
-
-    /// Spawns a `Send` future.
-    pub(crate) fn spawn<F>(
-        this: &Arc<Shared>,
-        future: F,
-        opts: SpawnOptions,
-    ) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let (runnable, join) = task::spawn(future, this.clone(), opts);
-        match this.common.registry.insert(runnable.task()) {
-            Ok(()) => this.schedule(runnable, ScheduleInfo::default()),
-            Err(task) => {
-                drop(task);
-                cancel_runnable(runnable);
-            }
-        }
-        join
     }
 
     /// Spawns a `!Send` future, owned by the calling thread.
@@ -215,19 +193,10 @@ impl Shared {
             );
         }
         // SAFETY: this thread is the owner, and local `Runnable`s are run and dropped only on the
-        // owner: the driver pops local queues only here, `LocalSchedule::schedule` leaks them
-        // elsewhere after shutdown, and a shutdown off the owner thread leaks them too.
-        let (runnable, join) =
-            unsafe { task::spawn_unchecked(future, LocalSchedule(this.clone()), opts) };
-        match this.local_registry.insert(runnable.task()) {
-            Ok(()) => LocalSchedule::schedule_on(this, runnable),
-            Err(task) => {
-                drop(task);
-                // On the owner thread: dropping (cancelling) here is allowed.
-                cancel_runnable(runnable);
-            }
-        }
-        join
+        // owner: only the owner pops local queues (`CoreHolder::next_task`), `LocalTasks::schedule`
+        // leaks them elsewhere after shutdown, a shutdown off the owner thread leaks them too, and
+        // a spawn after shutdown cancels the task right here, on the owner.
+        unsafe { TaskHook::spawn_unchecked(&LocalTasks(this.clone()), future, opts) }
     }
 
     fn schedule_remote(&self, task: Runnable) {
@@ -242,7 +211,7 @@ impl Shared {
     }
 
     fn release_core(&self, mut core: Box<Core>) {
-        // Local tasks may only run on the owner thread; the next driver may be another.
+        // Local tasks may only run on the owner thread; the next core holder may be another.
         if core.tasks.iter().any(|(_, local)| *local) {
             let tasks = std::mem::take(&mut core.tasks);
             let mut kept = VecDeque::with_capacity(tasks.len());
@@ -260,13 +229,15 @@ impl Shared {
             core.tasks = kept;
         }
         *self.core.lock() = Some(core);
+        self.core_released.notify_all();
         let waiters = std::mem::take(&mut *self.core_waiters.lock());
         for w in waiters {
             w.wake();
         }
     }
 
-    /// Runs `future` to completion on this thread, driving the runtime while it holds the core.
+    /// Runs `future` to completion on this thread, running the runtime's tasks while it holds the
+    /// core.
     pub(crate) fn block_on<F: Future>(this: &Arc<Shared>, future: F) -> F::Output {
         let mut future = std::pin::pin!(future);
         let wake = Arc::new(BlockOnWake {
@@ -278,18 +249,18 @@ impl Shared {
         loop {
             if !this.is_shutdown() {
                 if let Some(core) = this.take_core() {
-                    // Poll once with the driver's waker: an earlier poll registered another.
+                    // Poll once with the core holder's waker: an earlier poll registered another.
                     wake.woken.store(true, Release);
-                    if let Some(out) = this.drive(core, future.as_mut(), &wake, &waker) {
+                    if let Some(out) = this.run_core(core, future.as_mut(), &wake, &waker) {
                         return out;
                     }
-                    // Shut down while driving: only our own future is left to poll.
+                    // Shut down while holding the core: only our own future is left to poll.
                     continue;
                 }
             }
-            // Another thread drives (or the runtime is shut down): poll our future on our own
-            // parker, and come back when the core is free.
-            let (thread_waker, _) = context::thread_parker();
+            // Another thread holds the core (or the runtime is shut down): poll our future on
+            // our own parker, and come back when the core is free.
+            let thread_waker = park_thread::waker();
             if !this.is_shutdown() {
                 let mut waiters = this.core_waiters.lock();
                 if !waiters.iter().any(|w| w.will_wake(&thread_waker)) {
@@ -306,19 +277,20 @@ impl Shared {
             {
                 return out;
             }
-            context::park_thread();
+            park_thread::park();
         }
     }
 
-    /// The driving loop. Returns `None` if the runtime shut down before the future completed.
-    fn drive<F: Future>(
+    /// The loop of the core holder. Returns `None` if the runtime shut down before the future
+    /// completed.
+    fn run_core<F: Future>(
         self: &Arc<Self>,
         core: Box<Core>,
         mut future: Pin<&mut F>,
         wake: &BlockOnWake,
         waker: &Waker,
     ) -> Option<F::Output> {
-        struct ReturnCore<'a>(&'a DriverCx);
+        struct ReturnCore<'a>(&'a CoreHolder);
         impl Drop for ReturnCore<'_> {
             fn drop(&mut self) {
                 let core = self.0.core.borrow_mut().take();
@@ -328,15 +300,15 @@ impl Shared {
             }
         }
 
-        let cx = DriverCx {
+        let cx = CoreHolder {
             shared: self.clone(),
             core: RefCell::new(Some(core)),
             thread: thread::current().id(),
         };
         let _return = ReturnCore(&cx);
         let config = &self.common.config;
-        DRIVER.with(|d| {
-            d.set(&cx, || 'outer: loop {
+        CORE_HOLDER.with(|h| {
+            h.set(&cx, || 'outer: loop {
                 if wake.woken.swap(false, AcqRel) {
                     let mut task_cx = Context::from_waker(waker);
                     if let Poll::Ready(out) =
@@ -362,7 +334,7 @@ impl Shared {
                     }
                 }
                 // A long run of ready tasks: let the hook dispatch I/O and timers.
-                self.common.driver.park_zero();
+                self.common.park_hook.turn_without_blocking();
             })
         })
     }
@@ -376,16 +348,17 @@ impl Shared {
         self.local_inject.close();
         self.common.registry.close();
         self.local_registry.close();
+        // The core holder sees the flag at its next task or as soon as it wakes.
         self.unparker.unpark();
         for w in std::mem::take(&mut *self.core_waiters.lock()) {
             w.wake();
         }
 
-        // Take the core: from our own driver context if this thread is driving (shutdown from
-        // inside a task), else wait for the driving thread to notice and release it.
-        let mut core = DRIVER
-            .try_with(|d| {
-                d.with(|cx| match cx {
+        // Take the core: from our own context if this thread holds it (shutdown from inside a
+        // task), else once the holder notices and releases it.
+        let mut core = CORE_HOLDER
+            .try_with(|h| {
+                h.with(|cx| match cx {
                     Some(cx) if ptr::eq(&*cx.shared, self) => cx.core.borrow_mut().take(),
                     _ => None,
                 })
@@ -396,56 +369,51 @@ impl Shared {
         // registry after this returns, so cancel in one pass instead of waiting for it.
         let inside_own_task = core.is_some();
         let deadline = timeout.map(|t| Instant::now() + t);
-        while core.is_none() {
-            core = self.take_core();
-            if core.is_some() || deadline.is_some_and(|d| Instant::now() >= d) {
-                break;
-            }
-            self.unparker.unpark();
-            thread::sleep(Duration::from_micros(100));
+        if core.is_none() {
+            let slot = self.core.lock();
+            let (mut slot, _) = self
+                .core_released
+                .wait_while_until(slot, deadline, |core| core.is_none());
+            core = slot.take();
         }
 
-        if let Some(hook) = self.common.driver.hook() {
-            hook.shutdown();
-        }
-
-        let on_owner = self.on_owner_thread();
-        let have_core = core.is_some();
-        if let Some(mut core) = core {
-            let tasks = std::mem::take(&mut core.tasks);
-            for (task, local) in tasks {
-                if local && !on_owner {
-                    // Never drop a local task off its thread.
-                    std::mem::forget(task);
-                } else {
-                    cancel_runnable(task);
+        self.common.finish_shutdown(deadline, || {
+            let on_owner = self.on_owner_thread();
+            let have_core = core.is_some();
+            if let Some(mut core) = core {
+                let tasks = std::mem::take(&mut core.tasks);
+                for (task, local) in tasks {
+                    if local && !on_owner {
+                        // Never drop a local task off its thread.
+                        std::mem::forget(task);
+                    } else {
+                        cancel_runnable(task);
+                    }
                 }
             }
-        }
-        let until_empty = have_core && !inside_own_task;
-        cancel_all(&self.common.registry, &[&self.inject], until_empty);
-        if self.local_owner.get().is_none() || on_owner {
-            cancel_all(
-                &self.local_registry,
-                &[&self.local_inject],
-                !inside_own_task,
-            );
-        } else {
-            // Off the owner thread: leak the local tasks (their futures may not be dropped
-            // here). Their registry references are leaked too, so no cell is freed here.
-            for task in self.local_inject.take_all() {
-                std::mem::forget(task);
+            let until_empty = have_core && !inside_own_task;
+            cancel_all(&self.common.registry, &[&self.inject], until_empty);
+            if self.local_owner.get().is_none() || on_owner {
+                cancel_all(
+                    &self.local_registry,
+                    &[&self.local_inject],
+                    !inside_own_task,
+                );
+            } else {
+                // Off the owner thread: leak the local tasks (their futures may not be dropped
+                // here). Their registry references are leaked too, so no cell is freed here.
+                for task in self.local_inject.take_all() {
+                    std::mem::forget(task);
+                }
+                for task in self.local_registry.take_all() {
+                    std::mem::forget(task);
+                }
             }
-            for task in self.local_registry.take_all() {
-                std::mem::forget(task);
-            }
-        }
-        let rest = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        self.common.blocking.shutdown(rest);
+        });
     }
 }
 
-impl DriverCx {
+impl CoreHolder {
     fn next_task(&self) -> Option<Runnable> {
         let shared = &*self.shared;
         let mut slot = self.core.borrow_mut();
@@ -474,11 +442,12 @@ impl DriverCx {
         }
     }
 
-    /// Pushes into the core if this thread drives `shared` right now; else hands `task` back.
+    /// Pushes into the core if this thread holds `shared`'s core right now; else hands `task`
+    /// back.
     fn try_push(shared: &Shared, task: Runnable, local: bool) -> Option<Runnable> {
         let mut slot = Some(task);
-        let _ = DRIVER.try_with(|d| {
-            d.with(|cx| {
+        let _ = CORE_HOLDER.try_with(|h| {
+            h.with(|cx| {
                 let Some(cx) = cx else { return };
                 if !ptr::eq(&*cx.shared, shared) {
                     return;
@@ -494,27 +463,24 @@ impl DriverCx {
     }
 }
 
-impl Schedule for Shared {
+impl TaskQueue for Arc<Shared> {
     fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
-        if let Some(task) = DriverCx::try_push(self, task, false) {
+        if let Some(task) = CoreHolder::try_push(self, task, false) {
             self.schedule_remote(task);
         }
     }
 
-    fn release(&self, task: &TaskRef) {
-        self.common.registry.remove(task);
-    }
-
-    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
-        unhandled_panic(&self.common.config, task, payload);
+    fn common(&self) -> &Common {
+        &self.common
     }
 }
 
-impl LocalSchedule {
-    fn schedule_on(shared: &Shared, task: Runnable) {
-        // Straight into the core only on the owner thread (the driver may be another thread).
+impl TaskQueue for LocalTasks {
+    fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+        let shared = &*self.0;
+        // Straight into the core only on the owner thread (the holder may be another thread).
         let task = if shared.on_owner_thread() {
-            match DriverCx::try_push(shared, task, true) {
+            match CoreHolder::try_push(shared, task, true) {
                 None => return,
                 Some(task) => task,
             }
@@ -533,18 +499,12 @@ impl LocalSchedule {
             }
         }
     }
-}
 
-impl Schedule for LocalSchedule {
-    fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
-        LocalSchedule::schedule_on(&self.0, task);
+    fn common(&self) -> &Common {
+        &self.0.common
     }
 
-    fn release(&self, task: &TaskRef) {
-        self.0.local_registry.remove(task);
-    }
-
-    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
-        unhandled_panic(&self.0.common.config, task, payload);
+    fn registry(&self) -> Option<&Registry> {
+        Some(&self.0.local_registry)
     }
 }

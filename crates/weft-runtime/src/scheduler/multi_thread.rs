@@ -14,12 +14,11 @@
 //! the next comes sooner, after [`HOT_EVENT_INTERVAL`] ticks, so a stream of I/O wakes is picked
 //! up while the workers are still busy instead of in one batch when they run dry. Idle
 //! bookkeeping ([`Idle`]) makes sure one wake unparks at most one worker and only when nobody is
-//! already searching. A worker that parks while another holds the driver spins for [`PARK_SPIN`]
-//! before it sleeps: the driver worker usually hands it work within microseconds (see
-//! [`crate::parker`]).
+//! already searching. A worker that parks while another waits in the park hook spins for
+//! [`PARK_SPIN`] before it sleeps: the worker in the hook usually hands it work within
+//! microseconds (see [`crate::parker`]).
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::io;
 use std::ptr;
 use std::sync::Arc;
@@ -28,20 +27,16 @@ use std::time::{Duration, Instant};
 
 use weft_core::coop::{self, Budget};
 use weft_core::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use weft_core::loom::sync::Arc as ShimArc;
-use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
+use weft_core::task::{Runnable, ScheduleInfo};
 
-use super::{cancel_all, cancel_runnable, unhandled_panic, FastRand};
-use crate::blocking_task;
-use crate::builder::{Config, ThreadSettings};
-use crate::context;
-use crate::handle::{Common, Handle, Scheduler};
+use super::cancel::{cancel_all, cancel_runnable};
+use super::common::{Common, TaskQueue};
+use crate::config::{Config, ThreadSettings};
 use crate::idle::Idle;
 use crate::inject::Inject;
 use crate::park::Park;
-use crate::parker::{Driver, Parker, Unparker};
+use crate::parker::{Parker, Unparker};
 use crate::queue::{self, Local, Steal};
-use crate::registry::Registry;
 use crate::scoped::Scoped;
 use crate::sync::{Condvar, Mutex};
 
@@ -50,17 +45,19 @@ use crate::sync::{Condvar, Mutex};
 const MAX_LIFO_POLLS: u8 = 3;
 
 /// Ticks until the next turn of the park hook after a turn that queued tasks on this worker
-/// (capped by `event_interval`). TCP echo with 50 connections on 2 workers: weft/tokio wall
-/// 0.95 with every 61 ticks, about 0.91 with 12-24 after a fruitful turn (8 was no better than 61:
-/// fewer events per turn); a CPU-bound worker whose turns find nothing keeps turning every 61.
+/// (capped by `event_interval`). A turn that found events is usually followed by more (a stream of
+/// I/O readiness), and turning again soon picks them up while the workers are busy instead of in
+/// one batch when they run dry; too soon and each turn finds fewer events for its syscall. A turn
+/// that found nothing keeps the full `event_interval`, so CPU-bound workers pay nothing extra.
+/// docs/architecture.md ("Measurements behind the constants") has the runs that chose 16.
 const HOT_EVENT_INTERVAL: u32 = 16;
 
-/// How long a worker that cannot take the driver spins, waiting for a notification, before it
-/// sleeps on its condvar. On TCP echo with 50 connections (2 workers, loopback) the driver worker
-/// notifies a parked worker a median 8 µs after it parked; sleeping and being woken again cost a
-/// median 20-27 µs more before the worker ran, on a 2-vCPU virtual machine. 30 µs catches most
-/// of those notifications; a worker that is really idle wastes 30 µs of CPU once per park. Not
-/// used when there are more workers than CPUs.
+/// How long a worker that cannot take the park hook's token spins, waiting for a notification,
+/// before it sleeps on its condvar: long enough to catch the usual hand-off from the worker in the
+/// hook (which wakes a parked worker to steal half of a batch of wakes), short enough that a worker
+/// that is really idle wastes little CPU, once per park. Not used when there are more workers than
+/// CPUs, where a spinner would hold a CPU that a busy worker waits for. docs/architecture.md
+/// ("Measurements behind the constants") has the timings that chose 30 µs.
 const PARK_SPIN: Duration = Duration::from_micros(30);
 
 /// State shared by the workers and every handle.
@@ -122,13 +119,19 @@ thread_local! {
     static WORKER: Scoped<WorkerCx> = const { Scoped::new() };
 }
 
-/// Starts a multi-thread runtime with `workers` worker threads.
-pub(crate) fn build(
+/// How many registry shards per worker: enough that workers spawning at once rarely take the
+/// same shard's lock.
+const REGISTRY_SHARDS_PER_WORKER: usize = 4;
+
+/// Starts a multi-thread runtime with `workers` worker threads. Each worker thread first calls
+/// `enter` and keeps what it returns (the thread's runtime context) until it stops.
+pub(crate) fn build<G: 'static>(
     workers: usize,
     config: Config,
     settings: &ThreadSettings,
     hook: Option<Arc<dyn Park>>,
-) -> io::Result<Handle> {
+    enter: fn(&Arc<Shared>) -> G,
+) -> io::Result<Arc<Shared>> {
     let event_interval = config.event_interval;
     // More workers than CPUs: a spinning worker would hold a CPU that a busy one waits for.
     let cpus = thread::available_parallelism().map_or(1, |n| n.get());
@@ -137,26 +140,20 @@ pub(crate) fn build(
     } else {
         Duration::ZERO
     };
-    let driver = ShimArc::new(Driver::new(hook));
+    let common = Common::new(config, settings, hook, workers * REGISTRY_SHARDS_PER_WORKER);
     let mut remotes = Vec::with_capacity(workers);
     let mut locals = Vec::with_capacity(workers);
     for _ in 0..workers {
         let (steal, local) = queue::local();
-        let parker = Parker::with_spin(driver.clone(), spin);
+        let parker = Parker::with_spin(common.park_hook.clone(), spin);
         remotes.push(Remote {
             steal,
             unparker: parker.unparker(),
         });
         locals.push((local, parker));
     }
-    let blocking = blocking_task::pool(settings, &config);
     let shared = Arc::new(Shared {
-        common: Common {
-            registry: Registry::new(workers * 4),
-            blocking,
-            driver,
-            config,
-        },
+        common,
         remotes: remotes.into_boxed_slice(),
         inject: Inject::new(),
         idle: Idle::new(workers),
@@ -171,9 +168,6 @@ pub(crate) fn build(
             drained: false,
         }),
     });
-    let handle = Handle {
-        inner: Scheduler::MultiThread(shared.clone()),
-    };
     for (index, (run_queue, parker)) in locals.into_iter().enumerate() {
         let core = Core {
             tick: 0,
@@ -189,26 +183,28 @@ pub(crate) fn build(
             b = b.stack_size(size);
         }
         shared.workers.lock().alive += 1;
-        let h = handle.clone();
-        match b.spawn(move || run_worker(h, index, core, parker)) {
+        let worker_shared = shared.clone();
+        match b.spawn(move || run_worker(worker_shared, index, core, parker, enter)) {
             Ok(th) => shared.workers.lock().threads.push(th),
             Err(e) => {
                 shared.workers.lock().alive -= 1;
-                handle.shutdown(None);
+                shared.shutdown(None);
                 return Err(e);
             }
         }
     }
-    Ok(handle)
+    Ok(shared)
 }
 
-fn run_worker(handle: Handle, index: usize, core: Core, parker: Parker) {
-    let Scheduler::MultiThread(shared) = &handle.inner else {
-        unreachable!("a multi-thread worker runs a multi-thread handle")
-    };
-    let shared = shared.clone();
+fn run_worker<G: 'static>(
+    shared: Arc<Shared>,
+    index: usize,
+    core: Core,
+    parker: Parker,
+    enter: fn(&Arc<Shared>) -> G,
+) {
     {
-        let _enter = context::enter_runtime(&handle);
+        let _enter = enter(&shared);
         if let Some(f) = &shared.common.config.on_thread_start {
             f();
         }
@@ -228,12 +224,12 @@ fn run_worker(handle: Handle, index: usize, core: Core, parker: Parker) {
             core.cancel_all();
         } else {
             stopped.cores.push(core);
+            drop(stopped);
         }
         if let Some(f) = &shared.common.config.on_thread_stop {
             f();
         }
     }
-    drop(handle);
     let mut workers = shared.workers.lock();
     workers.alive -= 1;
     shared.workers_cv.notify_all();
@@ -290,13 +286,13 @@ impl WorkerCx {
     /// Turns the park hook once without blocking (if nobody holds it). Returns whether the turn
     /// queued tasks on this worker.
     fn maintenance(&self) -> bool {
-        let driver = &self.shared.common.driver;
-        if driver.hook().is_none() || driver.is_busy() {
+        let park_hook = &self.shared.common.park_hook;
+        if park_hook.hook().is_none() || park_hook.is_held() {
             return false;
         }
         let before = self.core.borrow().len();
         self.parked.set(true);
-        driver.park_zero();
+        park_hook.turn_without_blocking();
         self.parked.set(false);
         let core = self.core.borrow();
         if core.should_notify_others() {
@@ -476,28 +472,6 @@ impl Shared {
         self.shutdown.load(SeqCst)
     }
 
-    /// Spawns `future` on this runtime.
-    pub(crate) fn spawn<F>(
-        this: &Arc<Shared>,
-        future: F,
-        opts: SpawnOptions,
-    ) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let (runnable, join) = task::spawn(future, this.clone(), opts);
-        match this.common.registry.insert(runnable.task()) {
-            Ok(()) => this.schedule(runnable, ScheduleInfo::default()),
-            Err(task) => {
-                // Shut down: dropping the Runnable cancels the task.
-                drop(task);
-                cancel_runnable(runnable);
-            }
-        }
-        join
-    }
-
     fn schedule_remote(&self, task: Runnable) {
         match self.inject.push(task) {
             Ok(()) => self.notify_parked(),
@@ -531,21 +505,12 @@ impl Shared {
 
         let deadline = timeout.map(|t| Instant::now() + t);
         let me = thread::current().id();
-        let mut workers = self.workers.lock();
+        let workers = self.workers.lock();
         // A worker shutting down its own runtime (from inside a task) does not wait for itself.
         let own = usize::from(workers.threads.iter().any(|t| t.thread().id() == me));
-        while workers.alive > own {
-            match deadline {
-                None => workers = self.workers_cv.wait(workers),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        break;
-                    }
-                    workers = self.workers_cv.wait_timeout(workers, d - now).0;
-                }
-            }
-        }
+        let (mut workers, _) = self
+            .workers_cv
+            .wait_while_until(workers, deadline, |w| w.alive > own);
         let all_stopped = workers.alive == 0;
         let threads = if workers.alive <= own {
             std::mem::take(&mut workers.threads)
@@ -559,24 +524,21 @@ impl Shared {
             }
         }
 
-        if let Some(hook) = self.common.driver.hook() {
-            hook.shutdown();
-        }
-        let cores = std::mem::take(&mut self.stopped_cores.lock().cores);
-        for core in cores {
-            core.cancel_all();
-        }
-        cancel_all(&self.common.registry, &[&self.inject], all_stopped);
-        let late = {
-            let mut stopped = self.stopped_cores.lock();
-            stopped.drained = true;
-            std::mem::take(&mut stopped.cores)
-        };
-        for core in late {
-            core.cancel_all();
-        }
-        let rest = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        self.common.blocking.shutdown(rest);
+        self.common.finish_shutdown(deadline, || {
+            let cores = std::mem::take(&mut self.stopped_cores.lock().cores);
+            for core in cores {
+                core.cancel_all();
+            }
+            cancel_all(&self.common.registry, &[&self.inject], all_stopped);
+            let late = {
+                let mut stopped = self.stopped_cores.lock();
+                stopped.drained = true;
+                std::mem::take(&mut stopped.cores)
+            };
+            for core in late {
+                core.cancel_all();
+            }
+        });
     }
 }
 
@@ -597,13 +559,13 @@ impl queue::Overflow<Runnable> for InjectOverflow<'_> {
     }
 }
 
-impl Schedule for Shared {
+impl TaskQueue for Arc<Shared> {
     fn schedule(&self, task: Runnable, info: ScheduleInfo) {
         let mut slot = Some(task);
         let _ = WORKER.try_with(|w| {
             w.with(|cx| {
                 if let Some(cx) = cx {
-                    if ptr::eq(&*cx.shared, self) {
+                    if ptr::eq(&*cx.shared, &**self) {
                         cx.schedule_local(slot.take().expect("task"), info);
                     }
                 }
@@ -614,11 +576,27 @@ impl Schedule for Shared {
         }
     }
 
-    fn release(&self, task: &TaskRef) {
-        self.common.registry.remove(task);
+    fn common(&self) -> &Common {
+        &self.common
+    }
+}
+
+/// A small xorshift generator for picking steal victims.
+#[derive(Debug)]
+struct FastRand(u32);
+
+impl FastRand {
+    fn new(seed: u32) -> Self {
+        FastRand(seed.max(1))
     }
 
-    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn std::any::Any + Send)) {
-        unhandled_panic(&self.common.config, task, payload);
+    /// A number in `0..n`.
+    fn below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        ((u64::from(x) * n as u64) >> 32) as usize
     }
 }

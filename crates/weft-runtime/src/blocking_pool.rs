@@ -7,8 +7,8 @@
 //! - Shutdown stops accepting jobs, drops (cancels) queued ones, and waits (with an optional time
 //!   limit) for running ones to finish.
 //!
-//! The pool is generic over its job type ([`Job`]) and over the runtime handle a thread enters, so
-//! it is tested without the task cell; the runtime's job is a `Runnable`.
+//! The pool is generic over its job type ([`Job`]) so it is tested without the task cell; the
+//! runtime's job is a task's `Runnable` ([`BlockingPool`]), queued by `spawn_blocking`.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -16,48 +16,59 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use weft_core::task::Runnable;
+
+use crate::config::ThreadCallback;
 use crate::sync::{Condvar, Mutex};
 
 /// Work for the pool. Dropping a job without running it cancels it.
-pub trait Job: Send + 'static {
+pub(crate) trait Job: Send + 'static {
     /// Runs the job on a pool thread.
     fn run(self);
 }
 
-/// A callback run on each pool thread as it starts or stops.
-pub type ThreadCallback = Arc<dyn Fn() + Send + Sync>;
+/// A blocking task: its future runs the closure on its first poll.
+impl Job for Runnable {
+    fn run(self) {
+        Runnable::run(self);
+    }
+}
+
+/// The runtime's blocking pool.
+pub(crate) type BlockingPool = Pool<Runnable>;
+
+/// What a new pool thread runs its loop inside (the runtime's context, so `spawn` works there).
+/// Made on the spawning thread, only when a thread starts.
+pub(crate) type ThreadBody = Box<dyn FnOnce(&mut dyn FnMut()) + Send>;
 
 /// How pool threads are made.
-pub struct PoolConfig<H> {
+pub(crate) struct PoolConfig {
     /// Name of every pool thread.
-    pub thread_name: String,
+    pub(crate) thread_name: String,
     /// Stack size, or the std default.
-    pub stack_size: Option<usize>,
+    pub(crate) stack_size: Option<usize>,
     /// At most this many threads.
-    pub thread_cap: usize,
+    pub(crate) thread_cap: usize,
     /// Idle threads exit after this long.
-    pub keep_alive: Duration,
+    pub(crate) keep_alive: Duration,
     /// Run first on each new thread.
-    pub on_start: Option<ThreadCallback>,
+    pub(crate) on_start: Option<ThreadCallback>,
     /// Run last on each thread.
-    pub on_stop: Option<ThreadCallback>,
-    /// Runs a thread's body inside the runtime context `H` (a plain function pointer so the pool
-    /// never stores a handle: the handle owns the pool).
-    pub enter: fn(&H, &mut dyn FnMut()),
+    pub(crate) on_stop: Option<ThreadCallback>,
 }
 
 /// The pool (cheap to clone; all clones are the same pool).
-pub struct Pool<J, H> {
-    inner: Arc<Inner<J, H>>,
+pub(crate) struct Pool<J> {
+    inner: Arc<Inner<J>>,
 }
 
-struct Inner<J, H> {
+struct Inner<J> {
     state: Mutex<State<J>>,
     /// Idle threads wait here for jobs.
     condvar: Condvar,
     /// Shutdown waits here for the last thread.
     shutdown_cv: Condvar,
-    config: PoolConfig<H>,
+    config: PoolConfig,
 }
 
 struct State<J> {
@@ -73,9 +84,9 @@ struct State<J> {
     last_exiting: Option<JoinHandle<()>>,
 }
 
-impl<J: Job, H: Clone + Send + 'static> Pool<J, H> {
+impl<J: Job> Pool<J> {
     /// An empty pool; threads start with the first jobs.
-    pub fn new(config: PoolConfig<H>) -> Self {
+    pub(crate) fn new(config: PoolConfig) -> Self {
         assert!(
             config.thread_cap > 0,
             "max_blocking_threads must be at least 1"
@@ -99,12 +110,13 @@ impl<J: Job, H: Clone + Send + 'static> Pool<J, H> {
         }
     }
 
-    /// Queues `job`, starting a thread for it if none is idle and the cap allows. After shutdown
-    /// the job is handed back (the caller drops it, which cancels it).
+    /// Queues `job`, starting a thread for it if none is idle and the cap allows (the thread
+    /// runs its loop inside `body()`, which the pool calls only then). After shutdown the job is
+    /// handed back (the caller drops it, which cancels it).
     ///
     /// # Panics
     /// If the OS refuses to start a thread while the pool has none.
-    pub fn spawn(&self, job: J, handle: &H) -> Result<(), J> {
+    pub(crate) fn spawn(&self, job: J, body: &dyn Fn() -> ThreadBody) -> Result<(), J> {
         let mut st = self.inner.state.lock();
         if st.shutdown {
             return Err(job);
@@ -117,7 +129,7 @@ impl<J: Job, H: Clone + Send + 'static> Pool<J, H> {
         } else if st.num_th < self.inner.config.thread_cap {
             let id = st.next_id;
             st.next_id += 1;
-            match self.start_thread(id, handle.clone()) {
+            match self.start_thread(id, body()) {
                 Ok(th) => {
                     st.num_th += 1;
                     st.threads.insert(id, th);
@@ -135,22 +147,19 @@ impl<J: Job, H: Clone + Send + 'static> Pool<J, H> {
         Ok(())
     }
 
-    fn start_thread(&self, id: usize, handle: H) -> std::io::Result<JoinHandle<()>> {
+    fn start_thread(&self, id: usize, body: ThreadBody) -> std::io::Result<JoinHandle<()>> {
         let mut b = thread::Builder::new().name(self.inner.config.thread_name.clone());
         if let Some(size) = self.inner.config.stack_size {
             b = b.stack_size(size);
         }
         let inner = self.inner.clone();
-        b.spawn(move || {
-            let enter = inner.config.enter;
-            enter(&handle, &mut || inner.run(id));
-        })
+        b.spawn(move || body(&mut || inner.run(id)))
     }
 
     /// Stops the pool: queued jobs are dropped (cancelled), idle threads exit, and this waits for
     /// running jobs to finish, for at most `timeout` if given. Returns whether every thread ended.
     /// Idempotent.
-    pub fn shutdown(&self, timeout: Option<Duration>) -> bool {
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) -> bool {
         let me = thread::current().id();
         let mut st = self.inner.state.lock();
         st.shutdown = true;
@@ -164,21 +173,13 @@ impl<J: Job, H: Clone + Send + 'static> Pool<J, H> {
         drop(queued);
 
         let deadline = timeout.map(|t| Instant::now() + t);
-        let mut st = self.inner.state.lock();
-        while st.num_th > own {
-            match deadline {
-                None => st = self.inner.shutdown_cv.wait(st),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        break;
-                    }
-                    st = self.inner.shutdown_cv.wait_timeout(st, d - now).0;
-                }
-            }
-        }
-        let all_done = st.num_th <= own;
+        let st = self.inner.state.lock();
+        let (st, timed_out) = self
+            .inner
+            .shutdown_cv
+            .wait_while_until(st, deadline, |st| st.num_th > own);
         drop(st);
+        let all_done = !timed_out;
         if all_done {
             for th in threads {
                 if th.thread().id() != me {
@@ -190,17 +191,13 @@ impl<J: Job, H: Clone + Send + 'static> Pool<J, H> {
     }
 
     /// Threads currently alive.
-    pub fn num_threads(&self) -> usize {
+    #[cfg(all(test, not(loom)))]
+    fn num_threads(&self) -> usize {
         self.inner.state.lock().num_th
-    }
-
-    /// Jobs waiting for a thread.
-    pub fn num_queued(&self) -> usize {
-        self.inner.state.lock().queue.len()
     }
 }
 
-impl<J: Job, H> Inner<J, H> {
+impl<J: Job> Inner<J> {
     fn run(&self, id: usize) {
         if let Some(f) = &self.config.on_start {
             f();
@@ -256,7 +253,7 @@ impl<J: Job, H> Inner<J, H> {
     }
 }
 
-impl<H> fmt::Debug for PoolConfig<H> {
+impl fmt::Debug for PoolConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PoolConfig")
             .field("thread_name", &self.thread_name)
@@ -267,7 +264,7 @@ impl<H> fmt::Debug for PoolConfig<H> {
     }
 }
 
-impl<J, H> Clone for Pool<J, H> {
+impl<J> Clone for Pool<J> {
     fn clone(&self) -> Self {
         Pool {
             inner: self.inner.clone(),
@@ -275,7 +272,7 @@ impl<J, H> Clone for Pool<J, H> {
     }
 }
 
-impl<J, H> fmt::Debug for Pool<J, H> {
+impl<J> fmt::Debug for Pool<J> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = self.inner.state.lock();
         f.debug_struct("BlockingPool")
@@ -300,7 +297,7 @@ mod tests {
         }
     }
 
-    fn pool(cap: usize, keep_alive: Duration) -> Pool<F, ()> {
+    fn pool(cap: usize, keep_alive: Duration) -> Pool<F> {
         Pool::new(PoolConfig {
             thread_name: "test-blocking".into(),
             stack_size: None,
@@ -308,8 +305,12 @@ mod tests {
             keep_alive,
             on_start: None,
             on_stop: None,
-            enter: |_, body| body(),
         })
+    }
+
+    /// Pool threads run their loop as is (no runtime context).
+    fn plain() -> ThreadBody {
+        Box::new(|run| run())
     }
 
     #[test]
@@ -323,7 +324,7 @@ mod tests {
                     F(Box::new(move || {
                         b.wait();
                     })),
-                    &()
+                    &plain
                 )
                 .is_ok());
         }
@@ -347,7 +348,7 @@ mod tests {
                 r.fetch_sub(1, SeqCst);
                 d.fetch_add(1, SeqCst);
             }));
-            assert!(p.spawn(job, &()).is_ok());
+            assert!(p.spawn(job, &plain).is_ok());
         }
         assert_eq!(p.num_threads(), 1);
         while done.load(SeqCst) < 5 {
@@ -362,7 +363,7 @@ mod tests {
         let p = pool(4, Duration::from_millis(30));
         let (tx, rx) = std::sync::mpsc::channel();
         assert!(p
-            .spawn(F(Box::new(move || tx.send(()).unwrap())), &())
+            .spawn(F(Box::new(move || tx.send(()).unwrap())), &plain)
             .is_ok());
         rx.recv().unwrap();
         let start = Instant::now();
@@ -380,7 +381,7 @@ mod tests {
     fn after_shutdown_jobs_come_back() {
         let p = pool(2, Duration::from_secs(10));
         assert!(p.shutdown(Some(Duration::from_secs(1))));
-        assert!(p.spawn(F(Box::new(|| {})), &()).is_err());
+        assert!(p.spawn(F(Box::new(|| {})), &plain).is_err());
     }
 
     #[test]
@@ -394,7 +395,7 @@ mod tests {
                     started_tx.send(()).unwrap();
                     let _ = rx.recv();
                 })),
-                &()
+                &plain
             )
             .is_ok());
         started_rx.recv().unwrap();

@@ -1,0 +1,155 @@
+//! What both scheduler flavours share: the [`Common`] state every runtime has, the scheduling hook
+//! of every task ([`TaskHook`]), spawning, and the end of a shutdown.
+
+use std::any::Any;
+use std::future::Future;
+use std::time::Instant;
+
+use weft_core::loom::sync::Arc;
+use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
+
+use super::cancel::cancel_runnable;
+use crate::blocking_pool::{BlockingPool, PoolConfig};
+use crate::config::{Config, ThreadSettings};
+use crate::park::Park;
+use crate::park_hook_slot::ParkHookSlot;
+use crate::registry::Registry;
+
+/// The state every runtime has, whatever its flavour.
+pub(crate) struct Common {
+    /// Every live task spawned on the runtime (blocking jobs excluded).
+    pub(crate) registry: Registry,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) park_hook: Arc<ParkHookSlot>,
+    pub(crate) config: Config,
+}
+
+impl Common {
+    /// The common state of a new runtime: an empty registry of `registry_shards` shards, a
+    /// blocking pool with no thread yet, and the park hook (if any).
+    pub(crate) fn new(
+        config: Config,
+        threads: &ThreadSettings,
+        hook: Option<std::sync::Arc<dyn Park>>,
+        registry_shards: usize,
+    ) -> Common {
+        let blocking = BlockingPool::new(PoolConfig {
+            thread_name: threads.thread_name.clone(),
+            stack_size: threads.stack_size,
+            thread_cap: threads.max_blocking_threads,
+            keep_alive: threads.keep_alive,
+            on_start: config.on_thread_start.clone(),
+            on_stop: config.on_thread_stop.clone(),
+        });
+        Common {
+            registry: Registry::new(registry_shards),
+            blocking,
+            park_hook: Arc::new(ParkHookSlot::new(hook)),
+            config,
+        }
+    }
+
+    /// Reports a panic nobody will see, unless the builder turned reports off.
+    pub(crate) fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn Any + Send)) {
+        if self.config.report_unhandled_panics {
+            task::report_unhandled_panic(task, payload);
+        }
+    }
+
+    /// The end of every shutdown, once no thread runs the runtime's tasks any more (or the
+    /// deadline passed): the park hook wakes every task waiting on it, `cancel` drops every
+    /// queued task and aborts the others, then the blocking pool stops (waiting for running jobs
+    /// until `deadline`).
+    pub(crate) fn finish_shutdown(&self, deadline: Option<Instant>, cancel: impl FnOnce()) {
+        if let Some(hook) = self.park_hook.hook() {
+            hook.shutdown();
+        }
+        cancel();
+        let rest = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        self.blocking.shutdown(rest);
+    }
+}
+
+/// Where the tasks of one kind go when they are woken, and which registry lists them: the part of
+/// a task's scheduling hook that differs between kinds of tasks (a flavour's `Send` tasks, the
+/// current-thread flavour's local tasks, blocking tasks).
+pub(crate) trait TaskQueue: Clone + Send + Sync + 'static {
+    /// Queues a woken (or new) task.
+    fn schedule(&self, task: Runnable, info: ScheduleInfo);
+
+    /// The runtime the tasks belong to.
+    fn common(&self) -> &Common;
+
+    /// The registry listing these tasks (`None`: they are not listed).
+    fn registry(&self) -> Option<&Registry> {
+        Some(&self.common().registry)
+    }
+}
+
+/// The scheduling hook stored in every task cell of a runtime: a [`TaskQueue`] (one `Arc`).
+pub(crate) struct TaskHook<Q>(Q);
+
+impl<Q: TaskQueue> TaskHook<Q> {
+    /// Spawns `future` as a task of `queue`: one cell, listed in the queue's registry, scheduled
+    /// at once. After shutdown (the registry is closed) the task is cancelled at once and its
+    /// handle resolves to a cancellation error.
+    pub(crate) fn spawn<F>(queue: &Q, future: F, opts: SpawnOptions) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (runnable, join) = task::spawn(future, TaskHook(queue.clone()), opts);
+        Self::start(queue, runnable);
+        join
+    }
+
+    /// [`spawn`](Self::spawn) for a future that need not be `Send`.
+    ///
+    /// # Safety
+    /// As `weft_core::task::spawn_unchecked`: the task's `Runnable`, wakers and `JoinHandle` are
+    /// used (and the `Runnable` dropped) only where the future may be.
+    pub(crate) unsafe fn spawn_unchecked<F>(
+        queue: &Q,
+        future: F,
+        opts: SpawnOptions,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        // SAFETY: passed on to the caller (this function's own safety condition).
+        let (runnable, join) =
+            unsafe { task::spawn_unchecked(future, TaskHook(queue.clone()), opts) };
+        Self::start(queue, runnable);
+        join
+    }
+
+    fn start(queue: &Q, runnable: Runnable) {
+        let registered = match queue.registry() {
+            Some(registry) => registry.insert(runnable.task()).map_err(drop),
+            None => Ok(()),
+        };
+        match registered {
+            Ok(()) => queue.schedule(runnable, ScheduleInfo::default()),
+            // Shut down: dropping the Runnable cancels the task.
+            Err(()) => cancel_runnable(runnable),
+        }
+    }
+}
+
+impl<Q: TaskQueue> Schedule for TaskHook<Q> {
+    #[inline]
+    fn schedule(&self, task: Runnable, info: ScheduleInfo) {
+        self.0.schedule(task, info);
+    }
+
+    fn release(&self, task: &TaskRef) {
+        if let Some(registry) = self.0.registry() {
+            registry.remove(task);
+        }
+    }
+
+    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn Any + Send)) {
+        self.0.common().unhandled_panic(task, payload);
+    }
+}
