@@ -62,6 +62,7 @@ pub mod io;
 mod join_set;
 pub mod net;
 pub mod runtime;
+pub mod signal;
 pub mod stream;
 pub mod sync;
 pub mod task;

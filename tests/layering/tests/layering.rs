@@ -3,7 +3,7 @@
 //! the layer picture
 //!
 //! ```text
-//! core <- sync, runtime <- io <- net, fs <- facade;   macros only for the facade
+//! core <- sync, runtime <- io <- net, fs, signal <- facade;   macros only for the facade
 //! core, sync, runtime, io, net <- hyper <- facade
 //! ```
 //!
@@ -29,6 +29,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("weft-io", &["weft-core", "weft-runtime"][..]),
         ("weft-net", &["weft-core", "weft-runtime", "weft-io"][..]),
         ("weft-fs", &["weft-core", "weft-runtime", "weft-io"][..]),
+        ("weft-signal", &["weft-core", "weft-runtime", "weft-io"][..]),
         ("weft-macros", &[][..]),
         (TEST_SUPPORT, &[][..]),
         (
@@ -50,6 +51,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "weft-io",
                 "weft-net",
                 "weft-fs",
+                "weft-signal",
                 "weft-macros",
                 "weft-hyper",
             ][..],
@@ -148,7 +150,7 @@ fn dependencies_point_down_the_layers() {
     }
     assert!(
         bad.is_empty(),
-        "dependencies that break the layering core <- sync, runtime <- io <- net, fs <- facade:\n  {}",
+        "dependencies that break the layering core <- sync, runtime <- io <- net, fs, signal <- facade:\n  {}",
         bad.join("\n  ")
     );
 }
@@ -166,4 +168,5 @@ fn the_checker_rejects_an_upward_edge() {
     assert!(allowed[TEST_SUPPORT].is_empty());
     assert!(!allowed["weft-net"].contains(&"weft-hyper"));
     assert!(!allowed["weft-hyper"].contains(&"weft"));
+    assert!(!allowed["weft-io"].contains(&"weft-signal"));
 }
