@@ -141,14 +141,8 @@ impl Signal {
     pub(crate) fn poll_delivery(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let signum = self.kind.as_raw_value();
         loop {
-            if let Some(generation) = self
-                .registry
-                .generation_or_wait(signum, self.id, self.seen, None)
-            {
-                self.seen = generation;
-                return Poll::Ready(Ok(()));
-            }
-            // Drain the doorbell; whoever drains it broadcasts for every listener.
+            // Drain the doorbell first (whoever drains it broadcasts for every listener); this
+            // also reports a runtime that shut down before any delivery is returned.
             let drained = self.doorbell.poll_read_with(cx, |fd| {
                 let mut buf = [0u8; 64];
                 // SAFETY: `fd` is the live doorbell descriptor; `buf` is valid for 64 bytes.
@@ -167,13 +161,11 @@ impl Signal {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => {}
             }
-            // The doorbell is empty and armed; wait for another listener's broadcast too.
-            return match self.registry.generation_or_wait(
-                signum,
-                self.id,
-                self.seen,
-                Some(cx.waker()),
-            ) {
+            // The doorbell is empty and armed; a broadcast by any listener wakes this one too.
+            return match self
+                .registry
+                .generation_or_wait(signum, self.id, self.seen, cx.waker())
+            {
                 Some(generation) => {
                     self.seen = generation;
                     Poll::Ready(Ok(()))

@@ -202,19 +202,17 @@ impl Registry {
         signum: c_int,
         id: u64,
         seen: u64,
-        waker: Option<&Waker>,
+        waker: &Waker,
     ) -> Option<u64> {
         let mut state = self.slot(signum).state.lock();
         if state.generation != seen {
             return Some(state.generation);
         }
-        if let Some(waker) = waker {
-            match state.waiters.get_mut(&id) {
-                Some(stored) if stored.will_wake(waker) => {}
-                Some(stored) => stored.clone_from(waker),
-                None => {
-                    state.waiters.insert(id, waker.clone());
-                }
+        match state.waiters.get_mut(&id) {
+            Some(stored) if stored.will_wake(waker) => {}
+            Some(stored) => stored.clone_from(waker),
+            None => {
+                state.waiters.insert(id, waker.clone());
             }
         }
         None
