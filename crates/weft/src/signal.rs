@@ -18,8 +18,8 @@
 //! async fn main() -> std::io::Result<()> {
 //!     let mut hangups = signal(SignalKind::hangup())?;
 //!     // Somebody runs `kill -HUP <pid>` (here: the program itself).
-//!     // SAFETY: kill with our own pid and a valid signal number has no memory effects.
-//!     unsafe { libc::kill(libc::getpid(), libc::SIGHUP) };
+//!     let pid = std::process::id().to_string();
+//!     std::process::Command::new("kill").args(["-HUP", &pid]).status()?;
 //!     hangups.recv().await;
 //!     println!("SIGHUP: reloading the configuration");
 //!     Ok(())
@@ -55,7 +55,63 @@
 #[doc(inline)]
 pub use weft_signal::ctrl_c;
 
-/// Any Unix signal by kind: [`signal`](unix::signal) makes a [`Signal`](unix::Signal) listener.
 pub mod unix {
-    pub use weft_signal::unix::{signal, Signal, SignalKind};
+    //! Any Unix signal by kind: [`signal`] makes a [`Signal`] listener.
+
+    /// Listens to a signal: the returned [`Signal`] yields each delivery.
+    ///
+    /// ```
+    /// use weft::signal::unix::{signal, SignalKind};
+    ///
+    /// #[weft::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let mut terminate = signal(SignalKind::terminate())?;
+    ///     // A service manager stopping us (here: the program itself).
+    ///     let pid = std::process::id().to_string();
+    ///     std::process::Command::new("kill").args(["-TERM", &pid]).status()?;
+    ///     terminate.recv().await;
+    ///     println!("SIGTERM: shutting down");
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// *From weft-signal's documentation, where this is `weft_signal::unix::signal`:*
+    ///
+    #[doc(inline)]
+    pub use weft_signal::unix::signal;
+
+    /// A listener of one signal: `recv().await` for the next delivery, or use it as a stream.
+    ///
+    /// ```
+    /// use weft::signal::unix::{signal, SignalKind};
+    /// use weft::stream::StreamExt;
+    ///
+    /// #[weft::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let mut usr1 = signal(SignalKind::user_defined1())?;
+    ///     let pid = std::process::id().to_string();
+    ///     std::process::Command::new("kill").args(["-USR1", &pid]).status()?;
+    ///     assert_eq!(usr1.next().await, Some(()));
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// *From weft-signal's documentation, where this is `weft_signal::unix::Signal`:*
+    ///
+    #[doc(inline)]
+    pub use weft_signal::unix::Signal;
+
+    /// Which signal to listen to: named constructors for the common ones, or any number.
+    ///
+    /// ```
+    /// use weft::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::hangup().to_string(), "SIGHUP");
+    /// assert_eq!(SignalKind::from_raw(15), SignalKind::terminate()); // 15 is SIGTERM on Unix
+    /// ```
+    ///
+    /// *From weft-signal's documentation, where this is `weft_signal::unix::SignalKind`:*
+    ///
+    #[doc(inline)]
+    pub use weft_signal::unix::SignalKind;
 }
