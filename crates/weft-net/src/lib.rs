@@ -69,12 +69,16 @@
 
 mod addr;
 mod backoff;
+mod connect;
+mod fd;
+pub mod halves;
+mod readiness;
+mod stream_io;
 mod sys;
 pub mod tcp;
 mod udp;
 #[cfg(unix)]
 pub mod unix;
-mod util;
 
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use backoff::BACKOFF;

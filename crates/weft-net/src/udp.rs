@@ -400,7 +400,7 @@ impl fmt::Debug for UdpSocket {
     }
 }
 
-crate::util::impl_fd!(UdpSocket);
+crate::fd::impl_fd!(UdpSocket);
 
 impl TryFrom<net::UdpSocket> for UdpSocket {
     type Error = io::Error;

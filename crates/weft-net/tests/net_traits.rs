@@ -64,3 +64,23 @@ fn public_futures_are_send() {
     }
     let _ = check;
 }
+
+/// The halves' futures are `Send` too (they forward to the stream's). Compile time only.
+#[test]
+fn split_half_futures_are_send() {
+    fn check(
+        rd: &mut tcp::split::ReadHalf<'_>,
+        wr: &tcp::split::WriteHalf<'_>,
+        ord: &mut unix::split::OwnedReadHalf,
+        owr: &unix::split::OwnedWriteHalf,
+    ) {
+        let mut buf = [0u8; 4];
+        assert_send_future(&rd.peek(&mut buf));
+        assert_send_future(&rd.readable());
+        assert_send_future(&wr.writable());
+        assert_send_future(&ord.peek(&mut buf));
+        assert_send_future(&ord.readable());
+        assert_send_future(&owr.writable());
+    }
+    let _ = check;
+}

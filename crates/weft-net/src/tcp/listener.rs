@@ -203,7 +203,7 @@ impl fmt::Debug for TcpListener {
     }
 }
 
-crate::util::impl_fd!(TcpListener);
+crate::fd::impl_fd!(TcpListener);
 
 impl TryFrom<net::TcpListener> for TcpListener {
     type Error = io::Error;

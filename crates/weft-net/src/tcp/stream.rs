@@ -15,7 +15,9 @@ use crate::tcp::TcpSocket;
 use weft_io::Async;
 
 use crate::addr::{try_each, ToSocketAddrs};
-use crate::util::{finish_connect, start_connect};
+use crate::connect::{finish_connect, start_connect};
+use crate::halves;
+use crate::tcp::split;
 
 /// A TCP connection.
 ///
@@ -269,7 +271,24 @@ impl TcpStream {
             .poll_read_drained_with(cx, |s| recv_hinted_uninit(s, buf))
     }
 
-    crate::util::readiness_methods!();
+    crate::readiness::readiness_methods!();
+
+    /// Splits the stream into a read half and a write half that borrow it, so one task can read
+    /// while another writes (for example in `weft::join!`). Costs nothing.
+    ///
+    /// With `AsyncReadExt` in scope, `stream.split()` on an owned stream resolves to that trait's
+    /// by-value `split` (lock-shared halves); call this one as `TcpStream::split(&mut stream)`.
+    pub fn split(&mut self) -> (split::ReadHalf<'_>, split::WriteHalf<'_>) {
+        halves::split(self)
+    }
+
+    /// Splits the stream into owned halves that can move to different tasks. Costs one
+    /// allocation (the halves share an `Arc`). Dropping the write half shuts down the write
+    /// direction; [`OwnedReadHalf::reunite`](crate::halves::OwnedReadHalf::reunite) gives the stream
+    /// back.
+    pub fn into_split(self) -> (split::OwnedReadHalf, split::OwnedWriteHalf) {
+        halves::into_split(self)
+    }
 }
 
 impl TcpStream {
@@ -295,7 +314,7 @@ impl fmt::Debug for TcpStream {
     }
 }
 
-crate::util::impl_fd!(TcpStream);
+crate::fd::impl_fd!(TcpStream);
 
 impl TryFrom<net::TcpStream> for TcpStream {
     type Error = io::Error;
@@ -306,4 +325,4 @@ impl TryFrom<net::TcpStream> for TcpStream {
     }
 }
 
-crate::util::impl_stream_io!(TcpStream);
+crate::stream_io::impl_stream_io!(TcpStream);

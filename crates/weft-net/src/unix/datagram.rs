@@ -227,4 +227,4 @@ impl fmt::Debug for UnixDatagram {
     }
 }
 
-crate::util::impl_fd!(UnixDatagram);
+crate::fd::impl_fd!(UnixDatagram);

@@ -134,7 +134,7 @@ impl fmt::Debug for UnixListener {
     }
 }
 
-crate::util::impl_fd!(UnixListener);
+crate::fd::impl_fd!(UnixListener);
 
 /// The connections of a [`UnixListener`], as a [`Stream`]; see [`UnixListener::incoming`].
 #[must_use = "streams do nothing unless polled"]

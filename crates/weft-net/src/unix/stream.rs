@@ -14,7 +14,9 @@ use socket2::{Domain, SockAddr, Type};
 use crate::sys::nonblocking_socket;
 use weft_io::Async;
 
-use crate::util::{finish_connect, start_connect};
+use crate::connect::{finish_connect, start_connect};
+use crate::halves;
+use crate::unix::split;
 
 /// A Unix domain stream connection.
 ///
@@ -164,7 +166,24 @@ impl UnixStream {
         })
     }
 
-    crate::util::readiness_methods!();
+    crate::readiness::readiness_methods!();
+
+    /// Splits the stream into a read half and a write half that borrow it, so one task can read
+    /// while another writes (for example in `weft::join!`). Costs nothing.
+    ///
+    /// With `AsyncReadExt` in scope, `stream.split()` on an owned stream resolves to that trait's
+    /// by-value `split` (lock-shared halves); call this one as `UnixStream::split(&mut stream)`.
+    pub fn split(&mut self) -> (split::ReadHalf<'_>, split::WriteHalf<'_>) {
+        halves::split(self)
+    }
+
+    /// Splits the stream into owned halves that can move to different tasks. Costs one
+    /// allocation (the halves share an `Arc`). Dropping the write half shuts down the write
+    /// direction; [`OwnedReadHalf::reunite`](crate::halves::OwnedReadHalf::reunite) gives the stream
+    /// back.
+    pub fn into_split(self) -> (split::OwnedReadHalf, split::OwnedWriteHalf) {
+        halves::into_split(self)
+    }
 }
 
 /// `recv(fd, buf, MSG_PEEK)`.
@@ -207,6 +226,6 @@ impl fmt::Debug for UnixStream {
     }
 }
 
-crate::util::impl_fd!(UnixStream);
+crate::fd::impl_fd!(UnixStream);
 
-crate::util::impl_stream_io!(UnixStream);
+crate::stream_io::impl_stream_io!(UnixStream);
