@@ -61,7 +61,7 @@ impl Future for Probe {
             return Poll::Ready(Out(self.counts.clone()));
         }
         if n == 1 {
-            self.wakers.lock().unwrap().push(cx.waker().clone());
+            self.wakers.lock().push(cx.waker().clone());
         }
         Poll::Pending
     }
@@ -116,7 +116,7 @@ fn concurrent_wakes_vs_run_and_complete() {
         let base = task::live_task_count();
         let (r, h, counts, wakers) = spawn_probe(2);
         r.run();
-        let w1 = wakers.lock().unwrap().pop().unwrap();
+        let w1 = wakers.lock().pop().unwrap();
         let w2 = w1.clone();
         let t = thread::spawn(move || w1.wake());
         w2.wake_by_ref();
@@ -140,7 +140,7 @@ fn abort_vs_wake_and_run() {
         let base = task::live_task_count();
         let (r, h, counts, wakers) = spawn_probe(0);
         r.run();
-        let w = wakers.lock().unwrap().pop().unwrap();
+        let w = wakers.lock().pop().unwrap();
         let t = thread::spawn(move || w.wake());
         h.abort();
         t.join().unwrap();
@@ -173,7 +173,7 @@ fn abort_vs_first_run() {
         assert!(h.is_finished());
         assert_eq!(counts.future_drops.load(SeqCst), 1);
         assert!(counts.polls.load(SeqCst) <= 1);
-        wakers.lock().unwrap().clear();
+        wakers.lock().clear();
         drop(h);
         assert_eq!(task::live_task_count(), base);
     });
@@ -237,7 +237,7 @@ fn wakers_dropped_concurrently_free_the_cell_once() {
         let (r, h, counts, wakers) = spawn_probe(2);
         r.run();
         drop(h);
-        let w1 = wakers.lock().unwrap().pop().unwrap();
+        let w1 = wakers.lock().pop().unwrap();
         let w2 = w1.clone();
         let t = thread::spawn(move || {
             w1.wake_by_ref();
@@ -294,7 +294,7 @@ fn wake_vs_abort_vs_drop_join_handle() {
         let base = task::live_task_count();
         let (r, h, counts, wakers) = spawn_probe(2);
         r.run();
-        let w = wakers.lock().unwrap().pop().unwrap();
+        let w = wakers.lock().pop().unwrap();
         let h = Arc::new(h);
         let h2 = h.clone();
         let waker_thread = thread::spawn(move || w.wake());
@@ -331,14 +331,14 @@ fn wakes_are_never_lost() {
                 last_seen.store(requested.load(SeqCst), SeqCst);
                 if first {
                     first = false;
-                    *slot.lock().unwrap() = Some(cx.waker().clone());
+                    *slot.lock() = Some(cx.waker().clone());
                 }
                 Poll::<()>::Pending
             })
         };
         let (r, h) = task::spawn(fut, Inline, SpawnOptions::new());
         r.run();
-        let w1 = slot.lock().unwrap().clone().unwrap();
+        let w1 = slot.lock().clone().unwrap();
         let w2 = w1.clone();
         let (rq1, rq2) = (requested.clone(), requested.clone());
         let t1 = thread::spawn(move || {
@@ -352,7 +352,7 @@ fn wakes_are_never_lost() {
         t1.join().unwrap();
         t2.join().unwrap();
         assert_eq!(last_seen.load(SeqCst), 2, "a wake-up was lost");
-        slot.lock().unwrap().take();
+        slot.lock().take();
         drop(h);
         assert_eq!(task::live_task_count(), base);
     });

@@ -15,7 +15,6 @@
 //! looked, and it never runs before an earlier operation of the same `File`.
 
 use std::fmt;
-use std::sync::PoisonError;
 
 use weft_core::loom::sync::Mutex;
 
@@ -44,7 +43,7 @@ impl<W> Tail<W> {
 
     /// Rule 1: an operation is about to be spawned.
     pub fn begin(&self) {
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut inner = self.inner.lock();
         debug_assert!(!inner.busy, "one operation in flight at a time");
         inner.busy = true;
     }
@@ -53,7 +52,7 @@ impl<W> Tail<W> {
     /// the lock).
     pub fn finish(&self, mut run: impl FnMut(W)) {
         loop {
-            let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut inner = self.inner.lock();
             match inner.orphan.take() {
                 Some(orphan) => {
                     drop(inner);
@@ -71,7 +70,7 @@ impl<W> Tail<W> {
     /// it in a new job (already marked busy; the job ends with [`Tail::finish`]); `None` if the
     /// busy job took it.
     pub fn hand_over(&self, work: W) -> Option<W> {
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut inner = self.inner.lock();
         if inner.busy {
             debug_assert!(inner.orphan.is_none(), "a File is dropped once");
             inner.orphan = Some(work);
@@ -85,10 +84,7 @@ impl<W> Tail<W> {
     /// Whether a job is in flight (for the loom model).
     #[cfg_attr(not(loom), allow(dead_code))]
     pub fn is_busy(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .busy
+        self.inner.lock().busy
     }
 }
 
@@ -100,7 +96,7 @@ impl<W> Default for Tail<W> {
 
 impl<W> fmt::Debug for Tail<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let inner = self.inner.lock();
         f.debug_struct("Tail")
             .field("busy", &inner.busy)
             .field("orphan", &inner.orphan.is_some())

@@ -21,11 +21,11 @@ use std::io;
 use std::task::Waker;
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use weft_core::loom::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use weft_core::loom::sync::{Arc, Mutex};
 use weft_runtime::Park;
 
 use crate::reactor::{EventBuffer, Reactor};
-use crate::shim::{Arc, AtomicBool, AtomicU8, Ordering};
 use crate::time::entry::TimerQueue;
 
 /// How a [`Driver`] is set up.

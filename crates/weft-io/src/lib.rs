@@ -56,7 +56,6 @@ mod driver;
 #[cfg(not(loom))]
 pub mod io;
 mod reactor;
-mod shim;
 #[cfg(not(loom))]
 pub mod time;
 

@@ -75,14 +75,14 @@ struct WakeAll {
 
 impl WakeAll {
     fn register(&self, waker: &Waker) {
-        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        let mut waiters = self.waiters.lock();
         if !waiters.iter().any(|w| w.will_wake(waker)) {
             waiters.push(waker.clone());
         }
     }
 
     fn take(&self) -> Vec<Waker> {
-        std::mem::take(&mut *self.waiters.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *self.waiters.lock())
     }
 }
 
@@ -116,7 +116,7 @@ impl AcceptBackoff {
 
     /// Ready when no pause is pending (or it just ended).
     fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut pause = self.pause.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pause = self.pause.lock();
         let Some(sleep) = pause.as_mut() else {
             return Poll::Ready(());
         };
@@ -143,7 +143,7 @@ impl AcceptBackoff {
     /// pending. (A pending pause is never replaced: its waiters wait on its timer.)
     fn on_error(&self, e: &io::Error) {
         if is_resource_exhaustion(e) {
-            let mut pause = self.pause.lock().unwrap_or_else(|e| e.into_inner());
+            let mut pause = self.pause.lock();
             if pause.is_none() {
                 *pause = Some(sleep(BACKOFF));
             }
@@ -191,7 +191,7 @@ mod tests {
                 .await
                 .expect("a task waiting out the pause was never woken");
             assert!(began.elapsed() >= BACKOFF, "the pause ended early");
-            assert!(backoff.pause.lock().unwrap().is_none());
+            assert!(backoff.pause.lock().is_none());
             assert!(
                 backoff.waiters.take().is_empty(),
                 "the pause's end empties its list"
@@ -206,8 +206,7 @@ mod tests {
             let backoff = AcceptBackoff::default();
             let emfile = io::Error::from_raw_os_error(libc::EMFILE);
             backoff.on_error(&emfile);
-            let deadline =
-                |b: &AcceptBackoff| b.pause.lock().unwrap().as_ref().map(Sleep::deadline);
+            let deadline = |b: &AcceptBackoff| b.pause.lock().as_ref().map(Sleep::deadline);
             let first = deadline(&backoff).expect("EMFILE starts a pause");
             weft_io::time::sleep(Duration::from_millis(5)).await;
             backoff.on_error(&emfile);

@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use weft_core::loom::sync::{Condvar, Mutex};
 use weft_core::task::Runnable;
 
 use crate::config::ThreadCallback;
-use crate::sync::{Condvar, Mutex};
 
 /// Work for the pool. Dropping a job without running it cancels it.
 pub(crate) trait Job: Send + 'static {

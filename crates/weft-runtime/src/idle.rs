@@ -16,8 +16,7 @@
 use std::fmt;
 
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-
-use crate::sync::Mutex;
+use weft_core::loom::sync::Mutex;
 
 const UNPARK_SHIFT: usize = 16;
 const SEARCH_MASK: usize = (1 << UNPARK_SHIFT) - 1;

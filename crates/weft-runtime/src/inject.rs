@@ -9,9 +9,9 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use weft_core::loom::sync::Mutex;
 
 use crate::queue::Overflow;
-use crate::sync::Mutex;
 
 /// A multi-producer, multi-consumer FIFO that can be closed.
 pub struct Inject<T> {

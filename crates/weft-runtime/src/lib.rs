@@ -69,7 +69,6 @@ mod parker; // park/unpark of one thread, in the hook or on a condvar
 mod queue; // the per-worker run queue (work stealing)
 mod registry; // every live task, for shutdown and diagnostics
 mod scoped; // a thread-local pointer to a stack value
-mod sync; // the blocking locks (parking_lot, or loom's)
 
 pub use builder::Builder;
 pub use config::RuntimeFlavor;

@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use weft_core::loom::sync::Arc;
+use weft_core::loom::sync::{Condvar, Mutex};
 
 use crate::park::Park;
 use crate::park_hook_slot::ParkHookSlot;
-use crate::sync::{Condvar, Mutex};
 
 /// Nobody is parked and no unpark is pending.
 const EMPTY: usize = 0;

@@ -11,9 +11,8 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::panic::Location;
 
 use crossbeam_utils::CachePadded;
+use weft_core::loom::sync::Mutex;
 use weft_core::task::{TaskId, TaskRef};
-
-use crate::sync::Mutex;
 
 /// A multiplicative hasher for task addresses.
 #[derive(Default, Clone, Copy)]

@@ -3,9 +3,9 @@
 use std::fmt;
 
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use weft_core::loom::sync::Mutex;
 
 use crate::notify::Notify;
-use crate::util::lock::Mutex;
 
 /// Lets `n` tasks wait for each other: each [`wait`](Self::wait) returns once `n` tasks are
 /// waiting, and the barrier then starts over for the next round.

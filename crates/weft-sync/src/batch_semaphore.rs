@@ -33,8 +33,8 @@ use std::task::{ready, Context, Poll, Waker};
 
 use weft_core::coop;
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use weft_core::loom::sync::Mutex;
 
-use crate::util::lock::Mutex;
 use crate::util::wait_list::WaitList;
 use crate::util::wake_list::WakeList;
 

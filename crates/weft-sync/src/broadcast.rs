@@ -39,9 +39,9 @@ use std::task::{ready, Context, Poll, Waker};
 
 use weft_core::coop;
 use weft_core::loom::sync::Arc;
+use weft_core::loom::sync::Mutex;
 
 use crate::notify::Notify;
-use crate::util::lock::Mutex;
 use crate::util::wait_list::WaitList;
 use crate::util::wake_list::WakeList;
 

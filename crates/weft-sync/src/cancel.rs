@@ -7,9 +7,9 @@ use std::task::{Context, Poll};
 
 use weft_core::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use weft_core::loom::sync::Arc;
+use weft_core::loom::sync::Mutex;
 
 use crate::notify::{Notified, Notify};
-use crate::util::lock::Mutex;
 
 /// A token that signals cancellation to every task holding a clone of it, and to every child
 /// token made from it.

@@ -5,9 +5,9 @@
 //! `Barrier`. Every primitive works on any executor: under weft's runtimes, under another
 //! executor, or inside a plain `block_on`. Tasks only ever meet through `Waker`s.
 //!
-//! weft-sync depends on nothing of weft but `weft-core` (besides `futures-core` for `Stream` and
-//! `parking_lot` for the short internal locks), from which it takes two things: the
-//! loom shim (`weft_core::loom`: every atomic here is model-checked under `--cfg loom`) and the
+//! weft-sync depends on nothing of weft but `weft-core` (besides `futures-core` for `Stream`), from
+//! which it takes two things: the loom shim (`weft_core::loom`: every atomic and lock here is
+//! model-checked under `--cfg loom`, the atomic waker is `weft_core::task::AtomicWaker`) and the
 //! cooperative budget (`weft_core::coop`): each receive and each lock acquisition spends one unit,
 //! so a task that always finds a ready value still yields to its neighbours under weft. Elsewhere
 //! the budget is unlimited and costs one thread-local read.

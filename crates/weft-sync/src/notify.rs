@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use weft_core::loom::sync::Mutex;
 
-use crate::util::lock::Mutex;
 use crate::util::wait_list::WaitList;
 use crate::util::wake_list::WakeList;
 

@@ -33,8 +33,7 @@ use weft_core::coop;
 use weft_core::loom::cell::UnsafeCell;
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use weft_core::loom::sync::Arc;
-
-use crate::util::atomic_waker::AtomicWaker;
+use weft_core::task::AtomicWaker;
 
 /// Errors of the oneshot channel.
 pub mod error {

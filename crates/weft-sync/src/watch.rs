@@ -28,9 +28,9 @@ use std::ops::Deref;
 
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use weft_core::loom::sync::Arc;
+use weft_core::loom::sync::{RwLock, RwLockReadGuard};
 
 use crate::notify::Notify;
-use crate::util::lock::{RwLock, RwLockReadGuard};
 
 /// Errors of the watch channel.
 pub mod error {

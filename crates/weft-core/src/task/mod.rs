@@ -122,6 +122,7 @@
 //! scheduler's `release`/`unhandled_panic` is caught and dropped; a panic inside a state
 //! transition (a broken invariant) aborts the process.
 
+mod atomic_waker;
 mod cell;
 #[cfg(feature = "test-util")]
 mod count;
@@ -138,6 +139,7 @@ use std::future::Future;
 use std::num::NonZeroU64;
 use std::panic::Location;
 
+pub use atomic_waker::AtomicWaker;
 pub use join::{JoinError, JoinHandle};
 pub use runnable::{Runnable, TaskRef};
 

@@ -9,10 +9,10 @@ use std::task::{ready, Context, Poll, Waker};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use weft_core::coop;
+use weft_core::loom::sync::Arc;
 
 use crate::driver::Handle;
 use crate::reactor::{Direction, Registration};
-use crate::shim::Arc;
 
 /// A readiness adapter: an I/O object (a socket, a pipe, any `AsFd` source) registered with the
 /// current runtime's reactor, so tasks can wait for it to become readable or writable.

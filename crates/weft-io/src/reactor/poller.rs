@@ -6,11 +6,11 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::task::Waker;
 use std::time::Duration;
 
-use parking_lot::Mutex;
 use polling::{Event, Events, PollMode, Poller};
+use weft_core::loom::sync::atomic::{AtomicU8, Ordering};
+use weft_core::loom::sync::{Arc, Mutex};
 
 use super::scheduled_io::{closed_error, Direction, ScheduledIo};
-use crate::shim::{Arc, AtomicU8, Ordering};
 
 /// How sources are registered with the poller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

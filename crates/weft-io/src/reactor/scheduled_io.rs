@@ -44,7 +44,8 @@
 use std::io;
 use std::task::{Context, Poll, Waker};
 
-use crate::shim::{AtomicU64, Mutex, Ordering};
+use weft_core::loom::sync::atomic::{AtomicU64, Ordering};
+use weft_core::loom::sync::Mutex;
 
 const READABLE: u64 = 1 << 0;
 const WRITABLE: u64 = 1 << 1;
@@ -125,7 +126,7 @@ struct Waiters(Mutex<Vec<Waker>>);
 
 impl Waiters {
     fn register(&self, waker: &Waker) {
-        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut list = self.0.lock();
         if !list.iter().any(|w| w.will_wake(waker)) {
             list.push(waker.clone());
         }
@@ -133,7 +134,7 @@ impl Waiters {
 
     /// Moves the waiters into `wake`, keeping the list's capacity for the next wait.
     fn take_into(&self, wake: &mut Vec<Waker>) {
-        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut list = self.0.lock();
         wake.extend(list.drain(..));
     }
 }

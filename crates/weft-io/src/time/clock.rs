@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::shim::{AtomicU64, Ordering};
+use weft_core::loom::sync::atomic::{AtomicU64, Ordering};
 
 /// The tick that means "never" (deadlines too far to represent).
 pub(crate) const NEVER: u64 = u64::MAX;

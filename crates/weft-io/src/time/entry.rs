@@ -11,11 +11,12 @@
 use std::fmt;
 use std::task::Waker;
 
-use parking_lot::Mutex;
+use weft_core::loom::sync::atomic::{AtomicU64, Ordering};
+use weft_core::loom::sync::{Arc, Mutex};
+use weft_core::task::AtomicWaker;
 
 use super::clock::{Clock, NEVER};
 use super::wheel::{Position, Positioned, Wheel};
-use crate::shim::{Arc, AtomicU64, AtomicWaker, Ordering};
 
 /// The state of a fired entry.
 pub(crate) const FIRED: u64 = u64::MAX;

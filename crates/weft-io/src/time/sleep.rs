@@ -7,12 +7,12 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use weft_core::coop;
+use weft_core::loom::sync::Arc;
 
 use super::clock::NEVER;
 use super::entry::{Inserted, TimerEntry};
 use super::Instant;
 use crate::driver::Handle;
-use crate::shim::Arc;
 
 /// Waits until `duration` has elapsed.
 ///

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use weft_core::coop::{self, Budget};
 use weft_core::loom::sync::atomic::{AtomicBool, Ordering::*};
+use weft_core::loom::sync::{Condvar, Mutex};
 use weft_core::task::{JoinHandle, Runnable, ScheduleInfo, SpawnOptions};
 
 use super::cancel::{cancel_all, cancel_runnable};
@@ -39,7 +40,6 @@ use crate::park_thread;
 use crate::parker::{Parker, Unparker};
 use crate::registry::Registry;
 use crate::scoped::Scoped;
-use crate::sync::{Condvar, Mutex};
 
 /// State shared by the core holder and every handle.
 pub(crate) struct Shared {

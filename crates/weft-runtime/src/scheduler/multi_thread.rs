@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use weft_core::coop::{self, Budget};
 use weft_core::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use weft_core::loom::sync::{Condvar, Mutex};
 use weft_core::task::{Runnable, ScheduleInfo};
 
 use super::cancel::{cancel_all, cancel_runnable};
@@ -38,7 +39,6 @@ use crate::park::Park;
 use crate::parker::{Parker, Unparker};
 use crate::queue::{self, Local, Steal};
 use crate::scoped::Scoped;
-use crate::sync::{Condvar, Mutex};
 
 /// How many times in a row the LIFO slot may be polled before its task goes to the back of the
 /// queue (two tasks waking each other forever must not starve the rest).

@@ -21,10 +21,10 @@ use std::task::{ready, Context, Poll, Waker};
 use weft_core::coop;
 use weft_core::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use weft_core::loom::sync::Arc;
+use weft_core::loom::sync::Mutex;
 
 use crate::batch_semaphore::RawSemaphore;
 use crate::notify::Notify;
-use crate::util::lock::Mutex;
 
 use super::error::TryRecvError;
 

@@ -1,8 +1,6 @@
-//! Helpers shared by every primitive: the lock shim, the waiter list, the wake list and the
-//! atomic waker cell.
+//! Helpers shared by every primitive: the waiter list and the wake list. (The blocking locks and
+//! the atomic waker cell are weft-core's, `weft_core::loom::sync` and `weft_core::task`.)
 
-pub(crate) mod atomic_waker;
-pub(crate) mod lock;
 pub(crate) mod wait_list;
 pub(crate) mod wake_list;
 

@@ -1,19 +1,14 @@
-//! A cell holding one waker, registered by one side and taken by the other without a lock.
+//! [`AtomicWaker`]: one waker, registered by a waiting side and taken by a waking side without a
+//! lock. weft's one implementation: weft-sync's oneshot and weft-io's timers use it.
 //!
-//! The algorithm is the one of `futures::task::AtomicWaker`, written against the loom shim so
-//! loom checks it as part of every model that uses it (oneshot).
-//!
-//! # Invariants
-//!
-//! `waker` is read or written only by the thread that moved `state` from `WAITING` to
-//! `REGISTERING` (a registrant) or set `WAKING` while the state was `WAITING` (a waker-taker).
-//! Both act as a lock over the cell; at most one holds it at a time.
+//! The algorithm is the one of `futures::task::AtomicWaker`, written against the loom shim
+//! ([`crate::loom`]) so loom checks it as part of every model that uses it.
 
 use std::fmt;
 use std::task::Waker;
 
-use weft_core::loom::cell::UnsafeCell;
-use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 
 /// Nobody holds the cell: a registrant or a waker-taker may claim it.
 const WAITING: usize = 0;
@@ -23,7 +18,41 @@ const REGISTERING: usize = 0b01;
 /// still holds it and wakes the waker it stored itself.
 const WAKING: usize = 0b10;
 
-pub(crate) struct AtomicWaker {
+/// A slot for one waker: the waiting side [`register`](AtomicWaker::register)s its task's waker,
+/// the waking side [`take`](AtomicWaker::take)s it (or [`wake`](AtomicWaker::wake)s it), from
+/// any threads, without a lock. A registration racing a wake is never lost: the registering
+/// side then wakes its own waker.
+///
+/// One registrant at a time: a waiting side registers from one task (two tasks registering at
+/// once each get woken at once, so neither sleeps, but only one waker stays stored).
+///
+/// # Invariants
+/// `waker` is read or written only by the thread that moved `state` from `WAITING` to
+/// `REGISTERING` (a registrant) or set `WAKING` while the state was `WAITING` (a waker-taker).
+/// Both act as a lock over the cell; at most one holds it at a time.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::task::{Context, Poll, Waker};
+/// use weft_core::task::AtomicWaker;
+///
+/// let slot = AtomicWaker::new();
+/// let done = AtomicBool::new(false);
+/// let mut wait = pin!(std::future::poll_fn(|cx: &mut Context<'_>| {
+///     slot.register(cx.waker());
+///     if done.load(Ordering::Acquire) { Poll::Ready(()) } else { Poll::Pending }
+/// }));
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(wait.as_mut().poll(&mut cx).is_pending());
+/// done.store(true, Ordering::Release);
+/// slot.wake(); // wakes the registered waker (here a no-op one)
+/// assert!(wait.as_mut().poll(&mut cx).is_ready());
+/// ```
+pub struct AtomicWaker {
     state: AtomicUsize,
     waker: UnsafeCell<Option<Waker>>,
 }
@@ -35,7 +64,8 @@ unsafe impl Send for AtomicWaker {}
 unsafe impl Sync for AtomicWaker {}
 
 impl AtomicWaker {
-    pub(crate) fn new() -> Self {
+    /// An empty slot.
+    pub fn new() -> Self {
         AtomicWaker {
             state: AtomicUsize::new(WAITING),
             waker: UnsafeCell::new(None),
@@ -44,7 +74,7 @@ impl AtomicWaker {
 
     /// Stores `waker` to be woken by the next [`wake`](Self::wake). If a `wake` runs at the same
     /// time, `waker` is woken right away instead, so a registration is never lost.
-    pub(crate) fn register(&self, waker: &Waker) {
+    pub fn register(&self, waker: &Waker) {
         match self
             .state
             .compare_exchange(WAITING, REGISTERING, Acquire, Acquire)
@@ -90,7 +120,7 @@ impl AtomicWaker {
     }
 
     /// Takes the registered waker, if any, for the caller to wake after its own locks are released.
-    pub(crate) fn take(&self) -> Option<Waker> {
+    pub fn take(&self) -> Option<Waker> {
         match self.state.fetch_or(WAKING, AcqRel) {
             WAITING => {
                 // SAFETY: we set WAKING while the state was WAITING, which gives us the cell
@@ -106,10 +136,16 @@ impl AtomicWaker {
     }
 
     /// Wakes the registered waker, if any.
-    pub(crate) fn wake(&self) {
+    pub fn wake(&self) {
         if let Some(w) = self.take() {
             w.wake();
         }
+    }
+}
+
+impl Default for AtomicWaker {
+    fn default() -> Self {
+        AtomicWaker::new()
     }
 }
 
