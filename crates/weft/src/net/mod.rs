@@ -52,6 +52,13 @@ pub mod tcp;
 #[cfg(unix)]
 pub mod unix;
 
+/// The halves of a split stream, written once for both stream types; [`tcp::split`] and
+/// [`unix::split`] name them for their stream, and those are the names to use
+/// ([`tcp::split::OwnedReadHalf`] is `halves::OwnedReadHalf<TcpStream>`).
+pub mod halves {
+    pub use weft_net::halves::*;
+}
+
 pub use weft_net::BACKOFF;
 
 /// Resolves `"host:port"` to socket addresses, on the blocking pool: asyncio's `getaddrinfo`.
