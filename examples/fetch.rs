@@ -1,24 +1,29 @@
-//! A concurrent fetcher: get N pages from a local HTTP server with at most K requests in flight,
-//! and compare with fetching them one after another.
+//! A concurrent fetcher on `weft::hyper::Client`: get N pages from a local HTTP server with at
+//! most K requests in flight, and compare with fetching them one after another.
 //!
 //! ```text
 //! cargo run --release --example fetch                # N = 40 pages, K = 8 in flight
 //! cargo run --release --example fetch -- 100 16
 //! ```
 //!
-//! In the spirit of the asyncio web-scraping example: the server (started here, on a free port)
-//! answers each request after 50 ms, like a slow web site. Sequentially the N fetches take about
-//! N x 50 ms; with a `Semaphore` of K permits they overlap K at a time and take about N / K x
-//! 50 ms. The server counts how many requests it serves at once, so the output shows that the
-//! limit held.
+//! In the spirit of the asyncio/aiohttp web-scraping example: the server (a `weft::hyper::serve`
+//! started here, on a free port) answers each request after 50 ms, like a slow web site.
+//! Sequentially the N fetches take about N x 50 ms; with a `Semaphore` of K permits they overlap K
+//! at a time and take about N / K x 50 ms. The client keeps its connections alive between
+//! requests (so the concurrent run opens at most K), and the server counts how many requests it
+//! serves at once, so the output shows that the limit held.
 
-use std::net::SocketAddr;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use weft::io::{AsyncReadExt, AsyncWriteExt};
-use weft::net::{TcpListener, TcpStream};
+use weft::hyper::bytes::Bytes;
+use weft::hyper::http_body_util::{BodyExt, Full};
+use weft::hyper::hyper::body::Incoming;
+use weft::hyper::hyper::{service::service_fn, Request, Response};
+use weft::hyper::Client;
+use weft::net::TcpListener;
 use weft::sync::Semaphore;
 
 /// How long the "slow web site" takes per page.
@@ -31,53 +36,30 @@ struct Load {
     peak: AtomicUsize,
 }
 
-/// The server: `GET /page/N` answers `page N` after [`LATENCY`].
-async fn serve(listener: TcpListener, load: Arc<Load>) {
-    loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let load = load.clone();
-        weft::spawn(async move {
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            let now = load.now.fetch_add(1, Ordering::SeqCst) + 1;
-            load.peak.fetch_max(now, Ordering::SeqCst);
-            weft::time::sleep(LATENCY).await;
-            load.now.fetch_sub(1, Ordering::SeqCst);
-            let request = String::from_utf8_lossy(&head);
-            let path = request.split_whitespace().nth(1).unwrap_or("/");
-            let body = format!("page {}", path.trim_start_matches("/page/"));
-            let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(response.as_bytes()).await;
-            let _ = stream.close().await;
-        });
-    }
+/// The slow site: `GET /page/N` answers `page N` after [`LATENCY`].
+async fn page(
+    request: Request<Incoming>,
+    load: Arc<Load>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let now = load.now.fetch_add(1, Ordering::SeqCst) + 1;
+    load.peak.fetch_max(now, Ordering::SeqCst);
+    weft::time::sleep(LATENCY).await;
+    load.now.fetch_sub(1, Ordering::SeqCst);
+    let n = request.uri().path().trim_start_matches("/page/");
+    Ok(Response::new(Full::new(Bytes::from(format!("page {n}")))))
 }
 
-/// A minimal HTTP/1.1 GET: returns the body of a `200` response.
-async fn get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
-    let mut stream = TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await?;
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no end of the response head"))?;
-    if !head.starts_with("HTTP/1.1 200") {
-        return Err(std::io::Error::other(format!("bad status: {head}")));
+/// Fetches one page and returns its body.
+async fn get(
+    client: &Client,
+    url: String,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let response = client.get(url).await?;
+    if response.status() != 200 {
+        return Err(format!("status {}", response.status()).into());
     }
-    Ok(body.to_owned())
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 fn main() {
@@ -92,12 +74,19 @@ fn main() {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let load = Arc::new(Load::default());
-        let server = weft::spawn(serve(listener, load.clone()));
+        let site = {
+            let load = load.clone();
+            service_fn(move |request| page(request, load.clone()))
+        };
+        let server = weft::spawn(async move { weft::hyper::serve(listener, site).await });
+        let client = Client::new();
 
         // One after another.
         let start = Instant::now();
         for i in 0..pages {
-            let body = get(addr, &format!("/page/{i}")).await.expect("fetch");
+            let body = get(&client, format!("http://{addr}/page/{i}"))
+                .await
+                .expect("fetch");
             assert_eq!(body, format!("page {i}"));
         }
         let sequential = start.elapsed();
@@ -110,9 +99,10 @@ fn main() {
         let tasks: Vec<_> = (0..pages)
             .map(|i| {
                 let permits = permits.clone();
+                let client = client.clone();
                 weft::spawn(async move {
                     let _permit = permits.acquire_owned().await.expect("never closed");
-                    get(addr, &format!("/page/{i}")).await
+                    get(&client, format!("http://{addr}/page/{i}")).await
                 })
             })
             .collect();
