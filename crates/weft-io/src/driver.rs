@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use weft_core::loom::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use weft_core::loom::sync::{Arc, Mutex};
+use weft_runtime::builder::{MakePark, ParkSettings, PausableClock};
 use weft_runtime::Park;
 
 use crate::reactor::{EventBuffer, Reactor};
@@ -69,6 +70,36 @@ impl DriverConfig {
     }
 }
 
+/// Makes a new [`Driver`] (reactor and timers) for each runtime a builder builds: the park hook of
+/// weft's facade builder, `weft::runtime::Builder` (= `weft_runtime::builder::Builder<MakeDriver>`).
+/// Its clock can start paused ([`PausableClock`]).
+///
+/// # Examples
+///
+/// ```
+/// use weft_runtime::builder::Builder;
+/// use weft_io::MakeDriver;
+///
+/// let rt = Builder::<MakeDriver>::new_current_thread().start_paused(true).build()?;
+/// rt.block_on(async {
+///     let io = weft_io::Handle::current();
+///     assert!(io.is_paused());
+///     weft_io::time::sleep(std::time::Duration::from_secs(3600)).await; // at once
+/// });
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MakeDriver;
+
+impl MakePark for MakeDriver {
+    fn make_park(&self, settings: &ParkSettings) -> io::Result<Option<std::sync::Arc<dyn Park>>> {
+        let config = DriverConfig::new().start_paused(settings.start_paused);
+        Ok(Some(std::sync::Arc::new(Driver::new(config)?)))
+    }
+}
+
+impl PausableClock for MakeDriver {}
+
 /// Nobody is in `park`, nor was `unpark` called since the last one.
 const IDLE: u8 = 0;
 /// A thread is (about to be) blocked in the poller: `unpark` must notify it.
@@ -94,8 +125,9 @@ struct Scratch {
 
 /// The reactor and timers of one runtime; implements weft-runtime's [`Park`] hook.
 ///
-/// Create one per runtime and install it with `weft_runtime::Builder::park_hook`; resources created
-/// inside that runtime find it through [`Handle::current`]. Two drivers in one process are fully
+/// A runtime built with [`MakeDriver`] as its park maker (the facade's builder) gets one; by hand,
+/// create one per runtime and install it with `weft_runtime::Builder::park_hook`. Resources
+/// created inside that runtime find it through [`Handle::current`]. Two drivers in one process are fully
 /// independent (there is no process-global reactor).
 ///
 /// # Examples
@@ -343,7 +375,9 @@ impl Handle {
             return Some(entered);
         }
         let runtime = weft_runtime::Handle::try_current().ok()?;
-        let driver = runtime.park_hook()?.as_any().downcast_ref::<Driver>()?;
+        let driver = weft_runtime::park_hook(&runtime)?
+            .as_any()
+            .downcast_ref::<Driver>()?;
         Some(driver.handle())
     }
 

@@ -60,7 +60,7 @@ mod reactor;
 pub mod time;
 
 #[cfg(not(loom))]
-pub use driver::{Driver, DriverConfig, EnterGuard, Handle};
+pub use driver::{Driver, DriverConfig, EnterGuard, Handle, MakeDriver};
 #[cfg(not(loom))]
 pub use io::Async;
 

@@ -1,15 +1,23 @@
-//! [`Builder`]: configures and starts a runtime.
+//! [`Builder`]: configures and starts a runtime; its parameter says which park hook the runtimes
+//! it builds get ([`MakePark`]).
+//!
+//! `weft_runtime::Builder` is `Builder<NoPark>` (the executor alone); the facade's
+//! `weft::runtime::Builder` is `Builder<weft_io::MakeDriver>` (with the reactor and timers). The
+//! options are declared once, here, for both.
 
 use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::make_park::{MakePark, NoPark, ParkSettings, PausableClock};
+
 use crate::config::{Options, RuntimeFlavor};
 use crate::park::Park;
 use crate::runtime::Runtime;
 
-/// Configures a runtime, then starts it with [`build`](Builder::build).
+/// Configures a runtime, then starts it with [`build`](Builder::build). `P` makes the park hook
+/// of each runtime it builds ([`MakePark`]).
 ///
 /// # Examples
 ///
@@ -24,27 +32,29 @@ use crate::runtime::Runtime;
 ///     .unwrap();
 /// assert_eq!(rt.block_on(rt.spawn(async { 40 + 2 })).unwrap(), 42);
 /// ```
-pub struct Builder {
-    options: Options,
+pub struct Builder<P> {
+    options: Options<P>,
 }
 
-impl Builder {
+impl<P: MakePark + Default> Builder<P> {
     /// A builder for a multi-thread runtime: a pool of worker threads (one per CPU by default)
     /// that steal work from each other.
-    pub fn new_multi_thread() -> Builder {
+    pub fn new_multi_thread() -> Builder<P> {
         Builder {
-            options: Options::new(RuntimeFlavor::MultiThread),
+            options: Options::new(RuntimeFlavor::MultiThread, P::default()),
         }
     }
 
     /// A builder for a current-thread runtime: tasks run on the thread that calls
     /// [`Runtime::block_on`]; it supports `spawn_local` for `!Send` futures.
-    pub fn new_current_thread() -> Builder {
+    pub fn new_current_thread() -> Builder<P> {
         Builder {
-            options: Options::new(RuntimeFlavor::CurrentThread),
+            options: Options::new(RuntimeFlavor::CurrentThread, P::default()),
         }
     }
+}
 
+impl<P: MakePark> Builder<P> {
     /// The number of worker threads of a multi-thread runtime (default: the number of CPUs).
     /// Ignored by the current-thread runtime.
     ///
@@ -90,13 +100,6 @@ impl Builder {
     /// How long an idle blocking-pool thread waits for work before it exits (default 10 s).
     pub fn thread_keep_alive(&mut self, keep_alive: Duration) -> &mut Self {
         self.options.threads.keep_alive = keep_alive;
-        self
-    }
-
-    /// Installs a park hook: the driver (weft-io's reactor and timers) that idle workers wait in.
-    /// See [`Park`].
-    pub fn park_hook(&mut self, hook: Arc<dyn Park>) -> &mut Self {
-        self.options.park_hook = Some(hook);
         self
     }
 
@@ -146,13 +149,74 @@ impl Builder {
     /// Starts the runtime.
     ///
     /// # Errors
-    /// If the OS refuses to start a worker thread.
-    pub fn build(&mut self) -> io::Result<Runtime> {
+    /// If the park hook cannot be made (for the reactor: the OS refused a poller or a
+    /// notification descriptor) or the OS refuses to start a worker thread.
+    ///
+    /// # Panics
+    /// If [`start_paused`](Builder::start_paused)`(true)` was set on a multi-thread builder.
+    #[track_caller]
+    pub fn build(&mut self) -> io::Result<Runtime<P>> {
+        assert!(
+            !self.options.start_paused || self.options.flavor == RuntimeFlavor::CurrentThread,
+            "start_paused(true) needs a current-thread runtime: use \
+             Builder::new_current_thread() (or #[weft::test(start_paused = true)], whose default \
+             flavour is current_thread)"
+        );
         Runtime::start(&self.options)
     }
 }
 
-impl fmt::Debug for Builder {
+impl<P: PausableClock> Builder<P> {
+    /// Starts the park hook's clock paused (virtual time): whenever every task is idle, time jumps
+    /// to the next timer, so code that sleeps for hours runs in milliseconds; the clock also moves
+    /// when moved by hand (weft's `time::advance`). Default `false`.
+    ///
+    /// Only a current-thread runtime knows that every task is idle (its one thread has nothing to
+    /// run), so [`build`](Builder::build) panics if this is set on a multi-thread builder.
+    ///
+    /// # Examples
+    ///
+    /// weft's facade builder (weft-io's `MakeDriver`) has a pausable clock; here a hook maker of
+    /// our own shows what it is told:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft_runtime::builder::{Builder, MakePark, ParkSettings, PausableClock};
+    /// use weft_runtime::{Park, RuntimeFlavor};
+    ///
+    /// #[derive(Debug, Default)]
+    /// struct VirtualClock;
+    ///
+    /// impl MakePark for VirtualClock {
+    ///     fn make_park(&self, settings: &ParkSettings) -> std::io::Result<Option<Arc<dyn Park>>> {
+    ///         assert!(settings.start_paused);
+    ///         assert_eq!(settings.flavor, RuntimeFlavor::CurrentThread);
+    ///         Ok(None) // a real maker returns its hook, with its clock paused
+    ///     }
+    /// }
+    /// impl PausableClock for VirtualClock {}
+    ///
+    /// let rt = Builder::<VirtualClock>::new_current_thread().start_paused(true).build()?;
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
+        self.options.start_paused = paused;
+        self
+    }
+}
+
+impl Builder<NoPark> {
+    /// Installs `hook` as the park hook of the runtime this builder builds (one runtime per hook:
+    /// the hook's contract allows only one thread in `park` at a time). For a layer that brings
+    /// its own hook; weft's facade builder installs weft-io's reactor and timers by itself.
+    pub fn park_hook(&mut self, hook: Arc<dyn Park>) -> &mut Self {
+        self.options.park_hook = Some(hook);
+        self
+    }
+}
+
+impl<P: fmt::Debug> fmt::Debug for Builder<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Builder").field(&self.options).finish()
     }

@@ -64,20 +64,23 @@ pub(crate) struct ThreadSettings {
     pub(crate) keep_alive: Duration,
 }
 
-/// Everything a builder collects.
-#[derive(Clone)]
-pub(crate) struct Options {
+/// Everything a builder collects; `P` makes the park hook (a `MakePark`).
+pub(crate) struct Options<P> {
     pub(crate) flavor: RuntimeFlavor,
     /// `None`: one worker per CPU.
     pub(crate) worker_threads: Option<usize>,
     pub(crate) threads: ThreadSettings,
+    /// Makes each runtime's park hook, unless `park_hook` gives one.
+    pub(crate) make_park: P,
+    /// A hook installed by hand (`Builder::park_hook`), used instead of `make_park`'s.
     pub(crate) park_hook: Option<Arc<dyn Park>>,
+    pub(crate) start_paused: bool,
     pub(crate) config: Config,
 }
 
-impl Options {
-    /// The defaults for a runtime of `flavor`.
-    pub(crate) fn new(flavor: RuntimeFlavor) -> Options {
+impl<P> Options<P> {
+    /// The defaults for a runtime of `flavor` whose park hook `make_park` makes.
+    pub(crate) fn new(flavor: RuntimeFlavor, make_park: P) -> Options<P> {
         Options {
             flavor,
             worker_threads: None,
@@ -87,7 +90,9 @@ impl Options {
                 max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
                 keep_alive: DEFAULT_THREAD_KEEP_ALIVE,
             },
+            make_park,
             park_hook: None,
+            start_paused: false,
             config: Config {
                 event_interval: DEFAULT_EVENT_INTERVAL,
                 global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
@@ -105,7 +110,7 @@ impl Options {
     }
 }
 
-impl fmt::Debug for Options {
+impl<P: fmt::Debug> fmt::Debug for Options<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
             .field("flavor", &self.flavor)
@@ -114,7 +119,9 @@ impl fmt::Debug for Options {
             .field("stack_size", &self.threads.stack_size)
             .field("max_blocking_threads", &self.threads.max_blocking_threads)
             .field("thread_keep_alive", &self.threads.keep_alive)
+            .field("make_park", &self.make_park)
             .field("park_hook", &self.park_hook.is_some())
+            .field("start_paused", &self.start_paused)
             .field("event_interval", &self.config.event_interval)
             .field("global_queue_interval", &self.config.global_queue_interval)
             .field(

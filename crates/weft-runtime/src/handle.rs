@@ -200,12 +200,6 @@ impl Handle {
         }
     }
 
-    /// The park hook installed with [`Builder::park_hook`](crate::Builder::park_hook), for the
-    /// layer that installed it to find it again (downcast through [`Park::as_any`]).
-    pub fn park_hook(&self) -> Option<&Arc<dyn Park>> {
-        self.inner.common().park_hook.hook()
-    }
-
     /// Which scheduler this runtime runs.
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         self.inner.flavor()
@@ -252,4 +246,11 @@ impl fmt::Debug for Handle {
             .field("live_tasks", &self.num_live_tasks())
             .finish()
     }
+}
+
+/// The park hook of `handle`'s runtime, for the layer that installed it to find it again
+/// (downcast through [`Park::as_any`]): how weft-io's `Handle::current()` reaches its reactor.
+/// A free function rather than a method, so the facade's `Handle` does not show it.
+pub fn park_hook(handle: &Handle) -> Option<&Arc<dyn Park>> {
+    handle.inner.common().park_hook.hook()
 }

@@ -13,9 +13,9 @@
 //! - a **blocking pool** for [`spawn_blocking`] (up to 512 threads, idle ones exit after 10 s);
 //! - every poll runs inside a fresh cooperative budget ([`weft_core::coop`]).
 //!
-//! It depends only on weft-core. It knows nothing of sockets or clocks: weft-io installs its
-//! reactor and timers through [`Builder::park_hook`] and finds them again through
-//! [`Handle::park_hook`].
+//! It depends only on weft-core. It knows nothing of sockets or clocks: a builder's park maker
+//! ([`builder::MakePark`]; weft-io's `MakeDriver` in the facade) makes each runtime's reactor and
+//! timers, and weft-io finds them again through [`park_hook`].
 //!
 //! ```text
 //!   Runtime ── Handle ──> scheduler::Handle::{CurrentThread, MultiThread}
@@ -47,9 +47,9 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 // Public surface: thin wrappers over the scheduler.
-mod builder; // Builder: collects Options, starts a Runtime
+pub mod builder; // Builder<P: MakePark>: collects Options, starts a Runtime
 mod handle; // Handle: wraps scheduler::Handle
-mod runtime; // Runtime: owns a Handle, shuts down on drop; starts the schedulers
+pub mod runtime; // Runtime<P>: owns a Handle, shuts down on drop; starts the schedulers
 pub mod task; // spawn, spawn_local, spawn_blocking, task::Builder
 
 // The schedulers. The crate's files name each other without a cycle (tests/layering checks it).
@@ -63,6 +63,7 @@ mod blocking_pool; // the blocking thread pool (generic over its job)
 mod config; // Options, Config, ThreadSettings, RuntimeFlavor, defaults
 mod idle; // which multi-thread workers sleep, search, get woken
 mod inject; // the global queue
+mod make_park; // MakePark: how a builder gets each runtime's park hook
 pub mod park; // the Park trait (weft-io's reactor and timers implement it)
 mod park_hook_slot; // a runtime's park hook and the token to wait in it
 mod parker; // park/unpark of one thread, in the hook or on a condvar
@@ -70,11 +71,16 @@ mod queue; // the per-worker run queue (work stealing)
 mod registry; // every live task, for shutdown and diagnostics
 mod scoped; // a thread-local pointer to a stack value
 
-pub use builder::Builder;
 pub use config::RuntimeFlavor;
-pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use handle::{park_hook, EnterGuard, Handle, TryCurrentError};
 pub use park::Park;
-pub use runtime::Runtime;
+
+/// The executor's builder, with no park hook (no I/O or timers): [`builder::Builder`] with
+/// [`NoPark`](builder::NoPark). weft's facade builder is the same type with weft-io's reactor.
+pub type Builder = builder::Builder<builder::NoPark>;
+
+/// A runtime built by [`Builder`]: [`runtime::Runtime`] with [`NoPark`](builder::NoPark).
+pub type Runtime = runtime::Runtime<builder::NoPark>;
 pub use task::{spawn, spawn_blocking, spawn_local};
 
 /// Not public API: the idle bookkeeping, queues and parker, exposed to the loom models in

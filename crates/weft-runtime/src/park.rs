@@ -14,7 +14,7 @@
 //! with a coalesced `Poller::notify`).
 //!
 //! The hook is found again by the layer that installed it through
-//! [`Handle::park_hook`](crate::Handle::park_hook) and [`Park::as_any`], so `weft_io::Handle::current()`
+//! [`park_hook`](crate::park_hook) and [`Park::as_any`], so `weft_io::Handle::current()`
 //! can reach its reactor from inside a task without weft-runtime naming weft-io.
 
 use std::any::Any;

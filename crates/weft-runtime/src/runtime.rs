@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use weft_core::task::JoinHandle;
@@ -10,9 +11,12 @@ use weft_core::task::JoinHandle;
 use crate::config::{Options, RuntimeFlavor};
 use crate::context;
 use crate::handle::{EnterGuard, Handle};
+use crate::make_park::{MakePark, ParkSettings};
 use crate::scheduler::{self, current_thread, multi_thread};
 
 /// A running weft runtime: its scheduler, worker threads (multi-thread flavour) and blocking pool.
+/// `P` is the [`MakePark`] that made its park hook (see [`Builder`](crate::builder::Builder));
+/// `weft_runtime::Runtime` is `Runtime<NoPark>`.
 ///
 /// Dropping it shuts it down: the workers stop, the park hook's `shutdown` runs, then every task
 /// that has not finished is cancelled (its future's destructor runs and its `JoinHandle` resolves
@@ -33,24 +37,33 @@ use crate::scheduler::{self, current_thread, multi_thread};
 /// });
 /// assert_eq!(out, 3);
 /// ```
-pub struct Runtime {
+pub struct Runtime<P> {
     handle: Handle,
+    _make_park: PhantomData<fn() -> P>,
 }
 
-impl Runtime {
-    /// A multi-thread runtime with default settings (one worker per CPU).
+impl<P: MakePark + Default> Runtime<P> {
+    /// A multi-thread runtime with default settings (one worker per CPU) and `P`'s park hook.
     ///
     /// # Errors
-    /// If the OS refuses to start a worker thread.
-    pub fn new() -> io::Result<Runtime> {
-        Runtime::start(&Options::new(RuntimeFlavor::MultiThread))
+    /// If the park hook cannot be made or the OS refuses to start a worker thread.
+    pub fn new() -> io::Result<Runtime<P>> {
+        Runtime::start(&Options::new(RuntimeFlavor::MultiThread, P::default()))
     }
+}
 
+impl<P: MakePark> Runtime<P> {
     /// Starts a runtime with `options` (the multi-thread flavour's workers start here).
-    pub(crate) fn start(options: &Options) -> io::Result<Runtime> {
+    pub(crate) fn start(options: &Options<P>) -> io::Result<Runtime<P>> {
         let config = options.config.clone();
         let threads = &options.threads;
-        let hook = options.park_hook.clone();
+        let hook = match &options.park_hook {
+            Some(hook) => Some(hook.clone()),
+            None => options.make_park.make_park(&ParkSettings {
+                flavor: options.flavor,
+                start_paused: options.start_paused,
+            })?,
+        };
         let inner = match options.flavor {
             RuntimeFlavor::CurrentThread => {
                 scheduler::Handle::CurrentThread(current_thread::build(config, threads, hook))
@@ -67,9 +80,12 @@ impl Runtime {
         };
         Ok(Runtime {
             handle: Handle { inner },
+            _make_park: PhantomData,
         })
     }
+}
 
+impl<P> Runtime<P> {
     /// Runs `future` to completion on the calling thread and returns its output; see
     /// [`Handle::block_on`].
     ///
@@ -136,13 +152,13 @@ impl Runtime {
     }
 }
 
-impl Drop for Runtime {
+impl<P> Drop for Runtime<P> {
     fn drop(&mut self) {
         self.handle.inner.shutdown(None);
     }
 }
 
-impl fmt::Debug for Runtime {
+impl<P> fmt::Debug for Runtime<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
             .field("handle", &self.handle)

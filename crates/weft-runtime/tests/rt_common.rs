@@ -4,6 +4,8 @@
 
 mod support;
 
+use weft_runtime::Builder;
+
 macro_rules! rt_suite {
     () => {
         mod current_thread {

@@ -125,16 +125,12 @@ fn park_hook_is_found_again_by_downcast() {
         let (name, rt) = runtime(flavour, &hook);
         let found = rt.block_on(async {
             let handle = Handle::current();
-            let hook = handle.park_hook().expect("hook installed");
+            let hook = weft_runtime::park_hook(&handle).expect("hook installed");
             hook.as_any().downcast_ref::<TestHook>().is_some()
         });
         assert!(found, "{name}");
-        assert!(Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .handle()
-            .park_hook()
-            .is_none());
+        let plain = Builder::new_current_thread().build().unwrap();
+        assert!(weft_runtime::park_hook(plain.handle()).is_none());
     }
 }
 
@@ -277,4 +273,52 @@ fn busy_worker_turns_the_hook_sooner_while_turns_bring_wakes() {
     // Every turn wakes the reader: the next turn comes after 16 ticks.
     let fed = zero_turns_while_busy(true);
     assert!(fed >= 3 * idle, "{fed} turns with wakes vs {idle} without");
+}
+
+/// A park maker that makes a fresh `TestHook` for each runtime and remembers what it was told.
+#[derive(Debug, Default)]
+struct MakeTestHook;
+
+static MADE: Mutex<Vec<weft_runtime::builder::ParkSettings>> = Mutex::new(Vec::new());
+
+impl weft_runtime::builder::MakePark for MakeTestHook {
+    fn make_park(
+        &self,
+        settings: &weft_runtime::builder::ParkSettings,
+    ) -> std::io::Result<Option<Arc<dyn Park>>> {
+        MADE.lock().unwrap().push(*settings);
+        Ok(Some(Arc::new(TestHook::default())))
+    }
+}
+
+#[test]
+fn a_park_maker_makes_one_hook_per_runtime() {
+    type HookedBuilder = weft_runtime::builder::Builder<MakeTestHook>;
+    let mut builder = HookedBuilder::new_current_thread();
+    let a = builder.build().unwrap();
+    let b = builder.build().unwrap();
+    let c = HookedBuilder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let hook_of = |h: &Handle| weft_runtime::park_hook(h).expect("made").clone();
+    let (ha, hb) = (hook_of(a.handle()), hook_of(b.handle()));
+    assert!(!Arc::ptr_eq(&ha, &hb), "two runtimes shared a hook");
+    assert!(ha.as_any().downcast_ref::<TestHook>().is_some());
+    // Each runtime drives its own hook and shuts it down once.
+    let hc = hook_of(c.handle());
+    assert_eq!(c.block_on(c.spawn(async { 5 })).unwrap(), 5);
+    drop((a, b, c));
+    for hook in [&ha, &hb, &hc] {
+        let hook = hook
+            .as_any()
+            .downcast_ref::<TestHook>()
+            .expect("a TestHook");
+        assert_eq!(hook.shutdowns.load(SeqCst), 1);
+    }
+    let made = MADE.lock().unwrap();
+    let flavors: Vec<_> = made.iter().map(|s| s.flavor).collect();
+    use weft_runtime::RuntimeFlavor::*;
+    assert_eq!(flavors, [CurrentThread, CurrentThread, MultiThread]);
+    assert!(made.iter().all(|s| !s.start_paused));
 }

@@ -188,16 +188,12 @@ impl<T> JoinSet<T> {
         }
     }
 
-    /// Aborts every task in the set.
+    /// Aborts every task in the set. Takes `&self`, as [`TaskGroup::abort_all`](crate::task::TaskGroup::abort_all)
+    /// does: aborting only requests cancellation, the set itself does not change.
     ///
     /// The tasks stay in the set until they are joined: each then gives a cancelled
     /// [`JoinError`] (or its output, if it finished before the abort took effect).
-    pub fn abort_all(&mut self) {
-        self.abort_tasks();
-    }
-
-    /// `abort_all` through a shared reference (as `TaskGroup::abort_all` and `Drop` need).
-    pub(crate) fn abort_tasks(&self) {
+    pub fn abort_all(&self) {
         for task in self.tasks.iter() {
             task.handle.abort();
         }
@@ -234,7 +230,7 @@ impl<T> fmt::Debug for JoinSet<T> {
 
 impl<T> Drop for JoinSet<T> {
     fn drop(&mut self) {
-        self.abort_tasks();
+        self.abort_all();
     }
 }
 

@@ -11,6 +11,7 @@
 //! | [`spawn_blocking`] | `loop.run_in_executor(None, f)` |
 //! | [`JoinSet`] | `asyncio.wait(..., FIRST_COMPLETED)`, `as_completed` |
 //! | [`TaskGroup`] | `asyncio.TaskGroup` |
+//! | [`TaskInfo`] (from `Handle::live_tasks`) | `asyncio.all_tasks()` |
 //!
 //! A task runs on its own: its `JoinHandle` is only for its result, and dropping the handle
 //! detaches the task rather than stopping it. A panic inside a task is caught and reaches whoever
@@ -185,3 +186,26 @@ pub use weft_core::task::JoinError;
 ///
 #[doc(inline)]
 pub use weft_core::task::JoinHandle;
+
+/// A snapshot of one live task, as [`Handle::live_tasks`](crate::runtime::Handle::live_tasks)
+/// lists them: its id, name and spawn location.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let _sleeper = weft::task::Builder::new()
+///         .name("sleeper")
+///         .spawn(std::future::pending::<()>());
+///     let live = weft::runtime::Handle::current().live_tasks();
+///     let info: &weft::task::TaskInfo = live
+///         .iter()
+///         .find(|t| t.name.as_deref() == Some("sleeper"))
+///         .expect("the sleeper is live");
+///     assert!(info.location.file().ends_with(".rs"));
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::task::TaskInfo`:*
+///
+#[doc(inline)]
+pub use weft_runtime::task::TaskInfo;

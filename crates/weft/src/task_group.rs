@@ -99,7 +99,7 @@ impl<T> TaskGroup<T> {
 
     /// Aborts every task of the group; `join_all` then reports the first one to stop.
     pub fn abort_all(&self) {
-        self.tasks.abort_tasks();
+        self.tasks.abort_all();
     }
 
     /// Waits for every task and returns their outputs in spawn order.

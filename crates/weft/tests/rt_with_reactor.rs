@@ -5,13 +5,13 @@
 #[path = "../../weft-runtime/tests/support/mod.rs"]
 mod support;
 
+use weft::runtime::Builder;
+
 mod current_thread {
     #[allow(unused_imports)]
     use super::*;
-    fn rt() -> weft_runtime::Runtime {
-        weft::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
+    fn rt() -> weft::runtime::Runtime {
+        Builder::new_current_thread().build().unwrap()
     }
     #[allow(dead_code)]
     const MULTI: bool = false;
@@ -19,15 +19,15 @@ mod current_thread {
 
     #[test]
     fn the_reactor_is_installed() {
-        assert!(rt().handle().park_hook().is_some());
+        assert!(weft_runtime::park_hook(rt().handle()).is_some());
     }
 }
 
 mod multi_thread {
     #[allow(unused_imports)]
     use super::*;
-    fn rt() -> weft_runtime::Runtime {
-        weft::runtime::Builder::new_multi_thread()
+    fn rt() -> weft::runtime::Runtime {
+        Builder::new_multi_thread()
             .worker_threads(2)
             .build()
             .unwrap()
@@ -38,6 +38,6 @@ mod multi_thread {
 
     #[test]
     fn the_reactor_is_installed() {
-        assert!(rt().handle().park_hook().is_some());
+        assert!(weft_runtime::park_hook(rt().handle()).is_some());
     }
 }

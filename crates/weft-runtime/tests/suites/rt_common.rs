@@ -1,13 +1,15 @@
 // The runtime's behaviour suite: the body of `mod current_thread` and `mod multi_thread` in
 // rt_common.rs, and again in the facade's tests/rt_with_reactor.rs with weft-io's reactor installed
-// as the park hook. The including module provides `fn rt() -> Runtime` and `const MULTI: bool`.
+// as the park hook. The including module provides `fn rt() -> Runtime`, `const MULTI: bool` and
+// `Builder` (weft-runtime's, or the facade's with the reactor), so every runtime a test builds is of
+// the same kind as `rt()`.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::*;
-use weft_runtime::{spawn, spawn_blocking, Builder, Handle};
+use weft_runtime::{spawn, spawn_blocking, Handle};
 
 #[test]
 fn block_on_returns_output() {
@@ -46,7 +48,10 @@ fn panic_is_delivered_to_joiner() {
     assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
 }
 
-fn spawn_on_rt<F>(rt: &weft_runtime::Runtime, f: F) -> weft_runtime::task::JoinHandle<F::Output>
+fn spawn_on_rt<P, F>(
+    rt: &weft_runtime::runtime::Runtime<P>,
+    f: F,
+) -> weft_runtime::task::JoinHandle<F::Output>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
