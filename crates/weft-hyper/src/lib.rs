@@ -13,7 +13,7 @@
 //!   bytes), one task per connection, with a header read timeout and
 //!   [`with_graceful_shutdown`](Serve::with_graceful_shutdown).
 //! - [`Client`]: HTTP/1.1 requests over a keep-alive pool, with a per-host connection limit and
-//!   a per-request time limit; names resolved on weft's blocking pool.
+//!   a per-request time limit; names resolved by `weft_net::lookup_host`.
 //!
 //! ```text
 //!   serve(listener, service)                      Client::get / request

@@ -6,6 +6,7 @@ mod pool;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::poll_fn;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ use crate::HyperIo;
 /// An HTTP/1.1 client with a keep-alive connection pool: aiohttp's `ClientSession`.
 ///
 /// Cloning is cheap and clones share the pool. A request takes an idle connection to its host if
-/// there is one, else opens one (the host name is resolved on weft's blocking pool, each address
+/// there is one, else opens one (the host name is resolved by `weft_net::lookup_host`, each address
 /// tried in turn); once the response body has been read to the end, the connection goes back to
 /// the pool for the next request. With [`Builder::max_connections_per_host`] set, requests beyond
 /// the limit wait in line for a connection. A request sent on a kept-alive connection that the
@@ -314,7 +315,12 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    let stream = TcpStream::connect((key.host.as_str(), key.port))
+    // weft's resolver (literals at once, names on the blocking pool), then each address in turn.
+    let addrs: Vec<SocketAddr> = weft_net::lookup_host((key.host.as_str(), key.port))
+        .await
+        .map_err(|e| Error::new(Kind::Connect, e))?
+        .collect();
+    let stream = TcpStream::connect(&addrs[..])
         .await
         .map_err(|e| Error::new(Kind::Connect, e))?;
     // A refused option only costs latency.
