@@ -15,6 +15,7 @@ pub mod fs_workloads;
 pub mod harness;
 pub mod io_workloads;
 pub mod net_workloads;
+pub mod proc_load;
 pub mod sync_workloads;
 pub mod workloads;
 
