@@ -27,7 +27,9 @@ use weft_benches::Rt;
 const WORKERS: usize = 2;
 
 async fn hello(_req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    Ok(Response::new(Full::new(Bytes::from_static(b"Hello, world!"))))
+    Ok(Response::new(Full::new(Bytes::from_static(
+        b"Hello, world!",
+    ))))
 }
 
 fn main() {
@@ -82,7 +84,11 @@ fn wrk(server: &Server, conns: usize, seconds: usize) -> Sample {
     let cpu = server.cpu() - cpu0;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "wrk failed: {text}");
-    assert!(!text.contains("Non-2xx"), "{} answered errors: {text}", server.name);
+    assert!(
+        !text.contains("Non-2xx"),
+        "{} answered errors: {text}",
+        server.name
+    );
     let requests: f64 = text
         .lines()
         .find(|l| l.contains(" requests in "))
@@ -143,11 +149,8 @@ fn serve(name: &str) {
             let ex = rt.spawner();
             rt.block_on(async move {
                 use smol_hyper::rt::{FuturesIo, SmolExecutor, SmolTimer};
-                let listener = async_io::Async::<std::net::TcpListener>::bind((
-                    [127, 0, 0, 1],
-                    0,
-                ))
-                .unwrap();
+                let listener =
+                    async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
                 announce(listener.get_ref().local_addr().unwrap().port());
                 let mut builder =
                     hyper_util::server::conn::auto::Builder::new(SmolExecutor::new(ex.clone()));
@@ -162,7 +165,10 @@ fn serve(name: &str) {
                     let builder = builder.clone();
                     ex.spawn(async move {
                         let _ = builder
-                            .serve_connection_with_upgrades(FuturesIo::new(stream), service_fn(hello))
+                            .serve_connection_with_upgrades(
+                                FuturesIo::new(stream),
+                                service_fn(hello),
+                            )
                             .await;
                     })
                     .detach();

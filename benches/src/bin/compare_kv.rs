@@ -33,7 +33,11 @@ fn main() {
     }
     let arg = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     let (rounds, requests) = (arg(1, 7), arg(2, 1_000_000));
-    if Command::new("redis-benchmark").arg("--version").output().is_err() {
+    if Command::new("redis-benchmark")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("compare_kv needs redis-benchmark (apt-get install redis-tools)");
         std::process::exit(2);
     }
@@ -42,7 +46,11 @@ fn main() {
     let mut redis = Command::new("redis-server");
     redis.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
     redis.args(["--save", "", "--appendonly", "no", "--daemonize", "no"]);
-    if Command::new("redis-server").arg("--version").output().is_ok() {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
         servers.push(Server::outside("redis-server", redis, port));
     } else {
         eprintln!("redis-server is not installed (apt-get install redis-server): left out");
