@@ -101,6 +101,18 @@ pub mod __private {
         }
     }
 
+    /// Runs `future` on a new current-thread runtime with a driver installed (reactor, timers
+    /// and the blocking pool: the shape the facade's runtimes have).
+    pub fn run<F: Future>(future: F) -> F::Output {
+        let driver =
+            Arc::new(Driver::new(crate::DriverConfig::default()).expect("create the driver"));
+        let rt = weft_runtime::Builder::new_current_thread()
+            .park_hook(driver)
+            .build()
+            .expect("build the runtime");
+        rt.block_on(future)
+    }
+
     /// Runs `future` on this thread, parking in `driver` while it is pending: the smallest
     /// executor that drives weft-io without weft-runtime.
     pub fn block_on_driver<F: Future>(driver: &Arc<Driver>, future: F) -> F::Output {

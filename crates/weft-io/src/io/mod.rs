@@ -21,13 +21,19 @@
 //! ```
 
 mod async_fd;
+mod copy_bidirectional;
+mod duplex;
+mod stdio;
 
 pub use async_fd::Async;
+pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes, COPY_BUF_SIZE};
+pub use duplex::{duplex, DuplexStream};
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AllowStdIo, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt,
     AsyncWriteExt, BufReader, BufWriter, Cursor, Empty, ReadHalf, Repeat, Sink, WriteHalf,
 };
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 
 /// Splits a stream into a read half and a write half that can be used from two tasks (the halves
 /// share the stream through a lock taken per operation).
