@@ -9,7 +9,7 @@ use std::task::{ready, Context, Poll, Waker};
 use futures_io::{AsyncRead, AsyncWrite};
 use weft_core::coop;
 
-use crate::shim::{Arc, Mutex};
+use weft_core::loom::sync::{Arc, Mutex, MutexGuard};
 
 /// Makes a connected pair of in-memory streams: bytes written to one are read from the other, in
 /// both directions, each direction buffering at most `max_buf_size` bytes (a writer that finds the
@@ -103,10 +103,10 @@ impl Pipe {
     }
 }
 
-/// Locks a pipe. A panic never happens while a pipe is locked (the critical sections only move
-/// bytes and wakers), so a poisoned lock cannot hold a broken invariant: take it anyway.
-fn lock(pipe: &Mutex<Pipe>) -> std::sync::MutexGuard<'_, Pipe> {
-    pipe.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Locks a pipe (the critical sections only move bytes and wakers; wakers are called after the
+/// lock is released).
+fn lock(pipe: &Mutex<Pipe>) -> MutexGuard<'_, Pipe> {
+    pipe.lock()
 }
 
 impl AsyncRead for DuplexStream {
