@@ -14,6 +14,9 @@
 //! | [`AsyncWriteExt::write_all`] | `StreamWriter.write` + `drain` |
 //! | [`AsyncWriteExt::close`] | `StreamWriter.close` + `wait_closed` |
 //! | [`Async`] | `loop.add_reader`, `add_writer` |
+//! | [`stdin`], [`stdout`], [`stderr`] | `connect_read_pipe(sys.stdin)`, `connect_write_pipe` |
+//! | [`copy_bidirectional`] | a proxy's two `copy` loops |
+//! | [`duplex`] | an in-memory socket pair for tests |
 //!
 //! # Examples
 //!
@@ -292,3 +295,132 @@ pub use weft_io::io::AsyncWriteExt;
 ///
 #[doc(inline)]
 pub use weft_io::io::AsyncBufReadExt;
+
+/// The process's standard input, for async reads (a pipe or terminal through the reactor, a
+/// redirected file on the blocking pool): asyncio's `connect_read_pipe(sys.stdin)`.
+///
+/// ```no_run
+/// use weft::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+/// use weft::stream::StreamExt;
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     // Echo each line of input in upper case, until end of input.
+///     let mut lines = BufReader::new(weft::io::stdin()).lines();
+///     let mut out = weft::io::stdout();
+///     while let Some(line) = lines.next().await {
+///         out.write_all(line?.to_uppercase().as_bytes()).await?;
+///         out.write_all(b"\n").await?;
+///     }
+///     out.flush().await
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::io::stdin`:*
+///
+#[doc(inline)]
+pub use weft_io::io::stdin;
+
+/// The process's standard output, for async writes; `flush` before exiting.
+///
+/// ```
+/// use weft::io::AsyncWriteExt;
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     let mut out = weft::io::stdout();
+///     out.write_all(b"hello from weft\n").await?;
+///     out.flush().await
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::io::stdout`:*
+///
+#[doc(inline)]
+pub use weft_io::io::stdout;
+
+/// The process's standard error, for async writes.
+///
+/// ```
+/// use weft::io::AsyncWriteExt;
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     let mut err = weft::io::stderr();
+///     err.write_all(b"a warning\n").await?;
+///     err.flush().await
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::io::stderr`:*
+///
+#[doc(inline)]
+pub use weft_io::io::stderr;
+
+pub use weft_io::io::{Stderr, Stdin, Stdout};
+
+/// Copies both ways between two streams until both ends close: a proxy's inner loop.
+///
+/// ```
+/// use weft::io::{copy_bidirectional, AsyncReadExt, AsyncWriteExt};
+/// use weft::net::{TcpListener, TcpStream};
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     // An upper-casing server behind a proxy.
+///     let server = TcpListener::bind("127.0.0.1:0").await?;
+///     let server_addr = server.local_addr()?;
+///     weft::spawn(async move {
+///         let (mut conn, _) = server.accept().await?;
+///         let mut req = Vec::new();
+///         conn.read_to_end(&mut req).await?;
+///         conn.write_all(&req.to_ascii_uppercase()).await?;
+///         std::io::Result::Ok(())
+///     });
+///     let proxy = TcpListener::bind("127.0.0.1:0").await?;
+///     let proxy_addr = proxy.local_addr()?;
+///     weft::spawn(async move {
+///         let (mut inbound, _) = proxy.accept().await?;
+///         let mut outbound = TcpStream::connect(server_addr).await?;
+///         copy_bidirectional(&mut inbound, &mut outbound).await
+///     });
+///
+///     let mut client = TcpStream::connect(proxy_addr).await?;
+///     client.write_all(b"through the proxy").await?;
+///     client.close().await?;
+///     let mut reply = String::new();
+///     client.read_to_string(&mut reply).await?;
+///     assert_eq!(reply, "THROUGH THE PROXY");
+///     Ok(())
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::io::copy_bidirectional`:*
+///
+#[doc(inline)]
+pub use weft_io::io::copy_bidirectional;
+
+pub use weft_io::io::{copy_bidirectional_with_sizes, COPY_BUF_SIZE};
+
+/// A connected pair of in-memory streams: a socket pair without the OS, for tests.
+///
+/// ```
+/// use weft::io::{duplex, AsyncReadExt, AsyncWriteExt};
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     let (mut client, mut server) = duplex(64);
+///     client.write_all(b"ping").await?;
+///     let mut buf = [0; 4];
+///     server.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"ping");
+///     Ok(())
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::io::duplex`:*
+///
+#[doc(inline)]
+pub use weft_io::io::duplex;
+
+pub use weft_io::io::DuplexStream;
