@@ -1,35 +1,71 @@
 //! The runtime: the event loop that runs tasks, with the reactor and timers installed.
 //!
-//! [`Builder`] makes a [`Runtime`] of either flavour; every runtime it builds drives weft-io's
-//! reactor and timers through the executor's park hook, so sockets, `sleep` and `timeout` work in
-//! every task with no `enable_*` calls. [`Handle`] is a cheap reference to a running runtime.
+//! Most programs never name this module: `#[weft::main]`, [`weft::run`](crate::run) and
+//! [`weft::block_on`](crate::block_on) build a runtime, run a future on it and shut it down. It is
+//! for the rest: [`Builder`] chooses the flavour, the number of workers, thread names or paused
+//! time; a [`Runtime`] kept in a variable serves many `block_on` calls (a synchronous program that
+//! calls async code now and then); a [`Handle`] reaches a running runtime from elsewhere. Every
+//! runtime built here drives weft-io's reactor and timers, so sockets, `sleep` and `timeout` work
+//! in every task with no `enable_*` calls.
 //!
 //! | weft | asyncio |
 //! |---|---|
-//! | `Builder::new_multi_thread().build()` | `asyncio.new_event_loop()` |
-//! | `Runtime::block_on(fut)` | `loop.run_until_complete(coro)` |
-//! | `Handle::current()` | `asyncio.get_running_loop()` |
+//! | [`weft::run`](crate::run), `#[weft::main]` | `asyncio.run(main())` |
+//! | [`Runtime::new`], `Builder::new_multi_thread().build()` | `asyncio.new_event_loop()` |
+//! | [`Runtime::block_on`] | `loop.run_until_complete(coro)` |
+//! | [`Handle::current`] | `asyncio.get_running_loop()` |
 //!
 //! # Examples
 //!
+//! What `#[weft::main(worker_threads = 2)]` does, by hand:
+//!
 //! ```
 //! use std::time::Duration;
-//! use weft::runtime::Builder;
 //!
-//! let rt = Builder::new_multi_thread().worker_threads(2).thread_name("app").build()?;
-//! let sum = rt.block_on(async {
-//!     let task = weft::spawn(async {
-//!         weft::time::sleep(Duration::from_millis(5)).await;
-//!         20 + 22
+//! fn main() -> std::io::Result<()> {
+//!     let rt = weft::runtime::Builder::new_multi_thread()
+//!         .worker_threads(2)
+//!         .thread_name("app")
+//!         .build()?;
+//!     let sum = rt.block_on(async {
+//!         let task = weft::spawn(async {
+//!             weft::time::sleep(Duration::from_millis(5)).await;
+//!             20 + 22
+//!         });
+//!         task.await.unwrap()
 //!     });
-//!     task.await.unwrap()
-//! });
-//! assert_eq!(sum, 42);
-//! rt.shutdown_timeout(Duration::from_secs(1));
-//! # std::io::Result::Ok(())
+//!     assert_eq!(sum, 42);
+//!     // Cancels the tasks still pending, waiting at most a second for workers and blocking jobs.
+//!     rt.shutdown_timeout(Duration::from_secs(1));
+//!     Ok(())
+//! }
 //! ```
 
-pub use weft_runtime::{EnterGuard, Handle, RuntimeFlavor, TryCurrentError};
+pub use weft_runtime::{EnterGuard, RuntimeFlavor, TryCurrentError};
+
+/// A cheap, cloneable reference to a running runtime: [`Handle::current`] is asyncio's
+/// `get_running_loop()`, and a handle lets code outside the runtime (a plain thread, a callback)
+/// spawn onto it or block on it.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let handle = weft::runtime::Handle::current();
+///     let (tx, rx) = weft::sync::oneshot::channel();
+///     std::thread::spawn(move || {
+///         // A thread outside the runtime hands it work.
+///         let task = handle.spawn(async { 6 * 7 });
+///         tx.send(task).unwrap();
+///     });
+///     let task = rx.await.unwrap();
+///     assert_eq!(task.await.unwrap(), 42);
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::Handle`:*
+///
+#[doc(inline)]
+pub use weft_runtime::Handle;
 
 /// Configures a [`Runtime`], then starts it with [`build`](weft_runtime::builder::Builder::build):
 /// every runtime it builds has weft-io's reactor and timers as its park hook, so sockets, `sleep`
