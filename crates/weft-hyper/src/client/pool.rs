@@ -288,4 +288,71 @@ mod tests {
         let again = block_on(pool.checkout(&origin()));
         assert!(matches!(again, Checkout::Connect(_)));
     }
+
+    /// What the model test does to the pool.
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// A request asks for a connection.
+        Checkout,
+        /// The connection of the `n`th slot held ends (its slot is given back).
+        Release(usize),
+        /// The `n`th waiting request is cancelled.
+        Abandon(usize),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => Just(Op::Checkout),
+            2 => any::<usize>().prop_map(Op::Release),
+            1 => any::<usize>().prop_map(Op::Abandon),
+        ]
+    }
+
+    type Waiting = std::pin::Pin<Box<dyn std::future::Future<Output = Checkout<()>>>>;
+
+    proptest::proptest! {
+        /// Against a model: the slots counted are exactly the ones requests hold, never more
+        /// than the limit, and a request waits only while the limit is reached (so a freed slot
+        /// never strands a waiter, whichever waiters left meanwhile).
+        #[test]
+        fn slots_follow_the_model(limit in 1usize..4, ops in proptest::collection::vec(op(), 1..60)) {
+            let pool = pool(Some(limit));
+            let mut held: Vec<Slot<()>> = Vec::new();
+            let mut waiting: Vec<Waiting> = Vec::new();
+            let waker = futures_util::task::noop_waker();
+            let mut cx = std::task::Context::from_waker(&waker);
+            for op in ops {
+                match op {
+                    Op::Checkout => {
+                        let pool = pool.clone();
+                        waiting.push(Box::pin(async move { pool.checkout(&origin()).await }));
+                    }
+                    Op::Release(i) if !held.is_empty() => drop(held.remove(i % held.len())),
+                    Op::Abandon(i) if !waiting.is_empty() => drop(waiting.remove(i % waiting.len())),
+                    _ => {}
+                }
+                // Let every waiting request look at what it was handed.
+                let mut still = Vec::new();
+                for mut w in waiting.drain(..) {
+                    match w.as_mut().poll(&mut cx) {
+                        std::task::Poll::Ready(Checkout::Connect(slot)) => held.push(slot),
+                        std::task::Poll::Ready(Checkout::Reused(_)) => {
+                            unreachable!("no connection was ever put back")
+                        }
+                        std::task::Poll::Pending => still.push(w),
+                    }
+                }
+                waiting = still;
+                proptest::prop_assert_eq!(pool.open(&origin()), held.len());
+                proptest::prop_assert!(held.len() <= limit);
+                if !waiting.is_empty() {
+                    proptest::prop_assert_eq!(held.len(), limit);
+                }
+            }
+            drop(waiting);
+            drop(held);
+            proptest::prop_assert_eq!(pool.open(&origin()), 0);
+        }
+    }
 }
