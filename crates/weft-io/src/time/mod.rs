@@ -85,4 +85,28 @@ impl Handle {
     pub fn now(&self) -> Instant {
         Instant::from_std(self.inner.timers.clock.now())
     }
+
+    /// A [`Sleep`] until `deadline` on this driver's timers, like [`sleep_until`] but without
+    /// looking up the current runtime (for adapters that keep a handle, such as a timer given to
+    /// a library, and may be called often or from outside a runtime).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let driver = std::sync::Arc::new(weft_io::Driver::new(weft_io::DriverConfig::default())?);
+    /// let handle = driver.handle();
+    /// # weft_io::__private::block_on_driver(&driver, async move {
+    /// let deadline = handle.now() + Duration::from_millis(5);
+    /// handle.sleep_until(deadline).await;
+    /// assert!(handle.now() >= deadline);
+    /// # });
+    /// # std::io::Result::Ok(())
+    /// ```
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the `Sleep` removes its timer.
+    pub fn sleep_until(&self, deadline: Instant) -> Sleep {
+        Sleep::new(self.clone(), deadline)
+    }
 }
