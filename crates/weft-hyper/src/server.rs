@@ -6,8 +6,9 @@ use std::future::{pending, poll_fn, Future, IntoFuture};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use hyper::body::{Body, Incoming};
@@ -250,6 +251,9 @@ where
     let builder = Arc::new(config.connection_builder());
     // Every connection holds a receiver: `closed()` below is "the last connection is gone".
     let (shutdown, connections) = watch::channel(false);
+    // Raised before the shutdown is sent, so a woken connection knows to look (see
+    // `serve_connection`).
+    let stop_flag = Arc::new(AtomicBool::new(false));
     let mut signal = pin!(signal);
     loop {
         let accepted = poll_fn(|cx| {
@@ -266,7 +270,7 @@ where
                     builder.clone(),
                     stream,
                     service.clone(),
-                    connections.clone(),
+                    (connections.clone(), stop_flag.clone()),
                     config,
                 );
                 drop(weft_runtime::spawn(connection));
@@ -278,6 +282,7 @@ where
     }
     drop(listener);
     drop(connections);
+    stop_flag.store(true, Ordering::Release);
     shutdown.send_replace(true);
     shutdown.closed().await;
     Ok(())
@@ -286,12 +291,15 @@ where
 impl Config {
     fn connection_builder(&self) -> auto::Builder<HyperExecutor> {
         let mut builder = auto::Builder::new(HyperExecutor::new());
+        // Called from the server's task: the timer keeps this runtime's driver, so hyper's
+        // per-request timer calls need no lookup of the current runtime.
+        let timer = HyperTimer::with_handle(weft_io::Handle::current());
         builder
             .http1()
-            .timer(HyperTimer::new())
+            .timer(timer.clone())
             .header_read_timeout(self.header_read_timeout)
             .keep_alive(true);
-        builder.http2().timer(HyperTimer::new());
+        builder.http2().timer(timer);
         match self.protocols {
             Protocols::Auto => builder,
             Protocols::Http1 => builder.http1_only(),
@@ -307,7 +315,7 @@ async fn serve_connection<S, B>(
     builder: Arc<auto::Builder<HyperExecutor>>,
     stream: TcpStream,
     service: S,
-    mut shutdown: watch::Receiver<bool>,
+    (mut shutdown, stop_flag): (watch::Receiver<bool>, Arc<AtomicBool>),
     config: Config,
 ) where
     S: Service<Request<Incoming>, Response = Response<B>> + Send + 'static,
@@ -333,12 +341,23 @@ async fn serve_connection<S, B>(
     let mut connection =
         pin!(builder.serve_connection_with_upgrades(HyperIo::new(stream), service));
     let mut stopping = false;
+    // `stop` is polled only when it may have news: the shutdown flag is up, or this task's waker
+    // is not the one `stop` holds. Every other wake is the connection's, and costs no look at the
+    // shutdown channel.
+    let mut registered: Option<Waker> = None;
     // An error here is the client's (a reset, a malformed request already answered by hyper):
     // it ends this connection only.
     let _ = poll_fn(|cx| {
-        if !stopping && stop.as_mut().poll(cx).is_ready() {
-            stopping = true;
-            connection.as_mut().graceful_shutdown();
+        if !stopping {
+            let stale = registered.as_ref().is_none_or(|w| !w.will_wake(cx.waker()));
+            if stale || stop_flag.load(Ordering::Acquire) {
+                if stop.as_mut().poll(cx).is_ready() {
+                    stopping = true;
+                    connection.as_mut().graceful_shutdown();
+                } else {
+                    registered = Some(cx.waker().clone());
+                }
+            }
         }
         connection.as_mut().poll(cx)
     })

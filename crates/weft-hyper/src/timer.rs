@@ -15,7 +15,8 @@ use weft_io::time::{self, Sleep};
 /// paused (virtual) time in tests.
 ///
 /// [`new`](HyperTimer::new) uses the runtime current where hyper calls it (from inside the
-/// connection's task); [`with_handle`](HyperTimer::with_handle) always uses the given reactor.
+/// connection's task), looking it up on each call; [`with_handle`](HyperTimer::with_handle) always
+/// uses the given driver, with no lookup ([`serve`](crate::serve) does this).
 ///
 /// # Panics
 ///
@@ -50,16 +51,19 @@ impl HyperTimer {
 
     #[track_caller]
     fn sleep_until_weft(&self, deadline: time::Instant) -> HyperSleep {
-        let _entered = self.handle.as_ref().map(weft_io::Handle::enter);
-        HyperSleep {
-            inner: time::sleep_until(deadline),
-        }
+        let inner = match &self.handle {
+            Some(handle) => handle.sleep_until(deadline),
+            None => time::sleep_until(deadline),
+        };
+        HyperSleep { inner }
     }
 
     #[track_caller]
     fn clock_now(&self) -> time::Instant {
-        let _entered = self.handle.as_ref().map(weft_io::Handle::enter);
-        time::Instant::now()
+        match &self.handle {
+            Some(handle) => handle.now(),
+            None => time::Instant::now(),
+        }
     }
 }
 
