@@ -110,7 +110,17 @@ fn shutdown_with_a_hundred_thousand_pending_tasks_drops_them_all() {
                     })
                 })
                 .collect();
-            // Let a good part of them start and park, the rest stays queued.
+            // Let some of them start and park while the rest stays queued. On the multi-thread
+            // runtime they start on the workers, which a loaded machine may not run for a while:
+            // wait for the first one (a fixed number of yields proves nothing there).
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while s.load(SeqCst) == 0 {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no task started within 60 s"
+                );
+                yield_now().await;
+            }
             for _ in 0..10 {
                 yield_now().await;
             }
