@@ -69,6 +69,7 @@ pub use io::Async;
 #[doc(hidden)]
 pub mod __loom {
     pub use crate::reactor::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+    pub use crate::reactor::waiters::WaiterKey;
 }
 
 /// Not public API: helpers for doc examples and tests.

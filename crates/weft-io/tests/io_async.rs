@@ -134,8 +134,9 @@ fn counting_waker() -> (Arc<CountingWaker>, Waker) {
     (c.clone(), Waker::from(c))
 }
 
-/// A future dropped while waiting (cancelled) leaves nothing behind; the source is deregistered
-/// when the `Async` drops, and a waker still registered is woken rather than left hanging.
+/// A future dropped while waiting (cancelled) leaves nothing behind: it is not woken later. The
+/// source is deregistered when the `Async` drops, and a waker still registered (by a `poll_*`
+/// caller) is woken rather than left hanging.
 #[test]
 fn drop_while_waiting() {
     let driver = Arc::new(Driver::new(DriverConfig::default()).unwrap());
@@ -144,16 +145,20 @@ fn drop_while_waiting() {
     let (a, _b) = UnixStream::pair().unwrap();
     let a = Async::new(a).unwrap();
     assert_eq!(handle.registered_sources(), 1);
-    let (count, waker) = counting_waker();
-    let mut cx = Context::from_waker(&waker);
+    let (cancelled, cancelled_waker) = counting_waker();
     {
         let mut readable = Box::pin(a.readable());
+        let mut cx = Context::from_waker(&cancelled_waker);
         assert!(readable.as_mut().poll(&mut cx).is_pending());
         // Cancelled here.
     }
+    let (polling, polling_waker) = counting_waker();
+    let mut cx = Context::from_waker(&polling_waker);
+    assert!(a.poll_readable(&mut cx).is_pending());
     drop(a);
     assert_eq!(handle.registered_sources(), 0);
-    assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(cancelled.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(polling.0.load(std::sync::atomic::Ordering::SeqCst), 1);
     driver.park(Some(Duration::ZERO));
 }
 

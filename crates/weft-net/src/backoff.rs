@@ -114,6 +114,23 @@ impl AcceptBackoff {
         Poll::Ready(accepted)
     }
 
+    /// Accepts with `accept` on the listener `io` under the back-off, as one future (the body of
+    /// the listeners' `accept`): waits out a pending pause, then for a connection; an error from
+    /// `accept` is returned and may start a new pause. Unlike [`poll_accept`](Self::poll_accept),
+    /// a dropped future leaves no waker in the listener's waiter list (see `Async::read_with`).
+    pub(crate) async fn accept<L: AsFd, R>(
+        &self,
+        io: &Async<L>,
+        accept: impl FnMut(&L) -> io::Result<R>,
+    ) -> io::Result<R> {
+        std::future::poll_fn(|cx| self.poll_wait(cx)).await;
+        let accepted = io.read_with(accept).await;
+        if let Err(e) = &accepted {
+            self.on_error(e);
+        }
+        accepted
+    }
+
     /// Ready when no pause is pending (or it just ended).
     fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut pause = self.pause.lock();

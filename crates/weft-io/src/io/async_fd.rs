@@ -12,7 +12,8 @@ use weft_core::coop;
 use weft_core::loom::sync::Arc;
 
 use crate::driver::Handle;
-use crate::reactor::{Direction, Registration};
+use crate::reactor::scheduled_io::ScheduledIo;
+use crate::reactor::{Direction, Registration, WaiterKey};
 
 /// A readiness adapter: an I/O object (a socket, a pipe, any `AsFd` source) registered with the
 /// current runtime's reactor, so tasks can wait for it to become readable or writable.
@@ -30,6 +31,13 @@ use crate::reactor::{Direction, Registration};
 /// when `&T: Read`), [`AsyncWrite`] likewise. Any number of tasks may wait on one source (sharing
 /// an `&Async<T>` or an `Arc<Async<T>>`), in either direction: a read half and a write half wait
 /// at the same time, and two tasks accepting on one listener are both woken by its readiness.
+///
+/// The futures ([`readable`](Async::readable), [`read_with`](Async::read_with), ...) take their
+/// registration out of the source's waiter list when they are dropped, so a cancelled wait (a
+/// `timeout`, a lost `select!` branch, an aborted task) leaves nothing behind. The `poll_*`
+/// methods and the futures-io impls have nowhere to keep such a registration: a task that polls
+/// them and then stops stays registered, once however often it polled, until the source's next
+/// event in that direction.
 ///
 /// Dropping an `Async<T>` deregisters the descriptor before `T` is dropped (and closed).
 ///
@@ -135,7 +143,8 @@ impl<T: AsFd> Async<T> {
     /// # Cancel safety
     /// Cancel safe: dropping the future loses nothing.
     pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_readable(cx)).await
+        let mut waiter = Waiter::new(self.registration.io(), Direction::Read);
+        poll_fn(|cx| self.poll_ready(Direction::Read, cx, Some(&mut waiter.key))).await
     }
 
     /// Waits until the source is writable.
@@ -146,7 +155,8 @@ impl<T: AsFd> Async<T> {
     /// # Cancel safety
     /// Cancel safe: dropping the future loses nothing.
     pub async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_writable(cx)).await
+        let mut waiter = Waiter::new(self.registration.io(), Direction::Write);
+        poll_fn(|cx| self.poll_ready(Direction::Write, cx, Some(&mut waiter.key))).await
     }
 
     /// Polls for readability: ready when the reactor has seen the source readable since the last
@@ -155,7 +165,7 @@ impl<T: AsFd> Async<T> {
     /// # Errors
     /// If the source was deregistered or its runtime shut down.
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_ready(Direction::Read, cx)
+        self.poll_ready(Direction::Read, cx, None)
     }
 
     /// Polls for writability (see [`poll_readable`](Async::poll_readable)).
@@ -163,16 +173,23 @@ impl<T: AsFd> Async<T> {
     /// # Errors
     /// If the source was deregistered or its runtime shut down.
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_ready(Direction::Write, cx)
+        self.poll_ready(Direction::Write, cx, None)
     }
 
-    fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// Polls for readiness in `direction`, as the future owning `key` if given (see [`Waiter`]).
+    fn poll_ready(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        key: Option<&mut Option<WaiterKey>>,
+    ) -> Poll<io::Result<()>> {
         let coop = ready!(coop::poll_proceed(cx));
-        let result = ready!(self.registration.io().poll_ready(direction, cx, || self
-            .handle
-            .inner
-            .reactor
-            .arm(&self.registration, direction)));
+        let arm = || self.handle.inner.reactor.arm(&self.registration, direction);
+        let source = self.registration.io();
+        let result = ready!(match key {
+            Some(key) => source.poll_ready_keyed(direction, cx, key, arm),
+            None => source.poll_ready(direction, cx, arm),
+        });
         coop.made_progress();
         Poll::Ready(result.map(|_| ()))
     }
@@ -188,8 +205,8 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Cancel safety
     /// Cancel safe if `op` is: a dropped future never calls `op` again.
-    pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(Direction::Read, cx, |io| op(io))).await
+    pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.wait_with(Direction::Read, op).await
     }
 
     /// Like [`read_with`](Async::read_with), with `&mut T`.
@@ -201,9 +218,9 @@ impl<T: AsFd> Async<T> {
     /// As for [`read_with`](Async::read_with).
     pub async fn read_with_mut<R>(
         &mut self,
-        mut op: impl FnMut(&mut T) -> io::Result<R>,
+        op: impl FnMut(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io_mut(Direction::Read, cx, |_| false, &mut op)).await
+        self.wait_with_mut(Direction::Read, op).await
     }
 
     /// Runs `op` until it stops returning `WouldBlock`, waiting for writability between tries.
@@ -213,8 +230,31 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Cancel safety
     /// Cancel safe if `op` is.
-    pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(Direction::Write, cx, |io| op(io))).await
+    pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.wait_with(Direction::Write, op).await
+    }
+
+    /// The body of [`read_with`](Async::read_with) and [`write_with`](Async::write_with): the
+    /// optimistic loop as one future, whose registration is removed when it is dropped.
+    async fn wait_with<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        let mut waiter = Waiter::new(self.registration.io(), direction);
+        poll_fn(|cx| {
+            poll_optimistic(
+                &self.registration,
+                &self.handle,
+                direction,
+                cx,
+                Some(&mut waiter.key),
+                |_| false,
+                || op(io),
+            )
+        })
+        .await
     }
 
     /// Like [`write_with`](Async::write_with), with `&mut T`.
@@ -226,9 +266,38 @@ impl<T: AsFd> Async<T> {
     /// Cancel safe if `op` is.
     pub async fn write_with_mut<R>(
         &mut self,
+        op: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.wait_with_mut(Direction::Write, op).await
+    }
+
+    /// [`wait_with`](Async::wait_with) with `&mut T`.
+    async fn wait_with_mut<R>(
+        &mut self,
+        direction: Direction,
         mut op: impl FnMut(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io_mut(Direction::Write, cx, |_| false, &mut op)).await
+        let Async {
+            io,
+            registration,
+            handle,
+        } = self;
+        let io = io
+            .as_mut()
+            .expect("Async holds its I/O object until dropped");
+        let mut waiter = Waiter::new(registration.io(), direction);
+        poll_fn(|cx| {
+            poll_optimistic(
+                registration,
+                handle,
+                direction,
+                cx,
+                Some(&mut waiter.key),
+                |_| false,
+                || op(io),
+            )
+        })
+        .await
     }
 
     /// Tries a read-side `op` once, without waiting: its result, or `WouldBlock` if the source is
@@ -343,7 +412,15 @@ impl<T: AsFd> Async<T> {
         drained: impl Fn(&R) -> bool,
         op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        poll_optimistic(&self.registration, &self.handle, direction, cx, drained, op)
+        poll_optimistic(
+            &self.registration,
+            &self.handle,
+            direction,
+            cx,
+            None,
+            drained,
+            op,
+        )
     }
 
     fn poll_io_mut<R>(
@@ -362,28 +439,35 @@ impl<T: AsFd> Async<T> {
             &self.handle,
             direction,
             cx,
+            None,
             drained,
             || op(io),
         )
     }
 }
 
-/// The optimistic loop behind every `poll_*_with` and the futures-io impls (the readiness protocol
-/// of `reactor::scheduled_io`): skip the syscall if the source is known drained (rule 5), try `op`,
-/// on `WouldBlock` clear the readiness seen before the try and wait. `drained` says whether a
-/// successful result also proves the source drained (a partial stream transfer); the readiness is
-/// then cleared too, so the next call waits for an event instead of failing a syscall.
+/// The optimistic loop behind every `poll_*_with`, the `*_with` futures and the futures-io impls
+/// (the readiness protocol of `reactor::scheduled_io`): skip the syscall if the source is known
+/// drained (rule 5), try `op`, on `WouldBlock` clear the readiness seen before the try and wait.
+/// `drained` says whether a successful result also proves the source drained (a partial stream
+/// transfer); the readiness is then cleared too, so the next call waits for an event instead of
+/// failing a syscall. `key` is the waiting future's [`Waiter`] key, `None` for a `poll_*` caller.
 fn poll_optimistic<R>(
     registration: &Registration,
     handle: &Handle,
     direction: Direction,
     cx: &mut Context<'_>,
+    mut key: Option<&mut Option<WaiterKey>>,
     drained: impl Fn(&R) -> bool,
     mut op: impl FnMut() -> io::Result<R>,
 ) -> Poll<io::Result<R>> {
     let coop = ready!(coop::poll_proceed(cx));
     let source = registration.io();
     let arm = || handle.inner.reactor.arm(registration, direction);
+    let mut wait = |cx: &mut Context<'_>| match key.as_deref_mut() {
+        Some(key) => source.poll_ready_keyed(direction, cx, key, arm),
+        None => source.poll_ready(direction, cx, arm),
+    };
     loop {
         if source.is_closed() {
             return Poll::Ready(Err(crate::reactor::closed_error()));
@@ -391,7 +475,7 @@ fn poll_optimistic<R>(
         // The snapshot comes *before* the syscall (see reactor::scheduled_io).
         let mut seen = source.snapshot(direction);
         if seen.is_drained() {
-            match source.poll_ready(direction, cx, arm) {
+            match wait(cx) {
                 Poll::Ready(Ok(fresh)) => seen = fresh,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
@@ -400,7 +484,7 @@ fn poll_optimistic<R>(
         match op() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 source.clear_readiness(seen);
-                match source.poll_ready(direction, cx, arm) {
+                match wait(cx) {
                     Poll::Ready(Ok(_)) => continue,
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => return Poll::Pending,
@@ -416,6 +500,33 @@ fn poll_optimistic<R>(
                 coop.made_progress();
                 return Poll::Ready(result);
             }
+        }
+    }
+}
+
+/// A waiting future's entry in its source's waiter list: the key it registers under, removed when
+/// the future is dropped (completed or cancelled), so a cancelled wait leaves no waker behind (a
+/// waker keeps its task's memory alive) and causes no spurious wake-up later.
+struct Waiter<'a> {
+    source: &'a ScheduledIo,
+    direction: Direction,
+    key: Option<WaiterKey>,
+}
+
+impl<'a> Waiter<'a> {
+    fn new(source: &'a ScheduledIo, direction: Direction) -> Self {
+        Waiter {
+            source,
+            direction,
+            key: None,
+        }
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.source.remove_waiter(self.direction, key);
         }
     }
 }

@@ -13,6 +13,7 @@
 //! wakers; the caller wakes them after the registry lock is released.
 
 pub(crate) mod scheduled_io;
+pub(crate) mod waiters;
 
 // The poller side is left out of loom builds: the loom models exercise only the readiness protocol.
 #[cfg(all(not(loom), any(target_os = "linux", target_os = "android")))]
@@ -24,3 +25,5 @@ mod poller;
 pub(crate) use poller::{EventBuffer, Mode, Reactor, Registration};
 #[cfg(not(loom))]
 pub(crate) use scheduled_io::{closed_error, Direction};
+#[cfg(not(loom))]
+pub(crate) use waiters::WaiterKey;

@@ -44,8 +44,8 @@
 use std::io;
 use std::task::{Context, Poll, Waker};
 
+use super::waiters::{WaiterKey, Waiters};
 use weft_core::loom::sync::atomic::{AtomicU64, Ordering};
-use weft_core::loom::sync::Mutex;
 
 const READABLE: u64 = 1 << 0;
 const WRITABLE: u64 = 1 << 1;
@@ -115,28 +115,6 @@ pub struct ScheduledIo {
     readiness: AtomicU64,
     reader: Waiters,
     writer: Waiters,
-}
-
-/// The tasks waiting for one direction. Any number may wait (two tasks accepting on one listener,
-/// say); a task polled again with a waker that wakes the same task is kept once. The list is
-/// emptied (into the reactor's wake list) on every event for the direction, so a cancelled
-/// waiter costs at most one spurious wakeup.
-#[derive(Debug, Default)]
-struct Waiters(Mutex<Vec<Waker>>);
-
-impl Waiters {
-    fn register(&self, waker: &Waker) {
-        let mut list = self.0.lock();
-        if !list.iter().any(|w| w.will_wake(waker)) {
-            list.push(waker.clone());
-        }
-    }
-
-    /// Moves the waiters into `wake`, keeping the list's capacity for the next wait.
-    fn take_into(&self, wake: &mut Vec<Waker>) {
-        let mut list = self.0.lock();
-        wake.extend(list.drain(..));
-    }
 }
 
 /// The error a task gets when its source was deregistered (or its reactor shut down) while it
@@ -277,16 +255,42 @@ impl ScheduledIo {
     /// Step 4: ready (with a fresh snapshot) if the direction is marked ready; otherwise registers
     /// the task's waker, calls `arm` (the reactor's re-arm in oneshot mode), re-checks, and returns
     /// `Pending`. An error if the source was closed.
+    ///
+    /// The waker is registered once per task until the next event (the `poll_*` methods, which
+    /// have nowhere to keep a key); futures use [`poll_ready_keyed`](Self::poll_ready_keyed).
     pub fn poll_ready(
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
         arm: impl FnOnce() -> io::Result<()>,
     ) -> Poll<io::Result<ReadyEvent>> {
+        self.poll_ready_inner(direction, cx, None, arm)
+    }
+
+    /// [`poll_ready`](Self::poll_ready) for a future that keeps `key`: its entry is updated when
+    /// it polls again, and [`remove_waiter`](Self::remove_waiter) takes it out when the future is
+    /// dropped, so a cancelled wait leaves nothing behind.
+    pub fn poll_ready_keyed(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        key: &mut Option<WaiterKey>,
+        arm: impl FnOnce() -> io::Result<()>,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.poll_ready_inner(direction, cx, Some(key), arm)
+    }
+
+    fn poll_ready_inner(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        key: Option<&mut Option<WaiterKey>>,
+        arm: impl FnOnce() -> io::Result<()>,
+    ) -> Poll<io::Result<ReadyEvent>> {
         if let Some(ready) = self.check(direction) {
             return Poll::Ready(ready);
         }
-        self.waiters(direction).register(cx.waker());
+        self.waiters(direction).register(cx.waker(), key);
         if let Err(e) = arm() {
             return Poll::Ready(Err(e));
         }
@@ -294,6 +298,18 @@ impl ScheduledIo {
             Some(ready) => Poll::Ready(ready),
             None => Poll::Pending,
         }
+    }
+
+    /// Takes out the entry of a keyed waiter whose future is dropped (nothing if an event already
+    /// moved it out). Its waker is dropped after the list's lock is released.
+    pub fn remove_waiter(&self, direction: Direction, key: WaiterKey) {
+        drop(self.waiters(direction).remove(key));
+    }
+
+    /// How many tasks wait in `direction` (for the loom models).
+    #[cfg(loom)]
+    pub fn waiter_count(&self, direction: Direction) -> usize {
+        self.waiters(direction).len()
     }
 
     fn check(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {

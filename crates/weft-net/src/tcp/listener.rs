@@ -1,7 +1,6 @@
 //! `TcpListener`: a TCP server socket on the reactor.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::{self, SocketAddr};
 use std::os::fd::AsRawFd;
@@ -127,10 +126,15 @@ impl TcpListener {
     /// Cancel safe: a connection is taken from the kernel's queue only when the call completes,
     /// so dropping the future loses none.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        let (stream, addr) = self.backoff.accept(&self.io, accept_tcp).await?;
+        TcpStream::from_std(stream).map(|s| (s, addr))
     }
 
     /// Polls for a connection (the poll form of [`accept`](TcpListener::accept)).
+    ///
+    /// Several tasks may poll at once; each is woken by the listener's next readiness event. A
+    /// task that stops polling stays registered until that event (once, however often it polled);
+    /// the future of `accept` removes its registration when dropped.
     ///
     /// # Errors
     /// As for [`accept`](TcpListener::accept).

@@ -1,7 +1,6 @@
 //! `UnixListener`: a Unix stream server socket on the reactor.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{self, SocketAddr};
@@ -91,7 +90,8 @@ impl UnixListener {
     /// # Cancel safety
     /// Cancel safe: no connection is lost if the future is dropped.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        let (stream, addr) = self.backoff.accept(&self.io, |l| l.accept()).await?;
+        UnixStream::from_std(stream).map(|s| (s, addr))
     }
 
     /// Polls for a connection (the poll form of [`accept`](UnixListener::accept)).
