@@ -84,9 +84,11 @@ struct Pipe {
     write_closed: bool,
     /// The reader dropped its end: writes fail.
     read_closed: bool,
-    /// The reader waiting for bytes.
+    /// The reader waiting for bytes. One slot is enough: only the `DuplexStream` at the reading
+    /// end reads this pipe, and `AsyncRead` is implemented for `DuplexStream` itself (reads take
+    /// `Pin<&mut Self>`, not `&self`), so at most one task waits here.
     read_waker: Option<Waker>,
-    /// The writer waiting for room.
+    /// The writer waiting for room; one slot, for the same reason (one writing end, `&mut`).
     write_waker: Option<Waker>,
 }
 
