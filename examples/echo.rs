@@ -1,7 +1,7 @@
 //! A TCP echo server, and a load generator for it.
 //!
 //! ```text
-//! cargo run --release --example echo                       # serve on 127.0.0.1:7878
+//! cargo run --release --example echo                       # serve on 127.0.0.1:7878 until Ctrl-C
 //! cargo run --release --example echo -- 127.0.0.1:9000     # serve elsewhere
 //! cargo run --release --example echo -- --client 127.0.0.1:7878 [connections] [seconds] [bytes]
 //! cargo run --release --example echo -- --demo             # both in one process, 2 seconds
@@ -11,29 +11,64 @@
 //! reads back to the writer. The client opens `connections` connections (default 50), and each
 //! sends a `bytes`-long message (default 64), waits for the echo, checks it, and repeats for
 //! `seconds` (default 5); it prints the round trips per second.
+//!
+//! Ctrl-C shuts the server down gracefully: it stops accepting, gives the open connections up to
+//! [`GRACE`] to finish (their clients close them), cuts the rest, and says what it did.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::{TcpListener, TcpStream};
+use weft::task::JoinSet;
 
-/// Accepts connections for ever, echoing each in its own task.
-async fn serve(listener: TcpListener) {
+/// How long open connections may take to finish once the server is told to stop.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Accepts connections, echoing each in its own task, until `shutdown` completes; then stops
+/// accepting and gives the open connections [`GRACE`] to finish.
+async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let mut connections = JoinSet::new();
+    let mut shutdown = pin!(shutdown);
     loop {
-        match listener.accept().await {
-            Ok((stream, _peer)) => {
-                weft::spawn(async move {
-                    let _ = stream.set_nodelay(true);
-                    let (mut reader, mut writer) = stream.into_split();
-                    // Ends when the client closes (or resets) its side.
-                    let _ = weft::io::copy(&mut reader, &mut writer).await;
-                });
-            }
-            // Out of descriptors and such: log it; the listener backs off by itself.
-            Err(e) => eprintln!("accept failed: {e}"),
+        weft::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    connections.spawn(async move {
+                        let _ = stream.set_nodelay(true);
+                        let (mut reader, mut writer) = stream.into_split();
+                        // Ends when the client closes (or resets) its side.
+                        let _ = weft::io::copy(&mut reader, &mut writer).await;
+                    });
+                }
+                // Out of descriptors and such: log it; the listener backs off by itself.
+                Err(e) => eprintln!("accept failed: {e}"),
+            },
+            () = &mut shutdown => break,
+        }
+        // Forget the connections that ended.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let open = connections.len();
+    println!("shutting down: stopped accepting; {open} open connection(s) get {GRACE:?} to finish");
+    let mut finished = 0;
+    let all_done = weft::time::timeout(GRACE, async {
+        while connections.join_next().await.is_some() {
+            finished += 1;
+        }
+    })
+    .await;
+    match all_done {
+        Ok(()) => println!("all {finished} connection(s) finished; bye"),
+        Err(_) => {
+            let cut = connections.len();
+            connections.shutdown().await;
+            println!("{finished} connection(s) finished, {cut} cut after {GRACE:?}; bye");
         }
     }
 }
@@ -100,16 +135,32 @@ fn main() {
         Some("--demo") => weft::run(async {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let addr = listener.local_addr().expect("local address");
-            let server = weft::spawn(serve(listener));
+            let (stop, stopped) = weft::sync::oneshot::channel::<()>();
+            let server = weft::spawn(serve(listener, async {
+                let _ = stopped.await;
+            }));
             load(addr, 50, 2, 64).await;
-            server.abort();
+            let _ = stop.send(());
+            server.await.expect("the server task panicked");
         }),
         other => {
             let addr = other.unwrap_or("127.0.0.1:7878").to_owned();
             weft::run(async move {
                 let listener = TcpListener::bind(addr.as_str()).await.expect("bind");
-                println!("echo server on {}", listener.local_addr().expect("address"));
-                serve(listener).await;
+                println!(
+                    "echo server on {} (Ctrl-C to stop)",
+                    listener.local_addr().expect("address")
+                );
+                serve(listener, async {
+                    match weft::signal::ctrl_c().await {
+                        Ok(()) => println!("\nCtrl-C"),
+                        Err(e) => {
+                            eprintln!("cannot listen for Ctrl-C ({e}): serving until killed");
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                })
+                .await;
             });
         }
     }

@@ -61,6 +61,7 @@ pub mod hyper;
 pub mod io;
 mod join_set;
 pub mod net;
+pub mod process;
 pub mod runtime;
 pub mod signal;
 pub mod stream;

@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! core <- sync, runtime <- io <- net, fs, signal <- facade;   macros only for the facade
+//! io, signal <- process <- facade
 //! core, sync, runtime, io, net <- hyper <- facade
 //! ```
 //!
@@ -30,6 +31,10 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("weft-net", &["weft-core", "weft-runtime", "weft-io"][..]),
         ("weft-fs", &["weft-core", "weft-runtime", "weft-io"][..]),
         ("weft-signal", &["weft-core", "weft-runtime", "weft-io"][..]),
+        (
+            "weft-process",
+            &["weft-core", "weft-runtime", "weft-io", "weft-signal"][..],
+        ),
         ("weft-macros", &[][..]),
         (TEST_SUPPORT, &[][..]),
         (
@@ -52,6 +57,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "weft-net",
                 "weft-fs",
                 "weft-signal",
+                "weft-process",
                 "weft-macros",
                 "weft-hyper",
             ][..],
@@ -169,4 +175,5 @@ fn the_checker_rejects_an_upward_edge() {
     assert!(!allowed["weft-net"].contains(&"weft-hyper"));
     assert!(!allowed["weft-hyper"].contains(&"weft"));
     assert!(!allowed["weft-io"].contains(&"weft-signal"));
+    assert!(!allowed["weft-signal"].contains(&"weft-process"));
 }
