@@ -14,7 +14,7 @@
 use std::future::poll_fn;
 use std::process::Child as StdChild;
 
-use parking_lot::Mutex;
+use weft_core::loom::sync::Mutex;
 
 use crate::child::Process;
 

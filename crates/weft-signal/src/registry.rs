@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 use std::task::Waker;
 
 use libc::c_int;
-use parking_lot::Mutex;
+use weft_core::loom::sync::Mutex;
 
 /// One more than the largest signal number (the kernel's `_NSIG`).
 #[cfg(any(target_os = "linux", target_os = "android"))]
