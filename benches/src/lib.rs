@@ -16,6 +16,7 @@ pub mod harness;
 pub mod io_workloads;
 pub mod net_workloads;
 pub mod proc_load;
+pub mod process_workloads;
 pub mod sync_workloads;
 pub mod workloads;
 
