@@ -30,6 +30,50 @@
 //! }
 //! ```
 
-pub use weft_process::{
-    Child, ChildStderr, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio,
-};
+/// Runs a program: std's builder (program, arguments, environment, working directory, stdio);
+/// [`spawn`](Command::spawn), [`output`](Command::output) and [`status`](Command::status) wait
+/// without blocking a thread.
+///
+/// ```
+/// use weft::process::Command;
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     let status = Command::new("sh").args(["-c", "exit 3"]).status().await?;
+///     assert_eq!(status.code(), Some(3));
+///
+///     let missing = Command::new("no-such-program-here").status().await;
+///     assert_eq!(missing.unwrap_err().kind(), std::io::ErrorKind::NotFound);
+///     Ok(())
+/// }
+/// ```
+///
+/// *From weft-process's documentation, where this is `weft_process::Command`:*
+///
+#[doc(inline)]
+pub use weft_process::Command;
+
+/// A running child: await its exit with [`wait`](Child::wait), stop it with
+/// [`kill`](Child::kill), talk to it through its piped `stdin`/`stdout`/`stderr`.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::process::Command;
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     let mut sleeper = Command::new("sleep").arg("30").spawn()?;
+///     assert!(sleeper.try_wait()?.is_none(), "still running");
+///     if weft::time::timeout(Duration::from_millis(50), sleeper.wait()).await.is_err() {
+///         sleeper.kill().await?; // too slow: stop it (and collect its exit)
+///     }
+///     Ok(())
+/// }
+/// ```
+///
+/// *From weft-process's documentation, where this is `weft_process::Child`:*
+///
+#[doc(inline)]
+pub use weft_process::Child;
+
+pub use weft_process::{ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output, Stdio};
