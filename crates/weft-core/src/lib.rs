@@ -8,6 +8,8 @@
 //!   for the output). Waking the task hands its `Runnable` back to the scheduling hook. A runtime is
 //!   nothing more than a loop over queues of `Runnable`s.
 //! - [`coop`]: the cooperative budget that resources consume so an always-ready task yields.
+//! - [`blocking`]: whether this thread runs a runtime's tasks (set by the runtime), so blocking
+//!   APIs of any layer refuse to block it.
 //! - [`future`]: runtime-independent combinators (`yield_now`, `join_all`, `race`, `join!`,
 //!   `try_join!`, `select!`, ...).
 //!
@@ -18,6 +20,7 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod blocking;
 pub mod coop;
 pub mod future;
 #[doc(hidden)]

@@ -1,24 +1,25 @@
 //! The thread-local runtime context: which runtime `spawn` and `Handle::current` refer to on this
-//! thread, and whether this thread is inside a runtime (where blocking on a future is forbidden).
+//! thread, and whether this thread is inside a runtime (where blocking is forbidden: the flag is
+//! weft-core's [`blocking`](weft_core::blocking), so weft-sync's `blocking_*` see it too).
 //!
 //! - Worker threads and `block_on` set both for their whole run.
 //! - [`Handle::enter`](crate::Handle::enter) and blocking-pool threads set only the current handle,
-//!   so `spawn` works there and so does `block_on`.
+//!   so `spawn` works there and so do `block_on` and the `blocking_*` methods.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
+
+use weft_core::blocking::{self, RuntimeThreadGuard};
 
 use crate::scheduler::Handle;
 
 struct ThreadContext {
     handle: RefCell<Option<Handle>>,
-    in_runtime: Cell<bool>,
 }
 
 thread_local! {
     static CONTEXT: ThreadContext = const {
         ThreadContext {
             handle: RefCell::new(None),
-            in_runtime: Cell::new(false),
         }
     };
 }
@@ -70,7 +71,9 @@ impl Drop for SetCurrentGuard {
 /// Marks this thread as running a runtime (a worker, or a thread inside `block_on`).
 #[derive(Debug)]
 pub(crate) struct EnterRuntimeGuard {
+    // Dropped in this order: the current handle is restored, then the thread is unmarked.
     _current: SetCurrentGuard,
+    _runtime_thread: RuntimeThreadGuard,
 }
 
 /// Enters `handle`'s runtime on this thread.
@@ -79,20 +82,14 @@ pub(crate) struct EnterRuntimeGuard {
 /// If this thread already runs a runtime.
 #[track_caller]
 pub(crate) fn enter_runtime(handle: &Handle) -> EnterRuntimeGuard {
-    let nested = CONTEXT.with(|c| c.in_runtime.replace(true));
-    if nested {
+    let Some(runtime_thread) = blocking::enter_runtime_thread() else {
         panic!(
             "cannot block_on inside a weft runtime: .await the future instead, or use \
              spawn_blocking (this thread is already running a runtime)"
         );
-    }
+    };
     EnterRuntimeGuard {
         _current: set_current(handle),
-    }
-}
-
-impl Drop for EnterRuntimeGuard {
-    fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|c| c.in_runtime.set(false));
+        _runtime_thread: runtime_thread,
     }
 }

@@ -399,8 +399,15 @@ impl<T: Clone> Receiver<T> {
     /// # Errors
     ///
     /// As [`recv`](Self::recv).
+    ///
+    /// # Panics
+    ///
+    /// On a thread that runs a weft runtime's tasks (a worker, or inside `block_on`), where
+    /// blocking would stall them: `.await` the async method there, or call this from
+    /// `spawn_blocking`.
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
-        crate::util::block_on(self.recv())
+        crate::util::block_on("broadcast::Receiver::blocking_recv", self.recv())
     }
 }
 

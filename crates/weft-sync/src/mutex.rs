@@ -130,9 +130,16 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// Blocks the current thread until the lock is free (for synchronous code outside any
-    /// executor; calling it on an executor thread can deadlock that executor).
+    /// executor).
+    ///
+    /// # Panics
+    ///
+    /// On a thread that runs a weft runtime's tasks (a worker, or inside `block_on`), where
+    /// blocking would stall them: `.await` the async method there, or call this from
+    /// `spawn_blocking`.
+    #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
-        crate::util::block_on(self.lock())
+        crate::util::block_on("Mutex::blocking_lock", self.lock())
     }
 
     /// A mutable reference to the value; no locking is needed since `&mut self` is exclusive.

@@ -340,8 +340,15 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`RecvError`] if the sender was dropped without sending.
+    ///
+    /// # Panics
+    ///
+    /// On a thread that runs a weft runtime's tasks (a worker, or inside `block_on`), where
+    /// blocking would stall them: `.await` the async method there, or call this from
+    /// `spawn_blocking`.
+    #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
-        crate::util::block_on(self)
+        crate::util::block_on("oneshot::Receiver::blocking_recv", self)
     }
 
     fn finish(&mut self, state: usize) -> Poll<Result<T, RecvError>> {

@@ -101,13 +101,20 @@ impl<T> Sender<T> {
     }
 
     /// Blocks the current thread until the value is sent (for synchronous code outside any
-    /// executor; calling it on an executor thread can deadlock that executor).
+    /// executor).
     ///
     /// # Errors
     ///
     /// As [`send`](Self::send).
+    ///
+    /// # Panics
+    ///
+    /// On a thread that runs a weft runtime's tasks (a worker, or inside `block_on`), where
+    /// blocking would stall them: `.await` the async method there, or call this from
+    /// `spawn_blocking`.
+    #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
-        crate::util::block_on(self.send(value))
+        crate::util::block_on("mpsc::Sender::blocking_send", self.send(value))
     }
 
     /// Waits for a free slot and reserves it.
@@ -386,8 +393,15 @@ impl<T> Receiver<T> {
     }
 
     /// Blocks the current thread for the next value (for synchronous code outside any executor).
+    ///
+    /// # Panics
+    ///
+    /// On a thread that runs a weft runtime's tasks (a worker, or inside `block_on`), where
+    /// blocking would stall them: `.await` the async method there, or call this from
+    /// `spawn_blocking`.
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        crate::util::block_on(self.recv())
+        crate::util::block_on("mpsc::Receiver::blocking_recv", self.recv())
     }
 
     /// Closes the channel: new sends and reservations fail; buffered values, and values sent

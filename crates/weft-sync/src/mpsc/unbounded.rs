@@ -172,8 +172,15 @@ impl<T> UnboundedReceiver<T> {
     }
 
     /// Blocks the current thread for the next value (for synchronous code outside any executor).
+    ///
+    /// # Panics
+    ///
+    /// On a thread that runs a weft runtime's tasks (a worker, or inside `block_on`), where
+    /// blocking would stall them: `.await` the async method there, or call this from
+    /// `spawn_blocking`.
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        crate::util::block_on(self.recv())
+        crate::util::block_on("mpsc::UnboundedReceiver::blocking_recv", self.recv())
     }
 
     /// Closes the channel: sends fail from now on; buffered values can still be received.

@@ -46,8 +46,14 @@ pub(crate) async fn consume_budget() {
 }
 
 /// Runs `fut` to completion on the current thread, parking between polls: the engine of the
-/// `blocking_*` methods, for synchronous code outside any executor.
-pub(crate) fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+/// `blocking_*` methods, for synchronous code outside any executor. `operation` names the method
+/// for the panic on a runtime thread.
+///
+/// # Panics
+/// On a thread that runs a weft runtime's tasks (see `weft_core::blocking`).
+#[track_caller]
+pub(crate) fn block_on<F: std::future::Future>(operation: &str, fut: F) -> F::Output {
+    weft_core::blocking::assert_can_block(operation);
     use std::sync::Arc;
     use std::task::{Context, Wake, Waker};
     use std::thread::{self, Thread};
