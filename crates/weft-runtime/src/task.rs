@@ -5,7 +5,7 @@
 use std::fmt;
 use std::future::Future;
 
-pub use weft_core::task::{JoinError, JoinHandle, TaskId};
+pub use weft_core::task::{AbortHandle, JoinError, JoinHandle, TaskId};
 
 pub use crate::registry::TaskInfo;
 
@@ -160,6 +160,50 @@ where
         Some(h) => blocking_task::spawn(&h, f, opts),
         None => panic!("spawn_blocking: {NO_RUNTIME}"),
     }
+}
+
+/// The id of the task this is called from: asyncio's `current_task()`.
+///
+/// # Panics
+///
+/// Outside a task (on a plain thread, or in the future `block_on` drives directly, which is not a
+/// task): use [`try_id`] there.
+///
+/// # Examples
+///
+/// ```
+/// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     let task = weft_runtime::spawn(async { weft_runtime::task::id() });
+///     let id = task.id();
+///     assert_eq!(task.await.unwrap(), id);
+/// });
+/// ```
+#[track_caller]
+pub fn id() -> TaskId {
+    match try_id() {
+        Some(id) => id,
+        None => panic!(
+            "task::id called outside a task (block_on's own future is not a task): spawn the              code as a task, or use task::try_id, which returns None here"
+        ),
+    }
+}
+
+/// The id of the task this is called from, or `None` outside a task (including the future that
+/// `block_on` drives directly).
+///
+/// # Examples
+///
+/// ```
+/// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     assert_eq!(weft_runtime::task::try_id(), None); // block_on's future is not a task
+///     let id = weft_runtime::spawn(async { weft_runtime::task::try_id() }).await.unwrap();
+///     assert!(id.is_some());
+/// });
+/// ```
+pub fn try_id() -> Option<TaskId> {
+    weft_core::task::try_current_id()
 }
 
 /// Spawns tasks with a name (shown in panic reports, `JoinError` and

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 use weft_core::future::poll_fn;
-use weft_core::task::{JoinError, JoinHandle, TaskId};
+use weft_core::task::{AbortHandle, JoinError, JoinHandle};
 
 /// A set of tasks spawned on the current runtime, whose results are collected as they finish.
 ///
@@ -71,13 +71,14 @@ impl<T> JoinSet<T> {
 
     /// Spawns `future` as a task on the current runtime and adds it to the set.
     ///
-    /// Returns the task's id, which its [`JoinError`] carries if it fails.
+    /// Returns an [`AbortHandle`] for the task: it can cancel this one task, and its
+    /// [`id`](AbortHandle::id) is the one the task's [`JoinError`] carries if it fails.
     ///
     /// # Panics
     ///
     /// Outside a weft runtime.
     #[track_caller]
-    pub fn spawn<F>(&mut self, future: F) -> TaskId
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
@@ -91,7 +92,7 @@ impl<T> JoinSet<T> {
     ///
     /// Outside a weft runtime, or on a multi-thread runtime (see [`crate::spawn_local`]).
     #[track_caller]
-    pub fn spawn_local<F>(&mut self, future: F) -> TaskId
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
         T: 'static,
@@ -107,7 +108,7 @@ impl<T> JoinSet<T> {
     ///
     /// Outside a weft runtime.
     #[track_caller]
-    pub fn spawn_blocking<F>(&mut self, f: F) -> TaskId
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -116,14 +117,14 @@ impl<T> JoinSet<T> {
     }
 
     /// Adds an already spawned task to the set; from now on the set owns (and aborts on drop) it.
-    pub fn insert(&mut self, handle: JoinHandle<T>) -> TaskId {
-        let id = handle.id();
+    pub fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+        let abort = handle.abort_handle();
         self.tasks.push(Indexed {
             index: self.inserted,
             handle,
         });
         self.inserted += 1;
-        id
+        abort
     }
 
     /// Waits for the next task to finish and returns its result, or `None` if the set is empty.
@@ -176,6 +177,57 @@ impl<T> JoinSet<T> {
     /// How many tasks were ever inserted.
     pub(crate) fn inserted(&self) -> usize {
         self.inserted
+    }
+
+    /// Waits for every task in the set and returns their outputs, in the order they finished.
+    ///
+    /// # Panics
+    ///
+    /// If a task panicked, this resumes its panic (once every task has been joined or aborted:
+    /// the set is consumed, so the rest are aborted when it drops). If a task was cancelled
+    /// (aborted through an [`AbortHandle`], say), this panics saying which task. Use
+    /// [`join_next`](JoinSet::join_next) in a loop to handle failures as values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::task::JoinSet;
+    ///
+    /// weft::block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     for i in 1..=3u32 {
+    ///         set.spawn(async move { i * 2 });
+    ///     }
+    ///     let mut all = set.join_all().await;
+    ///     all.sort();
+    ///     assert_eq!(all, [2, 4, 6]);
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: dropping the future drops the set, which aborts the tasks not yet joined,
+    /// and the outputs already joined are lost.
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len());
+        while let Some(joined) = self.join_next().await {
+            match joined {
+                Ok(output) => outputs.push(output),
+                Err(err) => match err.try_into_panic() {
+                    Ok(payload) => {
+                        // Abort the rest before unwinding: the set's drop would too, but only
+                        // after the unwinding started.
+                        self.abort_all();
+                        std::panic::resume_unwind(payload)
+                    }
+                    Err(err) => {
+                        self.abort_all();
+                        panic!("JoinSet::join_all: {err}; join_next gives cancellations as values")
+                    }
+                },
+            }
+        }
+        outputs
     }
 
     /// Returns the result of a task that has already finished, if any, without waiting.
@@ -368,7 +420,7 @@ pub(crate) mod tests {
                     Ok(v) => ok += v,
                     Err(e) => {
                         assert!(e.is_panic());
-                        assert_eq!(e.id(), panicking);
+                        assert_eq!(e.id(), panicking.id());
                         panics += 1;
                     }
                 }
@@ -484,6 +536,92 @@ pub(crate) mod tests {
             assert!(set.is_empty());
             drop(set);
             wait_for(&done).await;
+        });
+    }
+
+    #[test]
+    fn spawn_returns_an_abort_handle_for_that_task() {
+        for rt in runtimes() {
+            rt.block_on(async {
+                let mut set = JoinSet::new();
+                let stuck = set.spawn(async {
+                    pending::<()>().await;
+                    0
+                });
+                let quick = set.spawn(async { 1 });
+                assert_ne!(stuck.id(), quick.id());
+                let remote = stuck.clone();
+                std::thread::spawn(move || remote.abort()).join().unwrap();
+                let mut results = Vec::new();
+                while let Some(joined) = set.join_next().await {
+                    results.push(joined.map_err(|e| (e.id(), e.is_cancelled())));
+                }
+                results.sort_by_key(|r| r.is_err());
+                assert_eq!(results, [Ok(1), Err((stuck.id(), true))]);
+                assert!(stuck.is_finished() && quick.is_finished());
+            });
+        }
+    }
+
+    #[test]
+    fn join_all_returns_every_output() {
+        for rt in runtimes() {
+            let mut all = rt.block_on(async {
+                let mut set = JoinSet::new();
+                for i in 0..50u32 {
+                    set.spawn(async move {
+                        yield_now().await;
+                        i
+                    });
+                }
+                set.join_all().await
+            });
+            all.sort_unstable();
+            assert_eq!(all, (0..50).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn join_all_resumes_a_panic_and_aborts_the_rest() {
+        for rt in runtimes() {
+            let stopped = Arc::new(AtomicUsize::new(0));
+            let s = stopped.clone();
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rt.block_on(async move {
+                    let mut set = JoinSet::new();
+                    for _ in 0..4 {
+                        let guard = DropCounter(s.clone());
+                        set.spawn(async move {
+                            let _guard = guard;
+                            pending::<u32>().await
+                        });
+                    }
+                    set.spawn(async { panic!("join_all boom") });
+                    set.join_all().await
+                })
+            }));
+            let payload = caught.expect_err("join_all resumes the panic");
+            assert_eq!(payload.downcast_ref::<&str>(), Some(&"join_all boom"));
+            drop(rt);
+            assert_eq!(stopped.load(Ordering::SeqCst), 4);
+        }
+    }
+
+    #[test]
+    fn join_all_panics_on_a_cancelled_task() {
+        current_thread().block_on(async {
+            let mut set = JoinSet::new();
+            set.spawn(async { 1 });
+            let idle = set.spawn(pending::<u32>());
+            idle.abort();
+            let caught =
+                futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(set.join_all()))
+                    .await;
+            let payload = caught.expect_err("a cancelled task makes join_all panic");
+            let msg = payload
+                .downcast_ref::<String>()
+                .expect("a formatted message");
+            assert!(msg.contains("was cancelled"), "{msg}");
         });
     }
 

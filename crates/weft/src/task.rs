@@ -5,7 +5,8 @@
 //! |---|---|
 //! | [`spawn`] | `asyncio.create_task` |
 //! | [`JoinHandle`] | `asyncio.Task` |
-//! | [`JoinHandle::abort`], [`JoinError::is_cancelled`] | `Task.cancel()`, `CancelledError` |
+//! | [`JoinHandle::abort`], [`AbortHandle`], [`JoinError::is_cancelled`] | `Task.cancel()`, `CancelledError` |
+//! | [`id`], [`try_id`] | `asyncio.current_task()` |
 //! | [`Builder::name`] | `create_task(name=...)` |
 //! | [`yield_now`] | `await asyncio.sleep(0)` |
 //! | [`spawn_blocking`] | `loop.run_in_executor(None, f)` |
@@ -119,6 +120,58 @@ pub use weft_runtime::spawn_local;
 ///
 #[doc(inline)]
 pub use weft_core::future::yield_now;
+
+/// The id of the task this is called from: asyncio's `asyncio.current_task()`.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let task = weft::spawn(async { weft::task::id() });
+///     let expected = task.id();
+///     assert_eq!(task.await.unwrap(), expected);
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::task::id`:*
+///
+#[doc(inline)]
+pub use weft_runtime::task::id;
+
+/// The id of the task this is called from, or `None` outside a task.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     // The future `main` runs is driven by `block_on` directly: it is not a task.
+///     assert_eq!(weft::task::try_id(), None);
+///     let inside = weft::spawn(async { weft::task::try_id() }).await.unwrap();
+///     assert!(inside.is_some());
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::task::try_id`:*
+///
+#[doc(inline)]
+pub use weft_runtime::task::try_id;
+
+/// Cancels a task without owning its output: asyncio's `Task.cancel()`, from anywhere.
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let task = weft::spawn(std::future::pending::<()>());
+///     let cancel = task.abort_handle(); // Clone + Send + Sync
+///     let remote = cancel.clone();
+///     std::thread::spawn(move || remote.abort()).join().unwrap();
+///     assert!(task.await.unwrap_err().is_cancelled());
+///     assert!(cancel.is_finished());
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::AbortHandle`:*
+///
+#[doc(inline)]
+pub use weft_core::task::AbortHandle;
 
 /// Spawns a task with options: a name that appears in panic reports and task listings.
 ///

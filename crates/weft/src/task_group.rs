@@ -94,7 +94,7 @@ impl<T> TaskGroup<T> {
 
     /// Adds an already spawned task to the group, after the ones spawned so far.
     pub fn insert(&mut self, handle: JoinHandle<T>) -> TaskId {
-        self.tasks.insert(handle)
+        self.tasks.insert(handle).id()
     }
 
     /// Aborts every task of the group; `join_all` then reports the first one to stop.

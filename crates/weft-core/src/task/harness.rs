@@ -11,6 +11,7 @@ use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Waker};
 
 use super::cell::{Cell, Core, Header, Stage, Vtable};
+use super::current::CurrentIdGuard;
 use super::guard::AbortOnPanic;
 use super::join::JoinError;
 use super::state::{TransitionToIdle, TransitionToRunning};
@@ -107,6 +108,7 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
     // clones of it take their own references.
     let waker = unsafe { waker::waker_ref(ptr) };
     let mut cx = Context::from_waker(&waker);
+    let id = CurrentIdGuard::enter(header.id);
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|stage| {
             // SAFETY: rule 3: while RUNNING, only the runner touches the stage.
@@ -123,6 +125,7 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
     }));
     let outcome = match polled {
         Ok(Poll::Pending) => {
+            drop(id);
             return match header.state.transition_to_idle() {
                 TransitionToIdle::Ok => false,
                 TransitionToIdle::OkDealloc => {
@@ -168,6 +171,7 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
             Stage::Panicked(payload)
         }
     };
+    drop(id);
     // SAFETY: rule 3 (RUNNING); drop_stage left it Consumed, so nothing is overwritten.
     cell.stage
         .with_mut(|stage| unsafe { ptr::write(stage, outcome) });
@@ -197,11 +201,13 @@ unsafe fn cancel<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
+    let id = CurrentIdGuard::enter(cell.core.header.id);
     // SAFETY: rule 3 (RUNNING).
     let outcome = match unsafe { drop_stage(&cell.stage) } {
         Ok(()) => Stage::Cancelled,
         Err(payload) => Stage::Panicked(payload),
     };
+    drop(id);
     // SAFETY: rule 3; the stage is Consumed.
     cell.stage
         .with_mut(|stage| unsafe { ptr::write(stage, outcome) });

@@ -10,7 +10,7 @@ use std::ptr::NonNull;
 use std::task::{ready, Context, Poll};
 
 use super::cell::Header;
-use super::TaskId;
+use super::{AbortHandle, TaskId, TaskRef};
 
 /// An owned permission to await a task's output.
 ///
@@ -106,6 +106,14 @@ impl<T> JoinHandle<T> {
     /// The task's id.
     pub fn id(&self) -> TaskId {
         self.header().id
+    }
+
+    /// A handle that can abort the task (and tell whether it finished) without owning its
+    /// output: `Clone + Send + Sync`, whatever `T` is.
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.header().state.ref_inc();
+        // SAFETY: the reference just added is handed to the TaskRef.
+        AbortHandle::new(unsafe { TaskRef::from_raw_ref(self.raw) })
     }
 }
 

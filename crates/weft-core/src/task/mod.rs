@@ -122,10 +122,12 @@
 //! scheduler's `release`/`unhandled_panic` is caught and dropped; a panic inside a state
 //! transition (a broken invariant) aborts the process.
 
+mod abort;
 mod atomic_waker;
 mod cell;
 #[cfg(feature = "test-util")]
 mod count;
+mod current;
 mod guard;
 mod harness;
 mod join;
@@ -139,7 +141,9 @@ use std::future::Future;
 use std::num::NonZeroU64;
 use std::panic::Location;
 
+pub use abort::AbortHandle;
 pub use atomic_waker::AtomicWaker;
+pub use current::try_current_id;
 pub use join::{JoinError, JoinHandle};
 pub use runnable::{Runnable, TaskRef};
 

@@ -1,0 +1,58 @@
+//! The id of the task being polled on this thread, for `task::id()` / `try_id()`.
+//!
+//! The runner sets it around each poll of a task (and around the drop of a cancelled task's
+//! future), restoring the previous value afterwards, so a task polled inside another's poll (a
+//! `LocalSet` inside `block_on`, say) sees its own id and the outer one sees its own again.
+
+use std::cell::Cell;
+
+use super::TaskId;
+
+thread_local! {
+    static CURRENT: Cell<Option<TaskId>> = const { Cell::new(None) };
+}
+
+/// The id of the task being polled (or cancelled) on this thread, if any.
+///
+/// `None` outside tasks: on a plain thread, or in the future `block_on` drives directly.
+///
+/// # Examples
+///
+/// ```
+/// # use std::sync::{Arc, Mutex};
+/// # use weft_core::task::{self, Runnable, Schedule, ScheduleInfo, SpawnOptions};
+/// # #[derive(Default)]
+/// # struct Queue(Mutex<Vec<Runnable>>);
+/// # impl Schedule for Queue {
+/// #     fn schedule(&self, task: Runnable, _info: ScheduleInfo) { self.0.lock().unwrap().push(task); }
+/// # }
+/// assert_eq!(task::try_current_id(), None);
+/// let (runnable, handle) =
+///     task::spawn(async { task::try_current_id() }, Arc::new(Queue::default()), SpawnOptions::new());
+/// let id = handle.id();
+/// runnable.run();
+/// assert_eq!(futures_executor::block_on(handle).unwrap(), Some(id));
+/// ```
+pub fn try_current_id() -> Option<TaskId> {
+    CURRENT.try_with(Cell::get).ok().flatten()
+}
+
+/// Sets the current task id until dropped, then restores the previous one.
+pub(super) struct CurrentIdGuard {
+    prev: Option<TaskId>,
+}
+
+impl CurrentIdGuard {
+    #[inline]
+    pub(super) fn enter(id: TaskId) -> CurrentIdGuard {
+        let prev = CURRENT.try_with(|c| c.replace(Some(id))).ok().flatten();
+        CurrentIdGuard { prev }
+    }
+}
+
+impl Drop for CurrentIdGuard {
+    #[inline]
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.prev));
+    }
+}
