@@ -52,16 +52,27 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     check_listenable(kind)?;
     let io = weft_io::Handle::current();
     let registry = registry()?;
-    registry.ensure_installed(signum)?;
-    let doorbell = Async::with_handle(registry.doorbell()?, &io)?;
+    // Counted before the handler is installed: from the moment weft's handler is the signal's
+    // disposition, a delivery reaches this listener, never the default action (an observer that
+    // sees the handler installed may send the signal at once).
     let (id, seen) = registry.add_listener(signum);
-    Ok(Signal {
-        kind,
-        id,
-        seen,
-        doorbell,
-        registry,
-    })
+    let doorbell = registry
+        .ensure_installed(signum)
+        .and_then(|()| registry.doorbell())
+        .and_then(|fd| Async::with_handle(fd, &io));
+    match doorbell {
+        Ok(doorbell) => Ok(Signal {
+            kind,
+            id,
+            seen,
+            doorbell,
+            registry,
+        }),
+        Err(e) => {
+            registry.remove_listener(signum, id);
+            Err(e)
+        }
+    }
 }
 
 /// The signals weft refuses, with the reason.

@@ -186,3 +186,64 @@ fn a_stop_signal_nobody_listens_to_is_ignored() {
     assert!(libc::WIFEXITED(status), "status {status:#x}");
     assert_eq!(libc::WEXITSTATUS(status), 7);
 }
+
+/// The descriptors this process has open.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// Out of descriptors, `signal` is the `EMFILE` error; it leaves no descriptor behind and no
+/// listener counted (a later delivery of the signal, nobody listening, ends the process as its
+/// default action does). In a child, since the descriptor limit is the process's.
+fn emfile_is_an_error_and_leaves_no_listener(flavor: Flavor, name: &str) {
+    if in_child() {
+        let rt = runtime(flavor);
+        rt.block_on(async {
+            // The first listener builds the registry (its doorbell) and installs the handler.
+            drop(signal(SignalKind::user_defined1()).unwrap());
+            let before = open_fds();
+            // The lowest free descriptor number: a limit there leaves no number to open.
+            // SAFETY: F_GETFD on any number only reports whether it is an open descriptor.
+            let lowest_free = (0..).find(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0);
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: `lim` is a valid out-pointer.
+            assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
+            let saved = lim;
+            lim.rlim_cur = lowest_free.unwrap() as libc::rlim_t;
+            // SAFETY: lowering the soft limit below the hard one is always allowed.
+            assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) }, 0);
+            for _ in 0..10 {
+                let err = signal(SignalKind::user_defined1()).unwrap_err();
+                assert_eq!(err.raw_os_error(), Some(libc::EMFILE), "{err}");
+            }
+            // SAFETY: restoring the limits read above.
+            assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &saved) }, 0);
+            assert_eq!(open_fds(), before, "a failed signal() leaked a descriptor");
+        });
+        // No listener is left counted: the default action (terminate) applies.
+        raise(SignalKind::user_defined1());
+        std::thread::sleep(Duration::from_secs(5));
+        std::process::exit(0);
+    }
+    let status = run_in_child(name);
+    assert_eq!(status.signal(), Some(libc::SIGUSR1), "{status}");
+}
+
+#[test]
+fn emfile_is_an_error_and_leaves_no_listener_current_thread() {
+    emfile_is_an_error_and_leaves_no_listener(
+        Flavor::CurrentThread,
+        "emfile_is_an_error_and_leaves_no_listener_current_thread",
+    );
+}
+
+#[test]
+fn emfile_is_an_error_and_leaves_no_listener_multi_thread() {
+    emfile_is_an_error_and_leaves_no_listener(
+        Flavor::MultiThread,
+        "emfile_is_an_error_and_leaves_no_listener_multi_thread",
+    );
+}
