@@ -1,7 +1,7 @@
 //! No descriptor leaks and no zombies on the failure paths of spawning: a missing program, and
 //! running out of descriptors (EMFILE) at every step of a spawn. The tests count /proc/self/fd, so
 //! they run one at a time (a lock) and each owns the process while it counts; each runs with both
-//! ways of waiting for an exit.
+//! ways of waiting for an exit, and the EMFILE ones on both runtime flavours.
 
 mod support;
 
@@ -14,14 +14,14 @@ use weft_process::{Command, Stdio};
 /// Serialises the tests of this file: each counts the whole process's descriptors.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// Runs `body` on a current-thread runtime, with the wait mode set, holding the lock.
-fn exclusive<F: std::future::Future>(force_sigchld: bool, body: F) -> F::Output {
+/// Runs `body` on a runtime of `flavor`, with the wait mode set, holding the lock.
+fn exclusive<F: std::future::Future>(flavor: Flavor, force_sigchld: bool, body: F) -> F::Output {
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     weft_process::__private::force_sigchld_fallback(force_sigchld);
     raise_fd_limit();
-    let rt = runtime(Flavor::CurrentThread);
+    let rt = runtime(flavor);
     let out = rt.block_on(body);
     // Dropped while the lock is held: its descriptors must not close during the next count.
     drop(rt);
@@ -42,7 +42,7 @@ async fn spawn_piped_true() -> std::io::Result<()> {
 }
 
 fn missing_program_and_success_leak_nothing(force_sigchld: bool) {
-    exclusive(force_sigchld, async {
+    exclusive(Flavor::CurrentThread, force_sigchld, async {
         // Warm up: the first spawn may set up process-wide things (weft-signal's doorbell).
         spawn_piped_true().await.unwrap();
         let before = open_fds();
@@ -115,8 +115,8 @@ fn with_spare_fds<R>(spare: usize, f: impl FnOnce() -> R) -> R {
     out
 }
 
-fn emfile_at_every_step_is_an_error_and_leaks_nothing(force_sigchld: bool) {
-    exclusive(force_sigchld, async {
+fn emfile_at_every_step_is_an_error_and_leaks_nothing(flavor: Flavor, force_sigchld: bool) {
+    exclusive(flavor, force_sigchld, async {
         spawn_piped_true().await.unwrap();
         let before = open_fds();
         let mut failures = 0;
@@ -173,10 +173,20 @@ fn emfile_at_every_step_is_an_error_and_leaks_nothing(force_sigchld: bool) {
 
 #[test]
 fn emfile_at_every_step_is_an_error_and_leaks_nothing_pidfd() {
-    emfile_at_every_step_is_an_error_and_leaks_nothing(false);
+    emfile_at_every_step_is_an_error_and_leaks_nothing(Flavor::CurrentThread, false);
 }
 
 #[test]
 fn emfile_at_every_step_is_an_error_and_leaks_nothing_sigchld() {
-    emfile_at_every_step_is_an_error_and_leaks_nothing(true);
+    emfile_at_every_step_is_an_error_and_leaks_nothing(Flavor::CurrentThread, true);
+}
+
+#[test]
+fn emfile_at_every_step_is_an_error_and_leaks_nothing_pidfd_multi_thread() {
+    emfile_at_every_step_is_an_error_and_leaks_nothing(Flavor::MultiThread, false);
+}
+
+#[test]
+fn emfile_at_every_step_is_an_error_and_leaks_nothing_sigchld_multi_thread() {
+    emfile_at_every_step_is_an_error_and_leaks_nothing(Flavor::MultiThread, true);
 }

@@ -1,33 +1,15 @@
 //! The HTTP examples run as programs: `hello_http` serves, and stops gracefully on SIGINT (what
 //! Ctrl-C sends), closing an idle keep-alive connection and exiting 0; `fetch` fetches its pages
 //! with the in-flight limit held.
-//!
-//! `cargo test` builds the examples next to the test binaries; a filtered run that did not is
-//! given them by `cargo build --example`.
+
+mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The path of example `name`, built with the same profile as this test.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let path = profile_dir.join("examples").join(name);
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut build = Command::new(cargo);
-        build.args(["build", "-p", "weft", "--example", name]);
-        if profile_dir.file_name().is_some_and(|p| p == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "could not build example {name}");
-    }
-    path
-}
+use support::{ctrl_c, example};
 
 #[test]
 fn hello_http_serves_and_stops_gracefully_on_sigint() {
@@ -60,11 +42,7 @@ fn hello_http_serves_and_stops_gracefully_on_sigint() {
     one.read_to_string(&mut reply).unwrap();
     assert!(reply.ends_with("Hello, world!\n"), "{reply}");
 
-    let status = Command::new("kill")
-        .args(["-INT", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    ctrl_c(server.id());
     let start = Instant::now();
     // The idle connection is closed by the shutdown.
     idle.set_read_timeout(Some(Duration::from_secs(10)))

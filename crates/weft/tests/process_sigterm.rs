@@ -1,6 +1,8 @@
 //! A child process running a weft TCP server shuts down gracefully on SIGTERM: it stops accepting,
 //! finishes the request in flight, and exits 0. The child is this test binary again (with an
-//! environment variable), driven by the parent through weft::process, on both runtime flavours.
+//! environment variable naming the server's runtime flavour), driven by the parent through
+//! weft::process; server and parent run on the current-thread flavour in one test and on the
+//! multi-thread flavour in the other.
 #![allow(missing_docs)]
 
 use std::time::Duration;
@@ -12,9 +14,11 @@ use weft::signal::unix::{signal, SignalKind};
 
 const SERVER_ENV: &str = "WEFT_TEST_SIGTERM_SERVER";
 
-/// The child's part: serve until SIGTERM, then finish what is open and exit 0.
-fn serve_until_sigterm() -> ! {
-    weft::run(async {
+/// The child's part: serve until SIGTERM, then finish what is open and exit 0, on the runtime
+/// flavour the parent named in [`SERVER_ENV`].
+fn serve_until_sigterm(flavor: &str) -> ! {
+    let rt = runtime(flavor);
+    rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut terminate = signal(SignalKind::terminate()).unwrap();
         println!("ADDR {}", listener.local_addr().unwrap());
@@ -41,14 +45,15 @@ fn serve_until_sigterm() -> ! {
             connection.await.unwrap();
         }
     });
+    drop(rt);
     std::process::exit(0)
 }
 
-/// The parent's part; the child runs `test` again with [`SERVER_ENV`] set.
-async fn sigterm_finishes_the_request_in_flight_then_exits_0(test: &str) {
+/// The parent's part; the child runs `test` again with [`SERVER_ENV`] set to `server_flavor`.
+async fn sigterm_finishes_the_request_in_flight_then_exits_0(test: &str, server_flavor: &str) {
     let mut server = Command::new(std::env::current_exe().unwrap())
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(SERVER_ENV, "1")
+        .env(SERVER_ENV, server_flavor)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -96,29 +101,37 @@ async fn within_a_minute(test: impl std::future::Future<Output = ()>) {
         .expect("the test did not finish within a minute (a hang)");
 }
 
+/// A runtime of the flavour named `current_thread` or `multi_thread`.
+fn runtime(flavor: &str) -> weft::runtime::Runtime {
+    match flavor {
+        "current_thread" => weft::runtime::Builder::new_current_thread().build(),
+        "multi_thread" => weft::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build(),
+        other => {
+            panic!("unknown runtime flavour {other:?}: expected current_thread or multi_thread")
+        }
+    }
+    .unwrap()
+}
+
+/// Runs the parent's part on a runtime of `flavor` against a server on the same flavour, unless
+/// this process is the server.
+fn sigterm_test(test: &str, flavor: &str) {
+    if let Some(server) = std::env::var_os(SERVER_ENV) {
+        serve_until_sigterm(server.to_str().expect("a flavour name"));
+    }
+    runtime(flavor).block_on(within_a_minute(
+        sigterm_finishes_the_request_in_flight_then_exits_0(test, flavor),
+    ));
+}
+
 #[test]
 fn sigterm_current_thread() {
-    if std::env::var_os(SERVER_ENV).is_some() {
-        serve_until_sigterm();
-    }
-    weft::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(within_a_minute(
-            sigterm_finishes_the_request_in_flight_then_exits_0("sigterm_current_thread"),
-        ));
+    sigterm_test("sigterm_current_thread", "current_thread");
 }
 
 #[test]
 fn sigterm_multi_thread() {
-    if std::env::var_os(SERVER_ENV).is_some() {
-        serve_until_sigterm();
-    }
-    weft::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap()
-        .block_on(within_a_minute(
-            sigterm_finishes_the_request_in_flight_then_exits_0("sigterm_multi_thread"),
-        ));
+    sigterm_test("sigterm_multi_thread", "multi_thread");
 }
