@@ -80,7 +80,9 @@ struct Slot {
 struct SlotState {
     /// How many broadcasts of this signal happened; a listener is due when it saw fewer.
     generation: u64,
-    /// Listeners waiting for the next broadcast, by listener id.
+    /// Listeners waiting for the next broadcast, by listener id. One waker per id is enough:
+    /// each `Signal` has its own id and `recv`/`poll_recv` take `&mut self`, so one task at a
+    /// time waits through a listener; several tasks each have their own `Signal`.
     waiters: HashMap<u64, Waker>,
 }
 

@@ -195,7 +195,9 @@ pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The position of the next value to read.
     next: u64,
-    /// Our entry in the waiter list while a receive waits.
+    /// Our entry in the waiter list while a receive waits. One entry per `Receiver` is
+    /// enough: `recv` takes `&mut self`, so one task at a time waits through it; every receiver
+    /// (each clone, each `subscribe`) has its own entry in the shared list.
     waiter: Option<usize>,
 }
 

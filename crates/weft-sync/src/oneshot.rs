@@ -122,7 +122,11 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 struct Inner<T> {
     state: AtomicUsize,
     value: UnsafeCell<Option<T>>,
+    /// The receiving task. One slot is enough: the `Receiver` is not `Clone` and is polled
+    /// through `Pin<&mut Receiver>`, so one task waits here.
     rx_waker: AtomicWaker,
+    /// The task in `Sender::closed`. One slot is enough: `closed` and `poll_closed` take
+    /// `&mut self` on a `Sender` that is not `Clone`.
     tx_waker: AtomicWaker,
 }
 

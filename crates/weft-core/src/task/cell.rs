@@ -38,6 +38,9 @@ pub(super) struct Header {
     pub(super) id: TaskId,
     pub(super) location: &'static Location<'static>,
     pub(super) name: Option<Box<str>>,
+    /// The waker of the task awaiting the output. One slot is enough: only the `JoinHandle`
+    /// reads the output, it is not `Clone`, and it is polled through `Pin<&mut JoinHandle>`, so
+    /// at most one task waits here (`AbortHandle` and the registry never wait on the output).
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
 }
 

@@ -152,6 +152,9 @@ pub struct File {
     direct: bool,
 }
 
+/// One task waits on the job in flight: every method that starts or awaits it takes `&mut self`
+/// (the `&self` methods, `metadata`, `try_clone`, `set_permissions`, run a job of their own and
+/// await its own `JoinHandle`), and a clone from `try_clone` has its own `State`.
 enum State {
     Idle,
     Busy(JoinHandle<Done>, OpKind),

@@ -26,7 +26,12 @@ pub(crate) const FIRED: u64 = u64::MAX;
 pub(crate) struct TimerEntry {
     /// The deadline tick while armed, or [`FIRED`].
     state: AtomicU64,
-    /// The task waiting for the timer.
+    /// The task waiting for the timer. One slot is enough: an entry belongs to one `Sleep`
+    /// (created in its first poll, never shared), and a `Sleep` is polled through
+    /// `Pin<&mut Sleep>`, so one task at a time registers here. Code that wants several tasks to
+    /// wait out one timer must not poll one `Sleep` from each of them (each poll would replace the
+    /// last task's waker): it keeps its own list of waiters and gives the `Sleep` a waker that
+    /// wakes them all, as weft-net's accept back-off does.
     pub(crate) waker: AtomicWaker,
     /// Where the wheel keeps it; written only under the queue's lock.
     position: AtomicU64,

@@ -30,6 +30,9 @@ use super::error::TryRecvError;
 
 pub(crate) struct Shared<T> {
     queue: VecDeque<T>,
+    /// The receiving task. One slot is enough: there is one `Rx`, and every receive takes
+    /// `&mut self`, so one task waits here. (Senders waiting for room wait in the semaphore's
+    /// list, senders in `closed` in `closed_notify`: both keep every waiter.)
     rx_waker: Option<Waker>,
     /// Every sender is gone.
     tx_closed: bool,
