@@ -626,6 +626,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn tasks_of_a_set_inherit_task_locals() {
+        weft_core::task_local! { static REQ: u32; }
+        for rt in runtimes() {
+            let multi = rt.handle().runtime_flavor() == weft_runtime::RuntimeFlavor::MultiThread;
+            rt.block_on(async move {
+                let mut set = REQ.sync_scope(4, || {
+                    let mut set = JoinSet::new();
+                    set.spawn(async { REQ.get() });
+                    set.spawn_blocking(|| REQ.get());
+                    if !multi {
+                        set.spawn_local(async { REQ.get() });
+                    }
+                    set
+                });
+                while let Some(joined) = set.join_next().await {
+                    assert_eq!(joined.unwrap(), 4);
+                }
+            });
+        }
+    }
+
+    #[test]
     fn join_set_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<JoinSet<u32>>();

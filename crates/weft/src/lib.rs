@@ -118,6 +118,33 @@ pub use weft_core::join;
 pub use weft_core::select;
 
 pub use task::{spawn, spawn_blocking, spawn_local};
+
+/// Declares task-locals that spawned tasks inherit: asyncio's `contextvars.ContextVar`.
+///
+/// ```
+/// weft::task_local! {
+///     static REQUEST_ID: u64;
+/// }
+///
+/// #[weft::main]
+/// async fn main() {
+///     REQUEST_ID
+///         .scope(42, async {
+///             assert_eq!(REQUEST_ID.get(), 42);
+///             // A task spawned in the scope sees the value for its whole life, as asyncio
+///             // copies the context into `create_task`.
+///             let child = weft::spawn(async { REQUEST_ID.get() });
+///             assert_eq!(child.await.unwrap(), 42);
+///         })
+///         .await;
+///     assert!(REQUEST_ID.try_with(|_| ()).is_err()); // out of scope
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task_local!`:*
+///
+#[doc(inline)]
+pub use weft_core::task_local;
 /// Runs several fallible futures at once and waits for all of them to succeed, or returns the
 /// first error at once (dropping the rest).
 ///

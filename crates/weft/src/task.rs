@@ -7,6 +7,7 @@
 //! | [`JoinHandle`] | `asyncio.Task` |
 //! | [`JoinHandle::abort`], [`AbortHandle`], [`JoinError::is_cancelled`] | `Task.cancel()`, `CancelledError` |
 //! | [`id`], [`try_id`] | `asyncio.current_task()` |
+//! | [`task_local!`](crate::task_local), [`LocalKey::scope`] | `contextvars.ContextVar`, `Context.run` |
 //! | [`Builder::name`] | `create_task(name=...)` |
 //! | [`yield_now`] | `await asyncio.sleep(0)` |
 //! | [`spawn_blocking`] | `loop.run_in_executor(None, f)` |
@@ -172,6 +173,73 @@ pub use weft_runtime::task::try_id;
 ///
 #[doc(inline)]
 pub use weft_core::task::AbortHandle;
+
+/// A task-local key, declared with [`weft::task_local!`](crate::task_local): asyncio's
+/// `ContextVar`, inherited by every task spawned inside its scope.
+///
+/// ```
+/// weft::task_local! {
+///     static DEADLINE_MS: u64;
+/// }
+///
+/// #[weft::main]
+/// async fn main() {
+///     DEADLINE_MS
+///         .scope(500, async {
+///             let inner = DEADLINE_MS.scope(100, async { DEADLINE_MS.get() }).await;
+///             assert_eq!(inner, 100); // the innermost scope wins
+///             assert_eq!(DEADLINE_MS.get(), 500); // and never changes the outer one
+///             let blocking = weft::spawn_blocking(|| DEADLINE_MS.with(|ms| *ms));
+///             assert_eq!(blocking.await.unwrap(), 500); // blocking closures inherit too
+///         })
+///         .await;
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::LocalKey`:*
+///
+#[doc(inline)]
+pub use weft_core::task::LocalKey;
+
+/// The future of [`LocalKey::scope`]: runs its future with the value in scope.
+///
+/// ```
+/// weft::task_local! {
+///     static USER: &'static str;
+/// }
+///
+/// #[weft::main]
+/// async fn main() {
+///     let scoped: weft::task::TaskLocalFuture<&'static str, _> =
+///         USER.scope("ada", async { USER.get() });
+///     assert_eq!(scoped.await, "ada");
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::TaskLocalFuture`:*
+///
+#[doc(inline)]
+pub use weft_core::task::TaskLocalFuture;
+
+/// Reading a task-local outside every scope of its key, from
+/// [`LocalKey::try_with`].
+///
+/// ```
+/// weft::task_local! {
+///     static TRACE: u128;
+/// }
+///
+/// #[weft::main]
+/// async fn main() {
+///     let err: weft::task::AccessError = TRACE.try_with(|t| *t).unwrap_err();
+///     assert!(err.to_string().contains("not set"));
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::AccessError`:*
+///
+#[doc(inline)]
+pub use weft_core::task::AccessError;
 
 /// Spawns a task with options: a name that appears in panic reports and task listings.
 ///

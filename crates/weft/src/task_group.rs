@@ -234,6 +234,21 @@ mod tests {
     }
 
     #[test]
+    fn tasks_of_a_group_inherit_task_locals() {
+        weft_core::task_local! { static REQ: u32; }
+        for rt in runtimes() {
+            let out = rt.block_on(REQ.scope(11, async {
+                let mut group = TaskGroup::new();
+                for i in 0..4 {
+                    group.spawn(async move { REQ.get() + i });
+                }
+                group.join_all().await
+            }));
+            assert_eq!(out.unwrap(), [11, 12, 13, 14]);
+        }
+    }
+
+    #[test]
     fn outputs_come_in_spawn_order_not_completion_order() {
         for rt in runtimes() {
             rt.block_on(async {

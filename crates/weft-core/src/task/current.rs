@@ -1,11 +1,15 @@
-//! The id of the task being polled on this thread, for `task::id()` / `try_id()`.
+//! The id of the task being polled on this thread, for `task::id()` / `try_id()`, and the
+//! runner's reset of the task-local context.
 //!
-//! The runner sets it around each poll of a task (and around the drop of a cancelled task's
+//! The runner sets the id around each poll of a task (and around the drop of a cancelled task's
 //! future), restoring the previous value afterwards, so a task polled inside another's poll (a
-//! `LocalSet` inside `block_on`, say) sees its own id and the outer one sees its own again.
+//! `LocalSet` inside `block_on`, say) sees its own id and the outer one sees its own again. It
+//! clears the task-local context the same way: a task sees only the context it inherited (its
+//! future installs that itself, see `local.rs`), never the one of the code that polls it.
 
 use std::cell::Cell;
 
+use super::local::{self, Raw};
 use super::TaskId;
 
 thread_local! {
@@ -38,21 +42,25 @@ pub fn try_current_id() -> Option<TaskId> {
 }
 
 /// Sets the current task id until dropped, then restores the previous one.
+/// Also clears the task-local context until dropped.
 pub(super) struct CurrentIdGuard {
     prev: Option<TaskId>,
+    prev_locals: Raw,
 }
 
 impl CurrentIdGuard {
     #[inline]
     pub(super) fn enter(id: TaskId) -> CurrentIdGuard {
         let prev = CURRENT.try_with(|c| c.replace(Some(id))).ok().flatten();
-        CurrentIdGuard { prev }
+        let prev_locals = local::replace_raw(Raw::NONE);
+        CurrentIdGuard { prev, prev_locals }
     }
 }
 
 impl Drop for CurrentIdGuard {
     #[inline]
     fn drop(&mut self) {
+        local::replace_raw(self.prev_locals);
         let _ = CURRENT.try_with(|c| c.set(self.prev));
     }
 }

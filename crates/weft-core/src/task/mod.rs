@@ -131,6 +131,7 @@ mod current;
 mod guard;
 mod harness;
 mod join;
+mod local;
 mod runnable;
 mod state;
 mod waker;
@@ -145,6 +146,7 @@ pub use abort::AbortHandle;
 pub use atomic_waker::AtomicWaker;
 pub use current::try_current_id;
 pub use join::{JoinError, JoinHandle};
+pub use local::{AccessError, LocalKey, TaskLocalFuture};
 pub use runnable::{Runnable, TaskRef};
 
 #[cfg(feature = "test-util")]
@@ -457,7 +459,12 @@ where
     F: Future + 'static,
     S: Schedule,
 {
-    let ptr = harness::allocate(future, scheduler, opts);
+    // A task spawned inside a task-local scope inherits the context (local.rs); the others are
+    // spawned unwrapped, so they pay one thread-local read and nothing else.
+    let ptr = match local::capture() {
+        None => harness::allocate(future, scheduler, opts),
+        Some(ctx) => harness::allocate(local::WithContext::new(ctx, future), scheduler, opts),
+    };
     // SAFETY: a fresh cell starts NOTIFIED with two references: one is the Runnable's, the other
     // (with JOIN_INTEREST) the JoinHandle's, whose output type is F::Output.
     unsafe { (Runnable::from_header(ptr), JoinHandle::new(ptr)) }
