@@ -19,10 +19,10 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::task::Waker;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use weft_core::loom::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use weft_core::loom::sync::{Arc, Mutex};
+use weft_core::loom::sync::{Arc, Condvar, Mutex};
 use weft_runtime::builder::{MakePark, ParkSettings, PausableClock};
 use weft_runtime::Park;
 
@@ -116,11 +116,31 @@ pub(crate) struct Inner {
     /// IDLE / PARKED / NOTIFIED: skips the notify syscall when the driver is not blocked.
     park_state: AtomicU8,
     shut_down: AtomicBool,
+    /// Once the poller failed for good, a blocking `park` waits on `fallback_cv` (while the state
+    /// is PARKED) and `unpark` notifies it.
+    fallback: Mutex<()>,
+    fallback_cv: Condvar,
 }
 
 struct Scratch {
     events: EventBuffer,
     wake: Vec<Waker>,
+    /// Transient poller errors in a row (only the first of a run is reported).
+    error_streak: u64,
+}
+
+/// The longest pause after a transient poller error (`ENOMEM`, ...) before the next try, so a
+/// failure that lasts a while costs no busy loop.
+const ERROR_PAUSE: Duration = Duration::from_millis(10);
+
+/// Whether a failed wait in the poller would fail again every time: its descriptor is gone
+/// (`EBADF`, closed under it) or was never an epoll one (`EINVAL`), or the buffer is bad
+/// (`EFAULT`). Other errors (`ENOMEM`, ...) may pass and are retried.
+fn is_lasting(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(libc::EBADF) | Some(libc::EINVAL) | Some(libc::EFAULT)
+    )
 }
 
 /// The reactor and timers of one runtime; implements weft-runtime's [`Park`] hook.
@@ -195,9 +215,12 @@ impl Driver {
                 scratch: Mutex::new(Scratch {
                     events: EventBuffer::new(),
                     wake: Vec::new(),
+                    error_streak: 0,
                 }),
                 park_state: AtomicU8::new(IDLE),
                 shut_down: AtomicBool::new(false),
+                fallback: Mutex::new(()),
+                fallback_cv: Condvar::new(),
             }),
         })
     }
@@ -235,7 +258,11 @@ impl Inner {
         let Some(mut scratch) = self.scratch.try_lock() else {
             return;
         };
-        let Scratch { events, wake } = &mut *scratch;
+        let Scratch {
+            events,
+            wake,
+            error_streak,
+        } = &mut *scratch;
         let clock = &self.timers.clock;
         let next_timer = self.timers.next_tick_for_park();
 
@@ -274,14 +301,7 @@ impl Inner {
             blocking = false;
         }
 
-        let io_events = match self.reactor.turn(events, timeout, wake) {
-            Ok(n) => n,
-            Err(e) => {
-                // The poller failed (it should not): report it; the caller parks again.
-                eprintln!("weft-io: polling the reactor failed: {e}");
-                0
-            }
-        };
+        let io_events = self.turn_io(events, timeout, blocking, wake, error_streak);
         let was_notified = if blocking {
             self.park_state.swap(IDLE, Ordering::AcqRel) == NOTIFIED
         } else {
@@ -302,8 +322,71 @@ impl Inner {
         // clock and takes the timer lock once.
     }
 
+    /// One turn of the reactor; once its poller failed for good, a wait for an unpark or the
+    /// timeout instead. A failed turn is reported on stderr and counts as a spurious wakeup (the
+    /// caller parks again): a transient error (`ENOMEM`, ...) is reported once per run and the
+    /// next try comes after a pause of at most [`ERROR_PAUSE`]; a lasting one ([`is_lasting`])
+    /// gives the poller up ([`Reactor::fail`]): every I/O source wakes to an error, new ones are
+    /// refused, and timers, spawns and wake-ups go on.
+    fn turn_io(
+        &self,
+        events: &mut EventBuffer,
+        timeout: Option<Duration>,
+        blocking: bool,
+        wake: &mut Vec<Waker>,
+        error_streak: &mut u64,
+    ) -> usize {
+        if self.reactor.is_failed() {
+            if blocking {
+                self.wait_without_poller(timeout);
+            }
+            return 0;
+        }
+        match self.reactor.turn(events, timeout, wake) {
+            Ok(n) => {
+                *error_streak = 0;
+                n
+            }
+            Err(e) if is_lasting(&e) => {
+                eprintln!(
+                    "weft-io: the reactor's poller failed for good ({e}): the I/O sources of this \
+                     runtime now fail; timers and tasks go on"
+                );
+                self.reactor.fail(&e, wake);
+                0
+            }
+            Err(e) => {
+                if *error_streak == 0 {
+                    eprintln!("weft-io: waiting in the reactor's poller failed ({e}); retrying");
+                }
+                *error_streak += 1;
+                let pause = timeout.map_or(ERROR_PAUSE, |t| t.min(ERROR_PAUSE));
+                if !pause.is_zero() {
+                    std::thread::sleep(pause);
+                }
+                0
+            }
+        }
+    }
+
+    /// A blocking park without a poller: waits until `unpark` or `timeout`.
+    fn wait_without_poller(&self, timeout: Option<Duration>) {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let guard = self.fallback.lock();
+        let (guard, _timed_out) = self.fallback_cv.wait_while_until(guard, deadline, |_| {
+            self.park_state.load(Ordering::Acquire) == PARKED
+        });
+        drop(guard);
+    }
+
     pub(crate) fn unpark(&self) {
         if self.park_state.swap(NOTIFIED, Ordering::AcqRel) == PARKED {
+            if self.reactor.is_failed() {
+                // Waiting in `wait_without_poller`, which checks the state under this lock.
+                let _guard = self.fallback.lock();
+                self.fallback_cv.notify_all();
+                return;
+            }
             // Blocked (or about to block) in the poller: wake it. Coalesced: only the unpark that
             // sees PARKED makes the syscall.
             if let Err(e) = self.reactor.notify() {

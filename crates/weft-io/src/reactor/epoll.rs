@@ -140,12 +140,7 @@ pub(crate) fn wait(
     // returns how many, which is the length we then set.
     let n = unsafe { libc::epoll_wait(epfd, list.as_mut_ptr(), capacity, ms) };
     if n < 0 {
-        let err = io::Error::last_os_error();
-        return if err.kind() == io::ErrorKind::Interrupted {
-            Ok(0)
-        } else {
-            Err(err)
-        };
+        return super::poller::failed_wait(io::Error::last_os_error());
     }
     // SAFETY: the kernel initialised the first `n <= capacity` entries.
     unsafe { list.set_len(n as usize) };

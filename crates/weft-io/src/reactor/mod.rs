@@ -18,6 +18,8 @@ pub(crate) mod waiters;
 // The poller side is left out of loom builds: the loom models exercise only the readiness protocol.
 #[cfg(all(not(loom), any(target_os = "linux", target_os = "android")))]
 mod epoll;
+#[cfg(all(test, not(loom)))]
+pub(crate) mod faults;
 #[cfg(not(loom))]
 mod poller;
 

@@ -7,7 +7,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use polling::{Event, Events, PollMode, Poller};
-use weft_core::loom::sync::atomic::{AtomicU8, Ordering};
+use weft_core::loom::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use weft_core::loom::sync::{Arc, Mutex};
 
 use super::scheduled_io::{closed_error, Direction, ScheduledIo};
@@ -60,6 +60,8 @@ struct Registry {
     slots: Vec<Slot>,
     free: Vec<usize>,
     shut_down: bool,
+    /// Why the poller cannot be used any more (see [`Reactor::fail`]).
+    failure: Option<String>,
 }
 
 impl Registry {
@@ -79,6 +81,21 @@ pub(crate) struct Reactor {
     /// (see `epoll.rs`); otherwise `polling`'s own wait and notify.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     fast: Option<super::epoll::EventFd>,
+    /// The poller failed for good (see [`Reactor::fail`]).
+    failed: AtomicBool,
+    /// Errors to hand out instead of waiting (tests only).
+    #[cfg(test)]
+    pub(crate) faults: super::faults::Faults,
+}
+
+/// What a wait in the poller that failed with `err` amounts to: `EINTR` is no events (a spurious
+/// wakeup, which the park contract allows); anything else is the error.
+pub(crate) fn failed_wait(err: io::Error) -> io::Result<usize> {
+    if err.kind() == io::ErrorKind::Interrupted {
+        Ok(0)
+    } else {
+        Err(err)
+    }
 }
 
 impl fmt::Debug for Reactor {
@@ -140,9 +157,13 @@ impl Reactor {
                 slots: Vec::new(),
                 free: Vec::new(),
                 shut_down: false,
+                failure: None,
             }),
             #[cfg(any(target_os = "linux", target_os = "android"))]
             fast,
+            failed: AtomicBool::new(false),
+            #[cfg(test)]
+            faults: super::faults::Faults::default(),
         })
     }
 
@@ -190,6 +211,12 @@ impl Reactor {
     /// The poller's error, or an error if the reactor was shut down.
     pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Registration>> {
         let mut registry = self.registry.lock();
+        if let Some(failure) = &registry.failure {
+            return Err(io::Error::other(format!(
+                "weft-io: this runtime's I/O poller failed ({failure}); no I/O source can be \
+                 registered on it any more: build a new runtime"
+            )));
+        }
         if registry.shut_down {
             return Err(closed_error());
         }
@@ -281,6 +308,10 @@ impl Reactor {
         timeout: Option<Duration>,
         wake: &mut Vec<Waker>,
     ) -> io::Result<usize> {
+        #[cfg(test)]
+        if let Some(err) = self.faults.next() {
+            return failed_wait(err);
+        }
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if self.fast.is_some() {
             let epfd = self.poller.as_raw_fd();
@@ -337,6 +368,27 @@ impl Reactor {
             return eventfd.wake();
         }
         self.poller.notify()
+    }
+
+    /// Gives the poller up after `err`, an error that waiting again would only repeat (`EBADF`:
+    /// its descriptor was closed under it, `EINVAL`, `EFAULT`): closes every registration, so
+    /// their waiters wake to an error instead of waiting for events that can no longer come, and
+    /// refuses new ones with an error that names `err`. Timers and wake-ups go on without the
+    /// poller (see the driver's `park`).
+    pub(crate) fn fail(&self, err: &io::Error, wake: &mut Vec<Waker>) {
+        let mut registry = self.registry.lock();
+        registry.failure = Some(err.to_string());
+        self.failed.store(true, Ordering::Release);
+        for slot in &registry.slots {
+            if let Some(entry) = &slot.entry {
+                entry.io.close(wake);
+            }
+        }
+    }
+
+    /// Whether [`fail`](Reactor::fail) gave the poller up.
+    pub(crate) fn is_failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
     }
 
     /// Closes every registration and refuses new ones; their waiters are moved into `wake`.

@@ -121,8 +121,8 @@ pub struct ScheduledIo {
 /// waited.
 pub fn closed_error() -> io::Error {
     io::Error::other(
-        "the I/O source was removed from its reactor (the source was deregistered or the weft \
-         runtime that owned it shut down)",
+        "the I/O source was removed from its reactor (the source was deregistered, the weft \
+         runtime that owned it shut down, or the reactor's poller failed)",
     )
 }
 
