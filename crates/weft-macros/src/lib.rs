@@ -21,6 +21,7 @@ use proc_macro::TokenStream;
 
 mod config;
 mod entry;
+mod generator;
 
 /// Runs an `async fn main` on a weft runtime.
 ///
@@ -121,4 +122,36 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(entry::Kind::Test, args.into(), item.into()).into()
+}
+
+/// An async generator: a stream written as an async block with `yield`, as an `async def` with
+/// `yield` is in Python. Use it as `weft::stream::stream!`; its documentation is there.
+///
+/// ```text
+/// let s = weft::stream::stream! {
+///     for i in 0..3 {
+///         weft::time::sleep(Duration::from_millis(10)).await;
+///         yield i;
+///     }
+/// };
+/// ```
+///
+/// # Errors
+///
+/// A compile error for a body that is not a list of statements, and for a `yield` inside a
+/// closure or an async block nested in the body.
+#[proc_macro]
+pub fn stream(input: TokenStream) -> TokenStream {
+    generator::expand(generator::Form::Plain, input.into()).into()
+}
+
+/// A fallible async generator: like [`stream!`], with items `Ok(v)` for each `yield v` and `?`
+/// ending the stream with `Err(e)`. Use it as `weft::stream::try_stream!`.
+///
+/// # Errors
+///
+/// As [`stream!`].
+#[proc_macro]
+pub fn try_stream(input: TokenStream) -> TokenStream {
+    generator::expand(generator::Form::Try, input.into()).into()
 }

@@ -4,8 +4,9 @@
 //! The trait is the ecosystem's (`futures-core`'s), so streams from other libraries work with
 //! weft's and the other way round. Weft's own sequences are streams: the channel receivers of
 //! [`weft::sync::mpsc`](crate::sync::mpsc) and a directory listing from
-//! [`weft::fs::read_dir`](crate::fs::read_dir). [`iter`], [`once`] and [`unfold`] build streams
-//! from values and closures.
+//! [`weft::fs::read_dir`](crate::fs::read_dir). [`stream!`] and [`try_stream!`] write one as an
+//! async generator (`async def` with `yield`); [`iter`], [`once`] and [`unfold`] build streams from
+//! values and closures.
 //!
 //! # Examples
 //!
@@ -32,6 +33,104 @@
 //!     assert_eq!(evens, [2, 4, 6]);
 //! }
 //! ```
+
+mod generator;
+
+pub use generator::{Generator, Yield, Yielder};
+
+/// An async generator: an `impl Stream` written as a block with `yield`, like an `async def` with
+/// `yield` in Python.
+///
+/// The block runs when the stream is polled, up to its next `yield`, whose value becomes the next
+/// item; it may `.await` anything in between. The result is a [`Generator`], which is `Unpin`:
+/// `while let Some(x) = s.next().await` works on it as it is, no `pin!` needed. Variables the
+/// block uses are moved into it (as with `async move`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::stream::{stream, Stream, StreamExt};
+///
+/// /// Python: `async def ticker(n): for i in range(n): await asyncio.sleep(0.01); yield i`
+/// fn ticker(n: u32) -> impl Stream<Item = u32> {
+///     stream! {
+///         for i in 0..n {
+///             weft::time::sleep(Duration::from_millis(10)).await;
+///             yield i;
+///         }
+///     }
+/// }
+///
+/// #[weft::main]
+/// async fn main() {
+///     let mut ticks = ticker(3);
+///     while let Some(i) = ticks.next().await {
+///         println!("tick {i}");
+///     }
+///     let squares: Vec<u32> = ticker(4).map(|i| i * i).collect().await;
+///     assert_eq!(squares, [0, 1, 4, 9]);
+/// }
+/// ```
+///
+/// # Panics
+///
+/// A panic in the block unwinds out of the `next().await` that polled it, into the task that
+/// consumes the stream (and out of its `JoinHandle` as a panic, as for any task); polled again,
+/// the stream ends. A `yield` inside a closure or an async block nested in the body is a compile
+/// error: yield directly in the body (loops, `if`, `match` and blocks are fine).
+///
+/// # Cancel safety
+///
+/// Dropping the stream drops the block where it stands, and everything it holds: values, locks,
+/// sockets, timers. An item is handed out only by the poll that returns it; none is lost when a
+/// `next()` future is dropped.
+#[doc(inline)]
+pub use weft_macros::stream;
+
+/// A fallible async generator: [`stream!`] whose items are `Result`s, and where `?` works.
+///
+/// `yield v` sends `Ok(v)`; an error that `?` meets ends the block and is sent as the last item,
+/// `Err(e)` (converted with `From`, as `?` does in a function). The error type comes from the
+/// stream's item type, so name it where the stream is used, e.g. in the return type
+/// `impl Stream<Item = io::Result<T>>`. `return Ok(())` ends the stream early.
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use weft::stream::{try_stream, Stream, TryStreamExt};
+///
+/// /// Parses lines one by one; the first bad line ends the stream with its error.
+/// fn numbers(lines: Vec<&'static str>) -> impl Stream<Item = io::Result<u64>> {
+///     try_stream! {
+///         for line in lines {
+///             let n: u64 = line
+///                 .parse()
+///                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+///             yield n;
+///         }
+///     }
+/// }
+///
+/// #[weft::main]
+/// async fn main() {
+///     let all: Vec<u64> = numbers(vec!["1", "2"]).try_collect().await.unwrap();
+///     assert_eq!(all, [1, 2]);
+///     let bad = numbers(vec!["1", "x", "3"]).try_collect::<Vec<u64>>().await;
+///     assert_eq!(bad.unwrap_err().kind(), io::ErrorKind::InvalidData);
+/// }
+/// ```
+///
+/// # Panics
+///
+/// As [`stream!`].
+///
+/// # Cancel safety
+///
+/// As [`stream!`].
+#[doc(inline)]
+pub use weft_macros::try_stream;
 
 /// A sequence of values produced asynchronously: the async form of `Iterator`.
 ///
@@ -142,3 +241,24 @@ pub use futures_util::stream::once;
 ///
 #[doc(inline)]
 pub use futures_util::stream::unfold;
+
+/// The methods of streams of `Result`s: `try_next`, `try_collect`, `map_ok`, `and_then`,
+/// `try_for_each`, ... (`?` at each item instead of a `match`).
+///
+/// ```
+/// use weft::stream::{self, TryStreamExt};
+///
+/// #[weft::main]
+/// async fn main() {
+///     let mut results = stream::iter([Ok(1), Ok(2), Err("bad input"), Ok(4)]);
+///     assert_eq!(results.try_next().await, Ok(Some(1)));
+///     // `try_collect` stops at the first error and returns it.
+///     let rest: Result<Vec<i32>, &str> = results.try_collect().await;
+///     assert_eq!(rest, Err("bad input"));
+/// }
+/// ```
+///
+/// *From futures-util's documentation, where this is `futures_util::stream::TryStreamExt`:*
+///
+#[doc(inline)]
+pub use futures_util::stream::TryStreamExt;
