@@ -1,9 +1,9 @@
 //! The stream that [`stream!`](crate::stream::stream) and [`try_stream!`](crate::stream::try_stream)
 //! build: an async block whose `yield`s hand items to whoever polls the stream.
 //!
-//! How an item travels: [`Generator::poll_next`] puts a pointer to an empty slot on its own stack
-//! into a thread-local cell, tagged with the generator's id, and polls the async block. A `yield`
-//! (a [`Yield`] future) finds the cell, checks the tag, moves its value into the slot and returns
+//! How an item travels: [`Generator::poll_next`] puts a pointer to a frame on its own stack (the
+//! generator's id and an empty slot) into a thread-local cell, and polls the async block. A `yield`
+//! (a [`Yield`] future) finds the frame, checks the id, moves its value into the slot and returns
 //! `Pending` once; `poll_next` takes the value out of the slot and returns it. The next
 //! `poll_next` polls the block again, the `Yield` future completes, and the body goes on. No
 //! allocation per item, no lock, no channel.
@@ -24,9 +24,21 @@ use futures_core::stream::{FusedStream, Stream};
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
-    /// The generator being polled on this thread, if any: its id and a pointer to the
-    /// `Option<T>` slot on `poll_next`'s stack, `T` being that generator's item type.
-    static CURRENT: Cell<(u64, *mut ())> = const { Cell::new((0, ptr::null_mut())) };
+    /// The generator being polled on this thread, if any: a pointer to the [`Frame<T>`] on its
+    /// `poll_next`'s stack, `T` being that generator's item type; null when none is.
+    static CURRENT: Cell<*mut ()> = const { Cell::new(ptr::null_mut()) };
+}
+
+/// What a `yield` finds through `CURRENT`.
+///
+/// # Invariants
+///
+/// `repr(C)` with `id` first, so a pointer to any `Frame<T>` can be read as a pointer to its `u64`
+/// id without knowing `T`; the id names the generator whose `poll_next` owns the frame.
+#[repr(C)]
+struct Frame<T> {
+    id: u64,
+    item: Option<T>,
 }
 
 /// An `impl Stream` written as an async block with `yield`: what [`stream!`] and [`try_stream!`]
@@ -111,23 +123,22 @@ impl<T> Yielder<T> {
 }
 
 /// Puts the previous generator back in `CURRENT` when a poll ends, by return or by unwind.
-struct Restore((u64, *mut ()));
+struct Restore(*mut ());
 
 impl Drop for Restore {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|current| current.set(self.0));
     }
 }
 
 /// Clears the body if its poll unwinds, so the stream is over (and a later poll does not resume
-/// a block that panicked).
+/// a block that panicked); a poll that returns disarms it with `mem::forget`.
 struct EndOnUnwind<'a, F>(&'a mut Option<Pin<Box<F>>>);
 
 impl<F> Drop for EndOnUnwind<'_, F> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            *self.0 = None;
-        }
+        *self.0 = None;
     }
 }
 
@@ -139,9 +150,12 @@ impl<T, F: Future<Output = ()>> Stream for Generator<T, F> {
         if this.body.is_none() {
             return Poll::Ready(None);
         }
-        let mut slot: Option<T> = None;
-        let previous = CURRENT
-            .with(|current| current.replace((this.id, ptr::addr_of_mut!(slot).cast::<()>())));
+        let mut frame = Frame::<T> {
+            id: this.id,
+            item: None,
+        };
+        let previous =
+            CURRENT.with(|current| current.replace(ptr::addr_of_mut!(frame).cast::<()>()));
         let restore = Restore(previous);
         let guard = EndOnUnwind(&mut this.body);
         let done = guard
@@ -151,9 +165,9 @@ impl<T, F: Future<Output = ()>> Stream for Generator<T, F> {
             .as_mut()
             .poll(cx)
             .is_ready();
-        drop(guard);
+        std::mem::forget(guard);
         drop(restore);
-        if let Some(item) = slot {
+        if let Some(item) = frame.item {
             if done {
                 this.body = None;
             }
@@ -181,19 +195,22 @@ impl<T> Future for Yield<T> {
         let Some(value) = this.value.take() else {
             return Poll::Ready(());
         };
-        let (id, slot) = CURRENT.with(Cell::get);
+        let frame = CURRENT.with(Cell::get);
+        // SAFETY: `CURRENT` is null or points to the `Frame` of a generator whose `poll_next` is
+        // running on this thread (further up this very call stack): `Restore` puts the previous
+        // value back when that poll ends, by return or by unwind. A `Frame` starts with its `u64`
+        // id (`repr(C)`), whatever its `T`.
+        let id = (!frame.is_null()).then(|| unsafe { *frame.cast::<u64>() });
         assert!(
-            id == this.id,
+            id == Some(this.id),
             "a `yield` ran outside the poll of its own `stream!`: yield only from the body of the \
              `stream!` or `try_stream!` that contains it, not from a task or thread it started"
         );
-        let slot = slot.cast::<Option<T>>();
-        // SAFETY: `CURRENT` holds `this.id` only while `Generator::poll_next` of the generator
-        // with that id runs on this thread (ids are unique, and `Restore` puts the previous value
-        // back when the poll ends, by return or unwind). That generator was made with the same
-        // `T` as this `Yield` (its `Yielder<T>` made this future), so `slot` points to a live
-        // `Option<T>` on its stack, which nothing else touches while its body is being polled.
-        let slot = unsafe { &mut *slot };
+        // SAFETY: the frame is live (above) and its id is this `Yield`'s. Ids are unique, and the
+        // generator with this id was made with the same `T` as this `Yield` (its `Yielder<T>` made
+        // this future), so it is a `Frame<T>`; nothing else touches it while the generator's body
+        // is being polled, which is now.
+        let slot = unsafe { &mut (*frame.cast::<Frame<T>>()).item };
         if slot.is_some() {
             // Two yields in one poll (e.g. joined): this one waits for the next poll; the
             // generator returns the first item now and polls again for the next `next()`.
