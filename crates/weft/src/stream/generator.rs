@@ -81,7 +81,28 @@ pub struct Generator<T, F> {
 }
 
 /// The handle through which a [`Generator`]'s body yields. The macros create it and name it so
-/// that code in the body cannot; it is public only because the macros' expansion calls it.
+/// that code in the body cannot; it is public because the expansion calls it.
+///
+/// # Examples
+///
+/// ```
+/// use weft::stream::{Generator, StreamExt};
+///
+/// #[weft::main]
+/// async fn main() {
+///     // What `stream! { yield 1; yield 2; }` expands to.
+///     let s = Generator::new(|y| async move {
+///         y.send(1).await;
+///         y.send(2).await;
+///     });
+///     assert_eq!(s.collect::<Vec<i32>>().await, [1, 2]);
+/// }
+/// ```
+///
+/// # Panics
+///
+/// A `Yield` polled anywhere but inside its own generator's body (the yielder was moved into
+/// another task or thread) panics with a message saying so.
 pub struct Yielder<T> {
     id: u64,
     _item: PhantomData<fn(T)>,
@@ -96,8 +117,8 @@ pub struct Yield<T> {
 }
 
 impl<T, F: Future<Output = ()>> Generator<T, F> {
-    /// Creates the stream from a function that makes its body from a [`Yielder`]. Used by the
-    /// macros; call [`stream!`](crate::stream::stream) instead.
+    /// Creates the stream from a function that makes its body from a [`Yielder`]: what the
+    /// macros expand to; [`stream!`](crate::stream::stream) reads better.
     pub fn new(make_body: impl FnOnce(Yielder<T>) -> F) -> Self {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let body = make_body(Yielder {
