@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 use weft_core::future::poll_fn;
-use weft_core::task::{AbortHandle, JoinError, JoinHandle};
+use weft_core::task::{AbortHandle, JoinError, JoinHandle, TaskId};
 
 /// A set of tasks spawned on the current runtime, whose results are collected as they finish.
 ///
@@ -163,14 +163,15 @@ impl<T> JoinSet<T> {
     /// a task finishes; only the waker of the latest poll is kept.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         self.poll_join_next_indexed(cx)
-            .map(|joined| joined.map(|(_index, result)| result))
+            .map(|joined| joined.map(|(_index, _id, result)| result))
     }
 
-    /// `poll_join_next` with the task's insertion index (0 for the first task ever inserted).
+    /// `poll_join_next` with the task's insertion index (0 for the first task ever inserted) and
+    /// id.
     pub(crate) fn poll_join_next_indexed(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<(usize, Result<T, JoinError>)>> {
+    ) -> Poll<Option<Joined<T>>> {
         Pin::new(&mut self.tasks).poll_next(cx)
     }
 
@@ -286,6 +287,9 @@ impl<T> Drop for JoinSet<T> {
     }
 }
 
+/// A finished task of the set: its insertion index, id and result.
+pub(crate) type Joined<T> = (usize, TaskId, Result<T, JoinError>);
+
 /// A task's handle with its insertion index.
 struct Indexed<T> {
     index: usize,
@@ -293,13 +297,14 @@ struct Indexed<T> {
 }
 
 impl<T> Future for Indexed<T> {
-    type Output = (usize, Result<T, JoinError>);
+    type Output = Joined<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let index = self.index;
+        let id = self.handle.id();
         Pin::new(&mut self.handle)
             .poll(cx)
-            .map(|joined| (index, joined))
+            .map(|joined| (index, id, joined))
     }
 }
 

@@ -40,7 +40,7 @@
 //! ```
 
 pub use crate::join_set::JoinSet;
-pub use crate::task_group::TaskGroup;
+pub use crate::task_group::{GroupError, Spawner, TaskGroup};
 pub use weft_core::task::TaskId;
 
 /// Spawns a task on the current runtime: asyncio's `create_task`.
