@@ -58,9 +58,13 @@ pub(crate) fn join_result<T>(res: Result<T, JoinError>) -> io::Result<T> {
     }
 }
 
-/// The error of a file operation whose pool job was dropped unrun (the runtime shut down).
+/// The error of a file operation whose pool job was dropped unrun (the runtime shut down, or no
+/// blocking thread could be started).
 pub(crate) fn cancelled() -> io::Error {
-    io::Error::other("weft-fs: the runtime shut down before the file operation ran")
+    io::Error::other(
+        "weft-fs: the file operation did not run: the runtime shut down, or the OS refused to \
+         start a blocking thread",
+    )
 }
 
 /// Runs one poll of a file operation under the task's cooperative budget: a unit is spent when

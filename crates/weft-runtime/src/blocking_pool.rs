@@ -111,11 +111,12 @@ impl<J: Job> Pool<J> {
     }
 
     /// Queues `job`, starting a thread for it if none is idle and the cap allows (the thread
-    /// runs its loop inside `body()`, which the pool calls only then). After shutdown the job is
-    /// handed back (the caller drops it, which cancels it).
-    ///
-    /// # Panics
-    /// If the OS refuses to start a thread while the pool has none.
+    /// runs its loop inside `body()`, which the pool calls only then). The job is handed back
+    /// (the caller drops it, which cancels it: its `JoinHandle` resolves to an error) after
+    /// shutdown, and when the OS refuses to start a thread while the pool has none (`EAGAIN`
+    /// under a lowered `RLIMIT_NPROC`, say), which is also reported on stderr: nobody would run
+    /// it. If the pool has a thread, a refused one costs nothing but time: the job waits in the
+    /// queue for a running thread, which takes queued jobs before it goes idle.
     pub(crate) fn spawn(&self, job: J, body: &dyn Fn() -> ThreadBody) -> Result<(), J> {
         let mut st = self.inner.state.lock();
         if st.shutdown {
@@ -135,10 +136,13 @@ impl<J: Job> Pool<J> {
                     st.threads.insert(id, th);
                 }
                 Err(e) if st.num_th == 0 => {
-                    let job = st.queue.pop_back();
+                    let job = st.queue.pop_back().expect("the job just queued");
                     drop(st);
-                    drop(job);
-                    panic!("spawn_blocking: the OS could not start a blocking thread: {e}");
+                    eprintln!(
+                        "weft: spawn_blocking: the OS could not start a blocking thread ({e}) and \
+                         the pool has none; the job is cancelled"
+                    );
+                    return Err(job);
                 }
                 // Some thread exists and will get to the job.
                 Err(_) => {}

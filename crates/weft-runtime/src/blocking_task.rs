@@ -40,8 +40,9 @@ struct BlockingTasks(Handle);
 
 impl TaskQueue for BlockingTasks {
     /// A blocking task's future never returns `Pending`, so its `Runnable` only reaches here as
-    /// the first schedule of [`TaskHook::spawn`]: it goes to the pool. After shutdown the pool
-    /// hands it back and dropping it cancels the task.
+    /// the first schedule of [`TaskHook::spawn`]: it goes to the pool. After shutdown, or when no
+    /// pool thread exists and none can start, the pool hands it back and dropping it cancels the
+    /// task (its `JoinHandle` resolves to a cancelled `JoinError`).
     fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
         let handle = &self.0;
         let body = || -> ThreadBody {
