@@ -423,4 +423,28 @@ pub use weft_io::io::{copy_bidirectional_with_sizes, COPY_BUF_SIZE};
 #[doc(inline)]
 pub use weft_io::io::duplex;
 
+/// `lines.next_line().await` on the lines of a reader: `Ok(Some(line))`, `Ok(None)` at the end.
+/// (`Lines` is also a stream: `next()` gives `Option<io::Result<String>>`.)
+///
+/// ```
+/// use weft::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, LinesExt};
+///
+/// #[weft::main]
+/// async fn main() -> std::io::Result<()> {
+///     let (mut client, server) = weft::io::duplex(64);
+///     client.write_all(b"GET /\r\nHost: example\r\n").await?;
+///     drop(client);
+///     let mut lines = BufReader::new(server).lines();
+///     while let Some(line) = lines.next_line().await? {
+///         println!("{line}");
+///     }
+///     Ok(())
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::io::LinesExt`:*
+///
+#[doc(inline)]
+pub use weft_io::io::LinesExt;
+
 pub use weft_io::io::DuplexStream;

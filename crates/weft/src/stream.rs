@@ -35,8 +35,15 @@
 //! ```
 
 mod generator;
+mod stream_map;
 
 pub use generator::{Generator, Yield, Yielder};
+pub use stream_map::StreamMap;
+
+/// `timeout` and `throttle` for every stream; the same trait as
+/// [`weft::time::StreamTimeExt`](crate::time::StreamTimeExt), offered here beside [`StreamExt`].
+#[doc(no_inline)]
+pub use crate::time::StreamTimeExt;
 
 /// An async generator: an `impl Stream` written as a block with `yield`, like an `async def` with
 /// `yield` in Python.
@@ -167,6 +174,10 @@ pub use futures_core::Stream;
 
 /// The methods of every [`Stream`]: `next`, `map`, `filter`, `collect`, `for_each`, `take`, ...
 ///
+/// The time adapters `timeout` and `throttle` are on [`StreamTimeExt`] (import it too): this
+/// trait is the ecosystem's, shared with every library built on futures, so weft adds to it by a
+/// trait of its own rather than a copy of this one.
+///
 /// ```
 /// use weft::stream::{self, StreamExt};
 ///
@@ -262,3 +273,119 @@ pub use futures_util::stream::unfold;
 ///
 #[doc(inline)]
 pub use futures_util::stream::TryStreamExt;
+
+/// A set of futures that yields their outputs as they complete, in any order: asyncio's
+/// `as_completed`. Futures run in the current task (spawn them for parallelism).
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::stream::{FuturesUnordered, StreamExt};
+///
+/// #[weft::main]
+/// async fn main() {
+///     let mut calls = FuturesUnordered::new();
+///     for (name, ms) in [("slow", 30), ("fast", 1)] {
+///         calls.push(async move {
+///             weft::time::sleep(Duration::from_millis(ms)).await;
+///             name
+///         });
+///     }
+///     // Completion order, not push order.
+///     assert_eq!(calls.next().await, Some("fast"));
+///     assert_eq!(calls.next().await, Some("slow"));
+///     assert_eq!(calls.next().await, None);
+/// }
+/// ```
+///
+/// *From futures-util's documentation, where this is `futures_util::stream::FuturesUnordered`:*
+///
+#[doc(inline)]
+pub use futures_util::stream::FuturesUnordered;
+
+/// A queue of futures that run at once and yield their outputs in the order they were pushed.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::stream::{FuturesOrdered, StreamExt};
+///
+/// #[weft::main]
+/// async fn main() {
+///     let mut calls = FuturesOrdered::new();
+///     for (name, ms) in [("slow", 30), ("fast", 1)] {
+///         calls.push_back(async move {
+///             weft::time::sleep(Duration::from_millis(ms)).await;
+///             name
+///         });
+///     }
+///     let names: Vec<&str> = calls.collect().await;
+///     assert_eq!(names, ["slow", "fast"]); // push order
+/// }
+/// ```
+///
+/// *From futures-util's documentation, where this is `futures_util::stream::FuturesOrdered`:*
+///
+#[doc(inline)]
+pub use futures_util::stream::FuturesOrdered;
+
+/// Merges two streams of one item type into one, taking items from both as they come (turn by
+/// turn when both have one ready); it ends when both have.
+///
+/// ```
+/// use weft::stream::{self, StreamExt};
+/// use weft::sync::mpsc;
+///
+/// #[weft::main]
+/// async fn main() {
+///     let (tx, rx) = mpsc::unbounded_channel();
+///     tx.send(10).unwrap();
+///     drop(tx);
+///     let mut both: Vec<i32> = stream::select(rx, stream::iter(vec![1, 2])).collect().await;
+///     both.sort();
+///     assert_eq!(both, [1, 2, 10]);
+/// }
+/// ```
+///
+/// *From futures-util's documentation, where this is `futures_util::stream::select`:*
+///
+#[doc(inline)]
+pub use futures_util::stream::select;
+
+/// Merges any number of streams of one item type into one: [`select`] for a list.
+///
+/// ```
+/// use weft::stream::{self, StreamExt};
+///
+/// #[weft::main]
+/// async fn main() {
+///     let parts = (0..3).map(|i| stream::iter(vec![i * 10, i * 10 + 1]));
+///     let mut all: Vec<i32> = stream::select_all(parts).collect().await;
+///     all.sort();
+///     assert_eq!(all, [0, 1, 10, 11, 20, 21]);
+/// }
+/// ```
+///
+/// *From futures-util's documentation, where this is `futures_util::stream::select_all`:*
+///
+#[doc(inline)]
+pub use futures_util::stream::select_all;
+
+/// The stream of [`select_all`]; more streams can be pushed into it while it is read.
+///
+/// ```
+/// use weft::stream::{self, SelectAll, StreamExt};
+///
+/// #[weft::main]
+/// async fn main() {
+///     let mut all = SelectAll::new();
+///     all.push(stream::iter(vec![1]));
+///     all.push(stream::iter(vec![2]));
+///     let mut got: Vec<i32> = all.collect().await;
+///     got.sort();
+///     assert_eq!(got, [1, 2]);
+/// }
+/// ```
+///
+/// *From futures-util's documentation, where this is `futures_util::stream::SelectAll`:*
+///
+#[doc(inline)]
+pub use futures_util::stream::SelectAll;

@@ -42,7 +42,46 @@
 //! }
 //! ```
 
-pub use weft_io::time::{interval_at, sleep_until, timeout_at, Interval, Sleep, Timeout};
+pub use weft_io::time::{
+    interval_at, sleep_until, timeout_at, Interval, Sleep, StreamTimeout, Throttle, Timeout,
+};
+
+/// `timeout` and `throttle` for every stream (tokio-stream's shapes): a limit on the wait for each
+/// item, and a minimum gap between items. An [`Interval`] is itself a stream of its ticks.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::stream::{self, StreamExt};
+/// use weft::time::{interval, Instant, StreamTimeExt};
+///
+/// #[weft::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() {
+///     // At most one item per second.
+///     let start = Instant::now();
+///     let paced = stream::iter(1..).throttle(Duration::from_secs(1));
+///     let paced: Vec<u32> = paced.take(3).collect().await;
+///     assert_eq!(paced, [1, 2, 3]);
+///     assert_eq!(start.elapsed(), Duration::from_secs(2));
+///
+///     // A source that goes quiet: each gap longer than 5 s is reported once.
+///     let quiet = stream::stream! {
+///         yield 1;
+///         std::future::pending::<()>().await;
+///     };
+///     let mut watched = quiet.timeout(Duration::from_secs(5));
+///     assert_eq!(watched.next().await, Some(Ok(1)));
+///     assert!(watched.next().await.unwrap().is_err());
+///
+///     // `Interval` is a `Stream<Item = Instant>`.
+///     let ticks: Vec<Instant> = interval(Duration::from_secs(1)).take(3).collect().await;
+///     assert_eq!(ticks[2] - ticks[0], Duration::from_secs(2));
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::time::StreamTimeExt`:*
+///
+#[doc(inline)]
+pub use weft_io::time::StreamTimeExt;
 
 /// Moves paused time forward by `duration` and runs the timers that became due.
 ///

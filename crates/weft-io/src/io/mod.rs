@@ -23,6 +23,7 @@
 mod async_fd;
 mod copy_bidirectional;
 mod duplex;
+mod lines;
 mod stdio;
 
 pub use async_fd::Async;
@@ -33,6 +34,7 @@ pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AllowStdIo, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt,
     AsyncWriteExt, BufReader, BufWriter, Cursor, Empty, ReadHalf, Repeat, Sink, WriteHalf,
 };
+pub use lines::LinesExt;
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 
 /// Splits a stream into a read half and a write half that can be used from two tasks (the halves

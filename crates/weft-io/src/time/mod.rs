@@ -17,6 +17,7 @@ pub(crate) mod entry;
 mod instant;
 mod interval;
 mod sleep;
+mod stream_ext;
 mod timeout;
 mod wheel;
 
@@ -27,6 +28,7 @@ use std::time::Duration;
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
+pub use stream_ext::{StreamTimeExt, StreamTimeout, Throttle};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 
 use crate::driver::Handle;

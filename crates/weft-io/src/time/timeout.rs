@@ -30,7 +30,7 @@ use crate::driver::Handle;
 /// # std::io::Result::Ok(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Elapsed(());
+pub struct Elapsed(pub(crate) ());
 
 impl fmt::Display for Elapsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
