@@ -369,7 +369,7 @@ pub use futures_util::stream::select;
 #[doc(inline)]
 pub use futures_util::stream::select_all;
 
-/// The stream of [`select_all`]; more streams can be pushed into it while it is read.
+/// The stream of [`select_all()`]; more streams can be pushed into it while it is read.
 ///
 /// ```
 /// use weft::stream::{self, SelectAll, StreamExt};
