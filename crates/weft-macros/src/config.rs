@@ -9,7 +9,7 @@ use syn::{Error, Expr, ExprLit, Lit, Meta, MetaNameValue, Token};
 use crate::entry::Kind;
 
 /// The option names, for error messages.
-const OPTIONS: &str = "`flavor`, `worker_threads`, `start_paused` and `crate`";
+const OPTIONS: &str = "`flavor`, `worker_threads`, `start_paused`, `unhandled_panic` and `crate`";
 
 /// Which scheduler the generated code builds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +26,8 @@ pub(crate) struct Config {
     pub(crate) flavor: Flavor,
     pub(crate) worker_threads: Option<usize>,
     pub(crate) start_paused: Option<bool>,
+    /// `unhandled_panic = "shutdown_runtime"` (`true`) or `"ignore"` (`false`).
+    pub(crate) shutdown_on_unhandled_panic: Option<bool>,
     /// The path of the facade crate: `::weft` unless `crate = ...` says otherwise.
     pub(crate) krate: TokenStream,
 }
@@ -37,6 +39,7 @@ impl Config {
             flavor: kind.default_flavor(),
             worker_threads: None,
             start_paused: None,
+            shutdown_on_unhandled_panic: None,
             krate: quote!(::weft),
         }
     }
@@ -50,6 +53,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> syn::Result<Config> {
     let mut flavor: Option<Flavor> = None;
     let mut worker_threads: Option<(usize, Span)> = None;
     let mut start_paused: Option<(bool, Span)> = None;
+    let mut unhandled_panic: Option<bool> = None;
     let mut krate: Option<TokenStream> = None;
 
     for meta in metas {
@@ -100,6 +104,16 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> syn::Result<Config> {
                 }
                 match parse_bool(&value, "start_paused") {
                     Ok(b) => start_paused = Some((b, span_of(&path, &value))),
+                    Err(e) => errors.push(e),
+                }
+            }
+            "unhandled_panic" => {
+                if unhandled_panic.is_some() {
+                    errors.push(repeated());
+                    continue;
+                }
+                match parse_unhandled_panic(&value) {
+                    Ok(b) => unhandled_panic = Some(b),
                     Err(e) => errors.push(e),
                 }
             }
@@ -154,6 +168,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> syn::Result<Config> {
         flavor,
         worker_threads: worker_threads.map(|(n, _)| n),
         start_paused: start_paused.map(|(b, _)| b),
+        shutdown_on_unhandled_panic: unhandled_panic,
         krate: krate.unwrap_or_else(|| quote!(::weft)),
     })
 }
@@ -214,6 +229,22 @@ fn parse_flavor(value: &Expr) -> syn::Result<Flavor> {
         other => Err(Error::new_spanned(
             s,
             format!("unknown flavor \"{other}\": expected \"current_thread\" or \"multi_thread\""),
+        )),
+    }
+}
+
+fn parse_unhandled_panic(value: &Expr) -> syn::Result<bool> {
+    let expected = "`unhandled_panic` takes a string: `unhandled_panic = \"shutdown_runtime\"` \
+                    (a panic no JoinHandle sees fails the test) or `unhandled_panic = \"ignore\"`";
+    let Some(s) = string_literal(value) else {
+        return Err(Error::new_spanned(value, expected));
+    };
+    match s.value().as_str() {
+        "shutdown_runtime" => Ok(true),
+        "ignore" => Ok(false),
+        other => Err(Error::new_spanned(
+            s,
+            format!("unknown policy \"{other}\": {expected}"),
         )),
     }
 }

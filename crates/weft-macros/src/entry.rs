@@ -134,6 +134,13 @@ fn generate(kind: Kind, config: &Config, function: ItemFn) -> TokenStream {
         quote!(.worker_threads(#n))
     });
     let start_paused = config.start_paused.map(|b| quote!(.start_paused(#b)));
+    let unhandled_panic = config.shutdown_on_unhandled_panic.map(|shutdown| {
+        if shutdown {
+            quote!(.unhandled_panic(#krate::runtime::UnhandledPanic::ShutdownRuntime))
+        } else {
+            quote!(.unhandled_panic(#krate::runtime::UnhandledPanic::Ignore))
+        }
+    });
     let test_attribute = match kind {
         Kind::Test => quote!(#[::core::prelude::v1::test]),
         Kind::Main => quote!(),
@@ -148,7 +155,7 @@ fn generate(kind: Kind, config: &Config, function: ItemFn) -> TokenStream {
             let #body = async move #block;
             #[allow(clippy::expect_used, clippy::needless_return)]
             {
-                return #builder #worker_threads #start_paused
+                return #builder #worker_threads #start_paused #unhandled_panic
                     .build()
                     .expect("failed to build the weft runtime")
                     .block_on(#body);
@@ -450,11 +457,39 @@ mod tests {
     }
 
     #[test]
+    fn unhandled_panic_option() {
+        let out = expand_str(
+            Kind::Test,
+            quote!(unhandled_panic = "shutdown_runtime"),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(
+            out.contains(
+                ". unhandled_panic (:: weft :: runtime :: UnhandledPanic :: ShutdownRuntime)"
+            ),
+            "{out}"
+        );
+        let errors = errors_of(expand(
+            Kind::Test,
+            quote!(unhandled_panic = "explode"),
+            quote!(
+                async fn t() {}
+            ),
+        ));
+        assert!(
+            errors[0].contains("unknown policy \"explode\""),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn unknown_option() {
         let e = config_error(Kind::Main, quote!(threads = 4));
         assert_eq!(
             e,
-            "unknown option `threads`: the options of #[weft::main] are `flavor`, `worker_threads`, `start_paused` and `crate`"
+            "unknown option `threads`: the options of #[weft::main] are `flavor`, `worker_threads`, `start_paused`, `unhandled_panic` and `crate`"
         );
     }
 

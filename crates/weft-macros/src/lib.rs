@@ -35,6 +35,9 @@ mod generator;
 /// - `worker_threads = N` (N >= 1; only with `multi_thread`; default: the number of cores);
 /// - `start_paused = true` (only with `current_thread`): start with the clock paused, see
 ///   `weft::time`;
+/// - `unhandled_panic = "shutdown_runtime"` (or `"ignore"`, the default): a panic no `JoinHandle`
+///   sees shuts the runtime down and the function panics with it (see
+///   `weft::runtime::UnhandledPanic`);
 /// - `crate = path` (or `crate = "path"`): the path of the `weft` crate, if it is renamed or
 ///   re-exported.
 ///
@@ -89,8 +92,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Like [`macro@main`], and adds `#[test]`. The default flavor is `"current_thread"` (each test
 /// gets its own runtime on the test's thread); `flavor = "multi_thread"` (optionally with
 /// `worker_threads = N`) tests multi-thread behaviour. `start_paused = true` starts the test with
-/// a paused clock, so timers advance instantly when the runtime is idle. A test may return
-/// `Result`, like any `#[test]`.
+/// a paused clock, so timers advance instantly when the runtime is idle.
+/// `unhandled_panic = "shutdown_runtime"` makes a panic in a detached task fail the test at once
+/// (by default it is only reported on stderr). A test may return `Result`, like any `#[test]`.
 ///
 /// # Examples
 ///

@@ -134,6 +134,19 @@ impl<P: MakePark> Builder<P> {
         self
     }
 
+    /// What a panic that no `JoinHandle` will see does to the runtime (default
+    /// [`UnhandledPanic::Ignore`](crate::UnhandledPanic::Ignore)); with
+    /// [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic::ShutdownRuntime) the first one shuts
+    /// the runtime down and `block_on` panics with it.
+    ///
+    /// # Examples
+    ///
+    /// See [`UnhandledPanic`](crate::UnhandledPanic).
+    pub fn unhandled_panic(&mut self, policy: crate::UnhandledPanic) -> &mut Self {
+        self.options.config.unhandled_panic = policy;
+        self
+    }
+
     /// Runs `f` on every runtime thread (worker or blocking) when it starts.
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.options.config.on_thread_start = Some(Arc::new(f));

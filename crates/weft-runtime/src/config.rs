@@ -51,6 +51,7 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) global_queue_interval: u32,
     pub(crate) report_unhandled_panics: bool,
+    pub(crate) unhandled_panic: crate::UnhandledPanic,
     pub(crate) on_thread_start: Option<ThreadCallback>,
     pub(crate) on_thread_stop: Option<ThreadCallback>,
 }
@@ -97,6 +98,7 @@ impl<P> Options<P> {
                 event_interval: DEFAULT_EVENT_INTERVAL,
                 global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
                 report_unhandled_panics: true,
+                unhandled_panic: crate::UnhandledPanic::Ignore,
                 on_thread_start: None,
                 on_thread_stop: None,
             },
@@ -128,6 +130,7 @@ impl<P: fmt::Debug> fmt::Debug for Options<P> {
                 "report_unhandled_panics",
                 &self.config.report_unhandled_panics,
             )
+            .field("unhandled_panic", &self.config.unhandled_panic)
             .finish_non_exhaustive()
     }
 }

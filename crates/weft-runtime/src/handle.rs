@@ -174,6 +174,26 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter_runtime(&self.inner);
+        let common = self.inner.common();
+        if common.config.unhandled_panic != crate::UnhandledPanic::ShutdownRuntime {
+            return self.block_on_inner(future);
+        }
+        let future = std::pin::pin!(future);
+        let watched = crate::panic_policy::PanicWatch {
+            slot: &common.panic_slot,
+            future,
+        };
+        match self.block_on_inner(watched) {
+            Ok(output) => output,
+            Err(message) => {
+                // Cancel every task now (not when the Runtime is dropped), then fail loudly.
+                self.inner.shutdown(None);
+                panic!("{message}")
+            }
+        }
+    }
+
+    fn block_on_inner<F: Future>(&self, future: F) -> F::Output {
         match &self.inner {
             scheduler::Handle::CurrentThread(s) => {
                 scheduler::current_thread::Shared::block_on(s, future)

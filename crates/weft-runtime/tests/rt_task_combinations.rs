@@ -217,8 +217,10 @@ impl Case {
             Shutdown::BeforeCompletion => drop(open), // the gate never opens
             Shutdown::AfterCompletion => {
                 open.send(());
+                // The future is dropped a moment before the task is marked finished (on a
+                // worker, on the multi-thread runtime): wait for both.
                 rt.block_on(async {
-                    while drops.count() == 0 {
+                    while drops.count() == 0 || abort.as_ref().is_some_and(|a| !a.is_finished()) {
                         yield_now().await;
                     }
                 });

@@ -43,6 +43,29 @@
 
 pub use weft_runtime::{EnterGuard, RuntimeFlavor, TryCurrentError};
 
+/// What a panic that no `JoinHandle` sees does to the runtime: [`Builder::unhandled_panic`].
+///
+/// ```
+/// use weft::runtime::{Builder, UnhandledPanic};
+///
+/// let rt = Builder::new_current_thread()
+///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+///     .build()
+///     .unwrap();
+/// let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+///     rt.block_on(async {
+///         drop(weft::spawn(async { panic!("a detached task failed") }));
+///         weft::time::sleep(std::time::Duration::from_secs(3600)).await;
+///     })
+/// }));
+/// assert!(failed.is_err()); // block_on panicked at once, naming the task's panic
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::UnhandledPanic`:*
+///
+#[doc(inline)]
+pub use weft_runtime::UnhandledPanic;
+
 /// A cheap, cloneable reference to a running runtime: [`Handle::current`] is asyncio's
 /// `get_running_loop()`, and a handle lets code outside the runtime (a plain thread, a callback)
 /// spawn onto it or block on it.

@@ -31,6 +31,19 @@ async fn paused_clock_jumps_an_hour_at_once() {
     assert!(wall.elapsed() < Duration::from_secs(60));
 }
 
+#[weft::test(unhandled_panic = "shutdown_runtime")]
+#[should_panic(expected = "a detached task failed")]
+async fn a_detached_panic_fails_the_test_when_asked() {
+    drop(weft::spawn(async { panic!("a detached task failed") }));
+    weft::time::sleep(Duration::from_secs(3600)).await;
+}
+
+#[weft::test(flavor = "multi_thread", unhandled_panic = "ignore")]
+async fn ignoring_unhandled_panics_is_the_default_and_can_be_spelled_out() {
+    drop(weft::spawn(async { panic!("ignored") }));
+    weft::spawn(async {}).await.unwrap();
+}
+
 #[weft::test]
 #[should_panic(expected = "boom")]
 async fn should_panic_works() {

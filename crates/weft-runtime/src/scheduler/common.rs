@@ -11,9 +11,11 @@ use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnO
 use super::cancel::cancel_runnable;
 use crate::blocking_pool::{BlockingPool, PoolConfig};
 use crate::config::{Config, ThreadSettings};
+use crate::panic_policy::PanicSlot;
 use crate::park::Park;
 use crate::park_hook_slot::ParkHookSlot;
 use crate::registry::Registry;
+use crate::UnhandledPanic;
 
 /// The state every runtime has, whatever its flavour.
 pub(crate) struct Common {
@@ -22,6 +24,8 @@ pub(crate) struct Common {
     pub(crate) blocking: BlockingPool,
     pub(crate) park_hook: Arc<ParkHookSlot>,
     pub(crate) config: Config,
+    /// The first unhandled panic, with `UnhandledPanic::ShutdownRuntime`.
+    pub(crate) panic_slot: PanicSlot,
 }
 
 impl Common {
@@ -46,13 +50,18 @@ impl Common {
             blocking,
             park_hook: Arc::new(ParkHookSlot::new(hook)),
             config,
+            panic_slot: PanicSlot::default(),
         }
     }
 
-    /// Reports a panic nobody will see, unless the builder turned reports off.
+    /// Reports a panic nobody will see, unless the builder turned reports off; with
+    /// `UnhandledPanic::ShutdownRuntime`, also ends every `block_on` of the runtime with it.
     pub(crate) fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn Any + Send)) {
         if self.config.report_unhandled_panics {
             task::report_unhandled_panic(task, payload);
+        }
+        if self.config.unhandled_panic == UnhandledPanic::ShutdownRuntime {
+            self.panic_slot.record(task, payload);
         }
     }
 
