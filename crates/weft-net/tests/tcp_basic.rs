@@ -64,13 +64,11 @@ flavors! {
     async fn borrowed_split_reads_and_writes_at_once() {
         let (mut client, mut server) = tcp_pair().await;
         let echo = weft_runtime::spawn(async move {
-            // `TcpStream::split`, not `AsyncReadExt::split` (which takes the stream by value and
-            // wins method lookup when the trait is in scope).
-            let (mut rd, mut wr) = TcpStream::split(&mut server);
+            let (mut rd, mut wr) = server.split_mut();
             weft_io::io::copy(&mut rd, &mut wr).await.unwrap()
         });
         let data: Vec<u8> = (0..512 * 1024).map(|i| (i % 251) as u8).collect();
-        let (mut rd, mut wr) = TcpStream::split(&mut client);
+        let (mut rd, mut wr) = client.split_mut();
         let write = async {
             wr.write_all(&data).await.unwrap();
             wr.close().await.unwrap();
@@ -83,6 +81,27 @@ flavors! {
         let ((), got) = futures_util::join!(write, read);
         assert!(got == data, "echoed data differs");
         assert_eq!(join(echo).await, data.len() as u64);
+    }
+
+    async fn split_on_an_owned_stream_is_weft_s_even_with_async_read_ext_in_scope() {
+        // `AsyncReadExt` (with its by-value `split`) is in scope in this file: the inherent
+        // by-value `split` wins, and its halves are weft's (the type annotation checks it).
+        let (mut client, server) = tcp_pair().await;
+        let echo = weft_runtime::spawn(async move {
+            let (mut rd, mut wr): (
+                weft_net::tcp::split::OwnedReadHalf,
+                weft_net::tcp::split::OwnedWriteHalf,
+            ) = server.split();
+            let n = weft_io::io::copy(&mut rd, &mut wr).await.unwrap();
+            assert!(rd.reunite(wr).is_ok(), "the halves of one stream reunite");
+            n
+        });
+        client.write_all(b"split me").await.unwrap();
+        let mut back = [0; 8];
+        client.read_exact(&mut back).await.unwrap();
+        assert_eq!(&back, b"split me");
+        client.close().await.unwrap();
+        assert_eq!(join(echo).await, 8);
     }
 
     async fn owned_halves_reunite_only_with_their_own() {

@@ -67,7 +67,7 @@ flavors! {
     async fn split_halves_and_reunite() {
         let (a, mut b) = UnixStream::pair().unwrap();
         let echo = weft_runtime::spawn(async move {
-            let (mut rd, mut wr) = UnixStream::split(&mut b);
+            let (mut rd, mut wr) = b.split_mut();
             weft_io::io::copy(&mut rd, &mut wr).await.unwrap()
         });
         let (mut rd, mut wr) = a.into_split();

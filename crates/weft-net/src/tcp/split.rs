@@ -1,5 +1,5 @@
-//! The halves of a split [`TcpStream`]: borrowed ([`TcpStream::split`]) and owned
-//! ([`TcpStream::into_split`]).
+//! The halves of a split [`TcpStream`]: borrowed ([`TcpStream::split_mut`]) and owned
+//! ([`TcpStream::split`], [`TcpStream::into_split`]).
 //!
 //! The halves are written once for both stream types (in [`crate::halves`]); here they are named
 //! for [`TcpStream`].
@@ -38,11 +38,11 @@ use std::net::{Shutdown, SocketAddr};
 use super::TcpStream;
 use crate::halves::{self, SplitStream};
 
-/// The read half of a [`TcpStream`] split by reference ([`TcpStream::split`]). Implements
+/// The read half of a [`TcpStream`] split by reference ([`TcpStream::split_mut`]). Implements
 /// `AsyncRead`.
 pub type ReadHalf<'a> = halves::ReadHalf<'a, TcpStream>;
 
-/// The write half of a [`TcpStream`] split by reference ([`TcpStream::split`]). Implements
+/// The write half of a [`TcpStream`] split by reference ([`TcpStream::split_mut`]). Implements
 /// `AsyncWrite`; closing it shuts down the stream's write direction.
 pub type WriteHalf<'a> = halves::WriteHalf<'a, TcpStream>;
 

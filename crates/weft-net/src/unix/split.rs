@@ -1,5 +1,5 @@
-//! The halves of a split [`UnixStream`]: borrowed ([`UnixStream::split`]) and owned
-//! ([`UnixStream::into_split`]).
+//! The halves of a split [`UnixStream`]: borrowed ([`UnixStream::split_mut`]) and owned
+//! ([`UnixStream::split`], [`UnixStream::into_split`]).
 //!
 //! The halves are written once for both stream types (in [`crate::halves`]); here they are named
 //! for [`UnixStream`].
@@ -33,11 +33,11 @@ use std::os::unix::net::SocketAddr;
 use super::UnixStream;
 use crate::halves::{self, SplitStream};
 
-/// The read half of a [`UnixStream`] split by reference ([`UnixStream::split`]). Implements
+/// The read half of a [`UnixStream`] split by reference ([`UnixStream::split_mut`]). Implements
 /// `AsyncRead`.
 pub type ReadHalf<'a> = halves::ReadHalf<'a, UnixStream>;
 
-/// The write half of a [`UnixStream`] split by reference ([`UnixStream::split`]). Implements
+/// The write half of a [`UnixStream`] split by reference ([`UnixStream::split_mut`]). Implements
 /// `AsyncWrite`; closing it shuts down the stream's write direction.
 pub type WriteHalf<'a> = halves::WriteHalf<'a, UnixStream>;
 

@@ -168,16 +168,30 @@ impl UnixStream {
 
     crate::readiness::readiness_methods!();
 
-    /// Splits the stream into a read half and a write half that borrow it, so one task can read
-    /// while another writes (for example in `weft::join!`). Costs nothing.
+    /// Splits the stream into owned halves that can move to different tasks: the same as
+    /// [`into_split`](Self::into_split). Costs one allocation (the halves share an `Arc`), and no
+    /// lock. Dropping the write half shuts down the write direction;
+    /// [`OwnedReadHalf::reunite`](crate::halves::OwnedReadHalf::reunite) gives the stream back.
     ///
-    /// With `AsyncReadExt` in scope, `stream.split()` on an owned stream resolves to that trait's
-    /// by-value `split` (lock-shared halves); call this one as `UnixStream::split(&mut stream)`.
-    pub fn split(&mut self) -> (split::ReadHalf<'_>, split::WriteHalf<'_>) {
+    /// `split` takes the stream by value on purpose, unlike tokio's: an inherent by-value method
+    /// is picked before the by-value `split` of `AsyncReadExt` (futures-util's, whose halves
+    /// share the stream through a lock), so `stream.split()` on an owned stream gives these
+    /// halves whatever traits are in scope. Ported tokio code `let (rd, wr) = stream.split();`
+    /// compiles unchanged; where the stream is used again after the halves are gone ("use of
+    /// moved value"), borrow it with [`split_mut`](Self::split_mut) instead.
+    pub fn split(self) -> (split::OwnedReadHalf, split::OwnedWriteHalf) {
+        halves::into_split(self)
+    }
+
+    /// Splits the stream into a read half and a write half that borrow it, so one task can read
+    /// while the same task writes (for example in `weft::join!`), and the stream is usable again
+    /// once the halves are dropped. Costs nothing. (tokio's `split`.)
+    pub fn split_mut(&mut self) -> (split::ReadHalf<'_>, split::WriteHalf<'_>) {
         halves::split(self)
     }
 
-    /// Splits the stream into owned halves that can move to different tasks. Costs one
+    /// Splits the stream into owned halves that can move to different tasks (tokio's name for
+    /// [`split`](Self::split)). Costs one
     /// allocation (the halves share an `Arc`). Dropping the write half shuts down the write
     /// direction; [`OwnedReadHalf::reunite`](crate::halves::OwnedReadHalf::reunite) gives the stream
     /// back.

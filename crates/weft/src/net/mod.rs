@@ -31,8 +31,9 @@
 //!     let addr = listener.local_addr()?;
 //!     weft::spawn(async move {
 //!         loop {
-//!             let Ok((mut conn, _peer)) = listener.accept().await else { continue };
+//!             let Ok((conn, _peer)) = listener.accept().await else { continue };
 //!             weft::spawn(async move {
+//!                 // Owned halves, weft's even with `AsyncReadExt` in scope (see `split`).
 //!                 let (mut read, mut write) = conn.split();
 //!                 let _ = weft::io::copy(&mut read, &mut write).await;
 //!             });

@@ -4,8 +4,8 @@
 pub use super::{TcpListener, TcpSocket, TcpStream};
 pub use weft_net::tcp::{Incoming, BACKLOG};
 
-/// The halves of a split [`TcpStream`]: borrowed ([`TcpStream::split`], for two futures in one
-/// task) and owned ([`TcpStream::into_split`], for two tasks).
+/// The halves of a split [`TcpStream`]: borrowed ([`TcpStream::split_mut`], for two futures in one
+/// task) and owned ([`TcpStream::split`] or [`TcpStream::into_split`], for two tasks).
 ///
 /// # Examples
 ///

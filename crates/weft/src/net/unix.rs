@@ -4,8 +4,8 @@
 pub use super::{UnixDatagram, UnixListener, UnixStream};
 pub use weft_net::unix::Incoming;
 
-/// The halves of a split [`UnixStream`]: borrowed ([`UnixStream::split`], for two futures in one
-/// task) and owned ([`UnixStream::into_split`], for two tasks).
+/// The halves of a split [`UnixStream`]: borrowed ([`UnixStream::split_mut`], for two futures in one
+/// task) and owned ([`UnixStream::split`] or [`UnixStream::into_split`], for two tasks).
 ///
 /// # Examples
 ///
