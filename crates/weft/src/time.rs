@@ -102,6 +102,51 @@ pub use weft_io::time::StreamTimeExt;
 #[doc(inline)]
 pub use weft_io::time::advance;
 
+/// Pauses time on a current-thread runtime: it then moves only by [`advance`], or jumps to the
+/// next timer when every task is idle, so a test of timeouts runs at once.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::time::{pause, resume, sleep, timeout, Instant};
+///
+/// #[weft::main(flavor = "current_thread")]
+/// async fn main() {
+///     pause();
+///     let start = Instant::now();
+///     let slow = timeout(Duration::from_secs(30), sleep(Duration::from_secs(60))).await;
+///     assert!(slow.is_err()); // timed out after 30 virtual seconds, at once
+///     assert_eq!(start.elapsed(), Duration::from_secs(30));
+///     resume();
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::time::pause`:*
+///
+#[doc(inline)]
+pub use weft_io::time::pause;
+
+/// Lets paused time run again from where it stands (see [`pause`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use weft::time::{pause, resume, Instant};
+///
+/// #[weft::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() {
+///     weft::time::advance(Duration::from_secs(5)).await;
+///     let before = Instant::now();
+///     resume();
+///     weft::time::sleep(Duration::from_millis(5)).await; // real waiting again
+///     assert!(before.elapsed() >= Duration::from_millis(5));
+///     pause();
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::time::resume`:*
+///
+#[doc(inline)]
+pub use weft_io::time::resume;
+
 /// The error of [`timeout`]: the deadline passed before the future completed.
 ///
 /// ```

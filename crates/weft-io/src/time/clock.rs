@@ -6,20 +6,25 @@
 
 use std::time::{Duration, Instant};
 
-use weft_core::loom::sync::atomic::{AtomicU64, Ordering};
+use weft_core::loom::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// The tick that means "never" (deadlines too far to represent).
 pub(crate) const NEVER: u64 = u64::MAX;
 
 const NANOS_PER_TICK: u128 = 1_000_000;
 
-/// Real or paused (virtual) time.
+/// Real or paused (virtual) time; [`pause`](Clock::pause) and [`resume`](Clock::resume) switch
+/// between the two without ever moving the clock back.
 #[derive(Debug)]
 pub(crate) struct Clock {
     base: Instant,
-    paused: bool,
-    /// Paused mode: nanoseconds of virtual time since `base`.
+    /// Whether time is virtual now.
+    paused: AtomicBool,
+    /// Paused: nanoseconds of virtual time since `base`.
     virtual_nanos: AtomicU64,
+    /// Real time: how far the clock is ahead of `Instant::now()`, in nanoseconds (negative: the
+    /// time spent paused, less the virtual time advanced meanwhile); 0 unless it was ever paused.
+    offset_nanos: AtomicI64,
 }
 
 impl Clock {
@@ -27,23 +32,67 @@ impl Clock {
     pub(crate) fn new(paused: bool) -> Self {
         Clock {
             base: Instant::now(),
-            paused,
+            paused: AtomicBool::new(paused),
             virtual_nanos: AtomicU64::new(0),
+            offset_nanos: AtomicI64::new(0),
         }
     }
 
-    /// Whether this clock is virtual.
+    /// Whether time is virtual now.
     pub(crate) fn is_paused(&self) -> bool {
-        self.paused
+        self.paused.load(Ordering::Acquire)
     }
 
-    /// The current instant: the real one, or the virtual one when paused.
+    /// The current instant: the real one (shifted by what a pause left), or the virtual one when
+    /// paused.
     pub(crate) fn now(&self) -> Instant {
-        if self.paused {
+        if self.is_paused() {
             self.base + Duration::from_nanos(self.virtual_nanos.load(Ordering::Acquire))
         } else {
-            Instant::now()
+            let offset = self.offset_nanos.load(Ordering::Acquire);
+            let now = Instant::now();
+            match offset {
+                0 => now,
+                o if o > 0 => now + Duration::from_nanos(o.unsigned_abs()),
+                o => now
+                    .checked_sub(Duration::from_nanos(o.unsigned_abs()))
+                    .unwrap_or(self.base),
+            }
         }
+    }
+
+    /// Freezes time where it is; from now on it moves only by [`advance`](Self::advance) (and the
+    /// driver's jumps to the next timer when every task is idle). Does nothing if paused.
+    ///
+    /// The runtime's thread is the only caller (current-thread runtimes only): the switch is not
+    /// atomic against another thread's `pause`/`resume`.
+    pub(crate) fn pause(&self) {
+        if self.is_paused() {
+            return;
+        }
+        // Rounded up to a whole tick, so that virtual deadlines from here on are exact ticks.
+        let since_base = self.now().saturating_duration_since(self.base).as_nanos();
+        let nanos = since_base.div_ceil(NANOS_PER_TICK) * NANOS_PER_TICK;
+        let nanos = u64::try_from(nanos).unwrap_or(u64::MAX);
+        self.virtual_nanos.store(nanos, Ordering::Release);
+        self.paused.store(true, Ordering::Release);
+    }
+
+    /// Lets time run again from where it is (it does not jump to the real time). Does nothing if
+    /// not paused. Callers as for [`pause`](Self::pause).
+    pub(crate) fn resume(&self) {
+        if !self.is_paused() {
+            return;
+        }
+        let virtual_nanos = i128::from(self.virtual_nanos.load(Ordering::Acquire));
+        let real = Instant::now()
+            .saturating_duration_since(self.base)
+            .as_nanos();
+        let real = i128::try_from(real).unwrap_or(i128::MAX);
+        let offset = (virtual_nanos - real).clamp(i128::from(i64::MIN), i128::from(i64::MAX));
+        self.offset_nanos
+            .store(i64::try_from(offset).unwrap_or(0), Ordering::Release);
+        self.paused.store(false, Ordering::Release);
     }
 
     /// Moves virtual time forward by `by` (paused clocks only; the caller checks).
@@ -98,6 +147,49 @@ mod tests {
         clock.advance(Duration::from_micros(1));
         assert_eq!(clock.now_tick(), 2);
         assert!(clock.now() >= d);
+    }
+
+    #[test]
+    fn pause_and_resume_never_move_the_clock_back() {
+        let clock = Clock::new(false);
+        std::thread::sleep(Duration::from_millis(2));
+        let real_before = Instant::now();
+        let before = clock.now();
+        clock.pause();
+        let gap = real_before.elapsed();
+        let frozen = clock.now();
+        assert!(frozen >= before, "pausing never moves the clock back");
+        assert!(
+            frozen <= before + gap + Duration::from_millis(1),
+            "at most one tick of rounding"
+        );
+        assert!(frozen >= clock.tick_instant(0).unwrap() + Duration::from_millis(2));
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.now(), frozen, "paused time stands still");
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(clock.now(), frozen + Duration::from_secs(10));
+        clock.resume();
+        assert!(!clock.is_paused());
+        let resumed = clock.now();
+        assert!(
+            resumed >= frozen + Duration::from_secs(10),
+            "no step back on resume"
+        );
+        assert!(
+            resumed < frozen + Duration::from_secs(11),
+            "time runs on from the virtual time, not the real one"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(
+            clock.now() >= resumed + Duration::from_millis(2),
+            "real time runs again"
+        );
+        // A second pause freezes at the lagging time.
+        clock.pause();
+        assert!(clock.now() >= resumed);
+        clock.pause(); // idempotent
+        clock.resume();
+        clock.resume(); // idempotent
     }
 
     #[test]

@@ -62,8 +62,8 @@ pub async fn advance(duration: Duration) {
     let handle = Handle::current();
     assert!(
         handle.is_paused(),
-        "`time::advance` needs paused time: build the runtime with `start_paused(true)` (or use \
-         `#[weft::test(start_paused = true)]`)"
+        "`time::advance` needs paused time: call `time::pause()` first, or build the runtime with \
+         `start_paused(true)` (or use `#[weft::test(start_paused = true)]`)"
     );
     let timers = &handle.inner.timers;
     timers.clock.advance(duration);
@@ -80,6 +80,60 @@ pub async fn advance(duration: Duration) {
         }
     })
     .await;
+}
+
+/// Pauses time: from now on it moves only by [`advance`], or, when every task of the runtime is
+/// idle, by jumping straight to the next timer's deadline (as with
+/// [`DriverConfig::start_paused`](crate::DriverConfig::start_paused)). Does nothing if time is
+/// already paused.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_io::time::{pause, resume, sleep, Instant};
+/// # let driver = std::sync::Arc::new(weft_io::Driver::new(weft_io::DriverConfig::default())?);
+/// # let _guard = driver.handle().enter();
+/// # let run = |f| weft_io::__private::block_on_driver(&driver, f);
+/// run(async {
+///     pause();
+///     let start = Instant::now();
+///     sleep(Duration::from_secs(3600)).await; // idle: time jumps an hour at once
+///     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+///     resume(); // real time runs on from here
+/// });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Panics
+/// Outside a weft runtime, or on a multi-thread runtime (whose workers cannot all be seen idle
+/// at once, so virtual time would jump under running tasks): use a current-thread runtime.
+#[track_caller]
+pub fn pause() {
+    let handle = Handle::current();
+    if let Ok(rt) = weft_runtime::Handle::try_current() {
+        assert!(
+            rt.runtime_flavor() == weft_runtime::RuntimeFlavor::CurrentThread,
+            "`time::pause` needs a current-thread runtime: build it with \
+             Builder::new_current_thread() (or use #[weft::test], whose default flavor is \
+             current_thread)"
+        );
+    }
+    handle.inner.timers.clock.pause();
+}
+
+/// Lets paused time run again, from where it is (it does not catch up with the real time).
+/// Does nothing if time is not paused.
+///
+/// # Examples
+///
+/// See [`pause`].
+///
+/// # Panics
+/// Outside a weft runtime.
+#[track_caller]
+pub fn resume() {
+    Handle::current().inner.timers.clock.resume();
 }
 
 impl Handle {
