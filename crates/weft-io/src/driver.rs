@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use weft_core::loom::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use weft_core::loom::sync::{Arc, Condvar, Mutex};
 use weft_runtime::builder::{MakePark, ParkSettings, PausableClock};
+use weft_runtime::park::ParkMetrics;
 use weft_runtime::Park;
 
 use crate::reactor::{EventBuffer, Reactor};
@@ -120,6 +121,19 @@ pub(crate) struct Inner {
     /// is PARKED) and `unpark` notifies it.
     fallback: Mutex<()>,
     fallback_cv: Condvar,
+    /// Readiness events and fired timers, for the runtime's metrics: written only under
+    /// `scratch` (the one thread in `park`), so a relaxed load and store count them. Plain std
+    /// atomics: they take no part in any synchronisation.
+    ready_count: std::sync::atomic::AtomicU64,
+    timers_fired: std::sync::atomic::AtomicU64,
+}
+
+/// Adds `n` to a counter only the thread holding `scratch` writes.
+fn count(counter: &std::sync::atomic::AtomicU64, n: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if n > 0 {
+        counter.store(counter.load(Relaxed).wrapping_add(n as u64), Relaxed);
+    }
 }
 
 struct Scratch {
@@ -221,6 +235,8 @@ impl Driver {
                 shut_down: AtomicBool::new(false),
                 fallback: Mutex::new(()),
                 fallback_cv: Condvar::new(),
+                ready_count: Default::default(),
+                timers_fired: Default::default(),
             }),
         })
     }
@@ -244,6 +260,14 @@ impl Park for Driver {
 
     fn shutdown(&self) {
         self.inner.shutdown();
+    }
+
+    fn metrics(&self) -> ParkMetrics {
+        use std::sync::atomic::Ordering::Relaxed;
+        ParkMetrics::new(
+            self.inner.ready_count.load(Relaxed),
+            self.inner.timers_fired.load(Relaxed),
+        )
     }
 
     fn as_any(&self) -> &(dyn Any + Send + Sync) {
@@ -307,6 +331,7 @@ impl Inner {
         } else {
             self.park_state.load(Ordering::Acquire) == NOTIFIED
         };
+        count(&self.ready_count, io_events);
         wake.drain(..).for_each(Waker::wake);
 
         if auto_advance && io_events == 0 && !was_notified {
@@ -315,7 +340,8 @@ impl Inner {
             }
         }
         if next_timer.is_some() {
-            self.timers.process(clock.now_tick(), wake);
+            let fired = self.timers.process(clock.now_tick(), wake);
+            count(&self.timers_fired, fired);
         }
         // With no timer before the turn, a timer added during it is left to the next park (its
         // insertion unparked this one if it was the earliest): the common I/O-only turn reads no

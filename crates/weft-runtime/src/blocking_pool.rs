@@ -268,6 +268,26 @@ impl fmt::Debug for PoolConfig {
     }
 }
 
+/// How many threads and jobs a pool has right now.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PoolCounts {
+    pub(crate) threads: usize,
+    pub(crate) idle: usize,
+    pub(crate) queued: usize,
+}
+
+impl<J> Pool<J> {
+    /// The pool's threads (all and idle) and queued jobs.
+    pub(crate) fn counts(&self) -> PoolCounts {
+        let st = self.inner.state.lock();
+        PoolCounts {
+            threads: st.num_th,
+            idle: st.num_idle,
+            queued: st.queue.len(),
+        }
+    }
+}
+
 impl<J> Clone for Pool<J> {
     fn clone(&self) -> Self {
         Pool {

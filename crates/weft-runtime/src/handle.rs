@@ -10,6 +10,7 @@ use weft_core::task::{JoinHandle, SpawnOptions};
 use crate::blocking_task;
 use crate::config::RuntimeFlavor;
 use crate::context;
+use crate::metrics::RuntimeMetrics;
 use crate::park::Park;
 use crate::park_thread;
 use crate::registry::TaskInfo;
@@ -251,11 +252,26 @@ impl Handle {
 
     /// The number of tasks spawned on this runtime that have not ended yet.
     pub fn num_live_tasks(&self) -> usize {
-        let n = self.inner.common().registry.len();
-        match &self.inner {
-            scheduler::Handle::CurrentThread(s) => n + s.local_registry.len(),
-            scheduler::Handle::MultiThread(_) => n,
-        }
+        self.inner.num_live_tasks()
+    }
+
+    /// The runtime's counters: tasks, queues, per-worker polls, steals, parks and busy time,
+    /// blocking pool, I/O events and timers. Always on (they cost a few relaxed stores).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     weft_runtime::spawn(async {}).await.unwrap();
+    /// });
+    /// let m = rt.handle().metrics();
+    /// assert_eq!(m.num_workers(), 1);
+    /// assert_eq!(m.spawned_tasks_count(), 1);
+    /// assert_eq!(m.num_alive_tasks(), 0);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.inner.clone())
     }
 }
 

@@ -64,6 +64,7 @@ mod config; // Options, Config, ThreadSettings, RuntimeFlavor, defaults
 mod idle; // which multi-thread workers sleep, search, get woken
 mod inject; // the global queue
 mod make_park; // MakePark: how a builder gets each runtime's park hook
+pub mod metrics; // RuntimeMetrics: counters kept per worker
 mod panic_policy; // UnhandledPanic: what a panic nobody sees does to the runtime
 pub mod park; // the Park trait (weft-io's reactor and timers implement it)
 mod park_hook_slot; // a runtime's park hook and the token to wait in it
@@ -74,6 +75,7 @@ mod scoped; // a thread-local pointer to a stack value
 
 pub use config::RuntimeFlavor;
 pub use handle::{park_hook, EnterGuard, Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 pub use panic_policy::UnhandledPanic;
 pub use park::Park;
 

@@ -21,6 +21,8 @@ use std::any::Any;
 use std::fmt;
 use std::time::Duration;
 
+pub use crate::metrics::ParkMetrics;
+
 /// A driver (weft-io's reactor and timers, or any other) that runs while a worker has nothing to
 /// do.
 ///
@@ -43,6 +45,12 @@ pub trait Park: Send + Sync + 'static {
 
     /// Called once when the runtime shuts down; wakes every waiter. The default does nothing.
     fn shutdown(&self) {}
+
+    /// The hook's counters, for [`RuntimeMetrics`](crate::metrics::RuntimeMetrics). The default
+    /// reports zeros.
+    fn metrics(&self) -> ParkMetrics {
+        ParkMetrics::default()
+    }
 
     /// The hook as `Any`, so the layer that installed it can downcast it back.
     fn as_any(&self) -> &(dyn Any + Send + Sync);

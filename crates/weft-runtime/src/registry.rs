@@ -43,6 +43,9 @@ type TaskSet = HashSet<TaskRef, BuildHasherDefault<IdHasher>>;
 struct Shard {
     tasks: TaskSet,
     closed: bool,
+    /// Tasks ever inserted here (for `spawned_tasks_count`; counted under the lock a spawn takes
+    /// anyway).
+    spawned: u64,
 }
 
 /// The set of live tasks of one runtime.
@@ -73,6 +76,7 @@ impl Registry {
                     CachePadded::new(Mutex::new(Shard {
                         tasks: TaskSet::default(),
                         closed: false,
+                        spawned: 0,
                     }))
                 })
                 .collect(),
@@ -92,6 +96,7 @@ impl Registry {
             return Err(task);
         }
         shard.tasks.insert(task);
+        shard.spawned += 1;
         Ok(())
     }
 
@@ -129,6 +134,11 @@ impl Registry {
     /// The number of live tasks.
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().tasks.len()).sum()
+    }
+
+    /// The number of tasks ever inserted.
+    pub(crate) fn spawned(&self) -> u64 {
+        self.shards.iter().map(|s| s.lock().spawned).sum()
     }
 
     /// Diagnostic snapshots of every live task.

@@ -11,6 +11,7 @@ use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnO
 use super::cancel::cancel_runnable;
 use crate::blocking_pool::{BlockingPool, PoolConfig};
 use crate::config::{Config, ThreadSettings};
+use crate::metrics;
 use crate::panic_policy::PanicSlot;
 use crate::park::Park;
 use crate::park_hook_slot::ParkHookSlot;
@@ -26,6 +27,8 @@ pub(crate) struct Common {
     pub(crate) config: Config,
     /// The first unhandled panic, with `UnhandledPanic::ShutdownRuntime`.
     pub(crate) panic_slot: PanicSlot,
+    /// Each worker's counters (one for the current-thread flavour).
+    pub(crate) workers: metrics::Workers,
 }
 
 impl Common {
@@ -36,6 +39,7 @@ impl Common {
         threads: &ThreadSettings,
         hook: Option<std::sync::Arc<dyn Park>>,
         registry_shards: usize,
+        num_workers: usize,
     ) -> Common {
         let blocking = BlockingPool::new(PoolConfig {
             thread_name: threads.thread_name.clone(),
@@ -51,6 +55,7 @@ impl Common {
             park_hook: Arc::new(ParkHookSlot::new(hook)),
             config,
             panic_slot: PanicSlot::default(),
+            workers: metrics::Workers::new(num_workers),
         }
     }
 

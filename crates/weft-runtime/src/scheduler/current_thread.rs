@@ -128,7 +128,7 @@ pub(crate) fn build(
     settings: &ThreadSettings,
     hook: Option<Arc<dyn Park>>,
 ) -> Arc<Shared> {
-    let common = Common::new(config, settings, hook, REGISTRY_SHARDS);
+    let common = Common::new(config, settings, hook, REGISTRY_SHARDS, 1);
     let parker = Parker::new(common.park_hook.clone());
     let unparker = parker.unparker();
     Arc::new(Shared {
@@ -197,6 +197,11 @@ impl Shared {
         // leaks them elsewhere after shutdown, a shutdown off the owner thread leaks them too, and
         // a spawn after shutdown cancels the task right here, on the owner.
         unsafe { TaskHook::spawn_unchecked(&LocalTasks(this.clone()), future, opts) }
+    }
+
+    /// Tasks waiting in the injectors (`Send` and local).
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.len() + self.local_inject.len()
     }
 
     fn schedule_remote(&self, task: Runnable) {
@@ -307,6 +312,8 @@ impl Shared {
         };
         let _return = ReturnCore(&cx);
         let config = &self.common.config;
+        let metrics = self.common.workers.get(0);
+        let mut busy_since = Instant::now();
         CORE_HOLDER.with(|h| {
             h.set(&cx, || 'outer: loop {
                 if wake.woken.swap(false, AcqRel) {
@@ -323,17 +330,22 @@ impl Shared {
                     }
                     match cx.next_task() {
                         Some(task) => {
+                            metrics.polled();
                             coop::with_budget(Budget::initial(), || task.run());
                         }
                         None => {
                             if !wake.woken.load(Acquire) {
+                                metrics.parked();
+                                metrics.busy_until_now(busy_since);
                                 self.parker.park();
+                                busy_since = Instant::now();
                             }
                             continue 'outer;
                         }
                     }
                 }
                 // A long run of ready tasks: let the hook dispatch I/O and timers.
+                busy_since = metrics.busy_until_now(busy_since);
                 self.common.park_hook.turn_without_blocking();
             })
         })
@@ -419,6 +431,11 @@ impl CoreHolder {
         let mut slot = self.core.borrow_mut();
         let core = slot.as_mut()?;
         core.tick = core.tick.wrapping_add(1);
+        shared
+            .common
+            .workers
+            .get(0)
+            .set_local_queue_depth(core.tasks.len());
         let owner = shared.local_owner.get() == Some(&self.thread);
         let from_local = || {
             if owner {

@@ -54,6 +54,32 @@ impl Handle {
         }
     }
 
+    /// Live tasks (local ones included).
+    pub(crate) fn num_live_tasks(&self) -> usize {
+        let n = self.common().registry.len();
+        match self {
+            Handle::CurrentThread(s) => n + s.local_registry.len(),
+            Handle::MultiThread(_) => n,
+        }
+    }
+
+    /// Tasks spawned since the start (local ones included).
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        let n = self.common().registry.spawned();
+        match self {
+            Handle::CurrentThread(s) => n + s.local_registry.spawned(),
+            Handle::MultiThread(_) => n,
+        }
+    }
+
+    /// Tasks in the global queue(s).
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        match self {
+            Handle::CurrentThread(s) => s.global_queue_depth(),
+            Handle::MultiThread(s) => s.global_queue_depth(),
+        }
+    }
+
     pub(crate) fn flavor(&self) -> RuntimeFlavor {
         match self {
             Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,

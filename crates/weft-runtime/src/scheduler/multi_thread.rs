@@ -35,6 +35,7 @@ use super::common::{Common, TaskQueue};
 use crate::config::{Config, ThreadSettings};
 use crate::idle::Idle;
 use crate::inject::Inject;
+use crate::metrics::WorkerMetrics;
 use crate::park::Park;
 use crate::parker::{Parker, Unparker};
 use crate::queue::{self, Local, Steal};
@@ -113,6 +114,8 @@ struct WorkerCx {
     /// True while the worker waits or turns the hook: wakes then land in its queue and it
     /// notifies others itself afterwards.
     parked: Cell<bool>,
+    /// When the worker last started being busy (or last counted its busy time).
+    busy_since: Cell<Instant>,
 }
 
 thread_local! {
@@ -140,7 +143,13 @@ pub(crate) fn build<G: 'static>(
     } else {
         Duration::ZERO
     };
-    let common = Common::new(config, settings, hook, workers * REGISTRY_SHARDS_PER_WORKER);
+    let common = Common::new(
+        config,
+        settings,
+        hook,
+        workers * REGISTRY_SHARDS_PER_WORKER,
+        workers,
+    );
     let mut remotes = Vec::with_capacity(workers);
     let mut locals = Vec::with_capacity(workers);
     for _ in 0..workers {
@@ -214,6 +223,7 @@ fn run_worker<G: 'static>(
             core: RefCell::new(core),
             parker,
             parked: Cell::new(false),
+            busy_since: Cell::new(Instant::now()),
         };
         WORKER.with(|w| w.set(&cx, || cx.run()));
         let WorkerCx { core, .. } = cx;
@@ -280,12 +290,25 @@ impl WorkerCx {
             // The last searcher found work: there may be more, let another worker look.
             self.shared.notify_parked();
         }
+        self.metrics().polled();
         coop::with_budget(Budget::initial(), || task.run());
+    }
+
+    #[inline(always)]
+    fn metrics(&self) -> &WorkerMetrics {
+        self.shared.common.workers.get(self.index)
+    }
+
+    /// Adds the time since `busy_since` to the busy duration.
+    fn count_busy_time(&self) {
+        let now = self.metrics().busy_until_now(self.busy_since.get());
+        self.busy_since.set(now);
     }
 
     /// Turns the park hook once without blocking (if nobody holds it). Returns whether the turn
     /// queued tasks on this worker.
     fn maintenance(&self) -> bool {
+        self.count_busy_time();
         let park_hook = &self.shared.common.park_hook;
         if park_hook.hook().is_none() || park_hook.is_held() {
             return false;
@@ -317,7 +340,9 @@ impl WorkerCx {
             if victim == self.index {
                 continue;
             }
+            let before = core.run_queue.len();
             if let Some(task) = shared.remotes[victim].steal.steal_into(&mut core.run_queue) {
+                self.metrics().stole(core.run_queue.len() - before + 1);
                 return Some(task);
             }
         }
@@ -342,6 +367,8 @@ impl WorkerCx {
             }
         }
         self.parked.set(true);
+        self.metrics().parked();
+        self.count_busy_time();
         loop {
             if shared.is_shutdown() {
                 break;
@@ -362,6 +389,7 @@ impl WorkerCx {
             break;
         }
         self.parked.set(false);
+        self.busy_since.set(Instant::now());
         if self.core.borrow().should_notify_others() {
             shared.notify_parked();
         }
@@ -470,6 +498,15 @@ impl Core {
 impl Shared {
     fn is_shutdown(&self) -> bool {
         self.shutdown.load(SeqCst)
+    }
+
+    /// The number of tasks in worker `i`'s run queue (its LIFO slot not counted).
+    pub(crate) fn local_queue_depth(&self, i: usize) -> usize {
+        self.remotes[i].steal.len()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.len()
     }
 
     fn schedule_remote(&self, task: Runnable) {

@@ -1,0 +1,282 @@
+//! [`RuntimeMetrics`]: counters a running runtime keeps about itself, cheap enough to stay on.
+//!
+//! Each worker's counters sit in its own cache line ([`WorkerMetrics`]) and only that worker
+//! writes them, with a relaxed load and store (no read-modify-write instruction, no line shared
+//! with another writer); readers load them racily, so a reading may be a few events behind. The
+//! task counts come from the live-task registry (whose shard lock a spawn takes anyway), the queue
+//! depths from the queues, the blocking counts from the pool, the I/O and timer counts from the
+//! park hook ([`Park::metrics`](crate::Park::metrics)).
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::CachePadded;
+
+use crate::scheduler;
+
+/// The counters of one worker (the current-thread runtime has one). Written by that worker only.
+///
+/// Plain std atomics, not loom's: they take no part in any synchronisation.
+#[derive(Default)]
+pub(crate) struct WorkerMetrics {
+    poll_count: AtomicU64,
+    steal_count: AtomicU64,
+    park_count: AtomicU64,
+    busy_nanos: AtomicU64,
+    /// Kept only by the current-thread flavour, whose queue other threads cannot read.
+    local_queue_depth: AtomicUsize,
+}
+
+/// Adds `n` to a counter that only the calling thread writes.
+#[inline(always)]
+fn add(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+impl WorkerMetrics {
+    /// One task polled.
+    #[inline(always)]
+    pub(crate) fn polled(&self) {
+        add(&self.poll_count, 1);
+    }
+
+    /// `n` tasks stolen from other workers.
+    #[inline]
+    pub(crate) fn stole(&self, n: usize) {
+        add(&self.steal_count, n as u64);
+    }
+
+    /// The worker parks (goes idle).
+    #[inline]
+    pub(crate) fn parked(&self) {
+        add(&self.park_count, 1);
+    }
+
+    /// The worker was busy from `since` until now; returns now (the start of what follows).
+    #[inline]
+    pub(crate) fn busy_until_now(&self, since: Instant) -> Instant {
+        let now = Instant::now();
+        let nanos = now.saturating_duration_since(since).as_nanos();
+        add(&self.busy_nanos, u64::try_from(nanos).unwrap_or(u64::MAX));
+        now
+    }
+
+    /// The current-thread flavour's queue length.
+    #[inline(always)]
+    pub(crate) fn set_local_queue_depth(&self, n: usize) {
+        self.local_queue_depth.store(n, Relaxed);
+    }
+}
+
+/// One [`WorkerMetrics`] per worker, each in its own cache line.
+pub(crate) struct Workers(Box<[CachePadded<WorkerMetrics>]>);
+
+impl Workers {
+    pub(crate) fn new(n: usize) -> Workers {
+        Workers((0..n).map(|_| CachePadded::default()).collect())
+    }
+
+    #[inline(always)]
+    pub(crate) fn get(&self, i: usize) -> &WorkerMetrics {
+        &self.0[i]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The park hook's counters ([`Park::metrics`](crate::Park::metrics)); all zero without a hook.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParkMetrics {
+    /// I/O readiness events the hook's reactor has dispatched.
+    pub io_driver_ready_count: u64,
+    /// Timers the hook has fired.
+    pub timers_fired_count: u64,
+}
+
+impl ParkMetrics {
+    /// Counters with these values (for a [`Park`](crate::Park) implementation to return).
+    pub fn new(io_driver_ready_count: u64, timers_fired_count: u64) -> ParkMetrics {
+        ParkMetrics {
+            io_driver_ready_count,
+            timers_fired_count,
+        }
+    }
+}
+
+/// A runtime's counters, from [`Handle::metrics`](crate::Handle::metrics).
+///
+/// Counters (`*_count`, busy duration) only grow from the runtime's start; depths and numbers of
+/// threads or tasks are what they are at the moment of reading. Readings are racy (relaxed loads
+/// of counters that workers keep moving), never torn. Workers are numbered `0..num_workers()`;
+/// the current-thread runtime has one worker, the thread inside `block_on`.
+///
+/// # Examples
+///
+/// ```
+/// let rt = weft_runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// rt.block_on(async {
+///     for i in 0..10 {
+///         weft_runtime::spawn(async move { i }).await.unwrap();
+///     }
+/// });
+/// let m = rt.handle().metrics();
+/// assert_eq!(m.num_workers(), 2);
+/// assert_eq!(m.spawned_tasks_count(), 10);
+/// let polls: u64 = (0..m.num_workers()).map(|i| m.worker_poll_count(i)).sum();
+/// assert!(polls >= 10);
+/// ```
+#[derive(Clone)]
+pub struct RuntimeMetrics {
+    handle: scheduler::Handle,
+}
+
+impl RuntimeMetrics {
+    pub(crate) fn new(handle: scheduler::Handle) -> RuntimeMetrics {
+        RuntimeMetrics { handle }
+    }
+
+    /// The number of workers (1 for a current-thread runtime).
+    pub fn num_workers(&self) -> usize {
+        self.handle.common().workers.len()
+    }
+
+    /// The number of tasks spawned and not ended yet (blocking jobs excluded).
+    pub fn num_alive_tasks(&self) -> usize {
+        self.handle.num_live_tasks()
+    }
+
+    /// The number of tasks spawned since the runtime started (blocking jobs excluded).
+    pub fn spawned_tasks_count(&self) -> u64 {
+        self.handle.spawned_tasks_count()
+    }
+
+    /// The number of tasks waiting in the global queue (spawned or woken from outside a worker,
+    /// or overflowing a full local queue).
+    pub fn global_queue_depth(&self) -> usize {
+        self.handle.global_queue_depth()
+    }
+
+    /// The number of blocking-pool threads (busy and idle).
+    pub fn num_blocking_threads(&self) -> usize {
+        self.handle.common().blocking.counts().threads
+    }
+
+    /// The number of blocking-pool threads waiting for a job.
+    pub fn num_idle_blocking_threads(&self) -> usize {
+        self.handle.common().blocking.counts().idle
+    }
+
+    /// The number of blocking jobs waiting for a thread.
+    pub fn blocking_queue_depth(&self) -> usize {
+        self.handle.common().blocking.counts().queued
+    }
+
+    /// How many task polls worker `i` has run.
+    ///
+    /// # Panics
+    /// If `i >= num_workers()`.
+    #[track_caller]
+    pub fn worker_poll_count(&self, i: usize) -> u64 {
+        self.worker(i).poll_count.load(Relaxed)
+    }
+
+    /// How many tasks worker `i` has stolen from other workers (0 on a current-thread runtime).
+    ///
+    /// # Panics
+    /// If `i >= num_workers()`.
+    #[track_caller]
+    pub fn worker_steal_count(&self, i: usize) -> u64 {
+        self.worker(i).steal_count.load(Relaxed)
+    }
+
+    /// How many times worker `i` ran out of work and parked.
+    ///
+    /// # Panics
+    /// If `i >= num_workers()`.
+    #[track_caller]
+    pub fn worker_park_count(&self, i: usize) -> u64 {
+        self.worker(i).park_count.load(Relaxed)
+    }
+
+    /// How long worker `i` has been busy (not parked), up to its last park or its last turn of
+    /// the park hook (every `event_interval` polls while busy).
+    ///
+    /// # Panics
+    /// If `i >= num_workers()`.
+    #[track_caller]
+    pub fn worker_busy_duration(&self, i: usize) -> Duration {
+        Duration::from_nanos(self.worker(i).busy_nanos.load(Relaxed))
+    }
+
+    /// The number of tasks in worker `i`'s own queue.
+    ///
+    /// # Panics
+    /// If `i >= num_workers()`.
+    #[track_caller]
+    pub fn worker_local_queue_depth(&self, i: usize) -> usize {
+        let w = self.worker(i);
+        match &self.handle {
+            scheduler::Handle::MultiThread(s) => s.local_queue_depth(i),
+            scheduler::Handle::CurrentThread(_) => w.local_queue_depth.load(Relaxed),
+        }
+    }
+
+    /// The number of I/O readiness events the reactor has dispatched (0 without a reactor).
+    pub fn io_driver_ready_count(&self) -> u64 {
+        self.park_metrics().io_driver_ready_count
+    }
+
+    /// The number of timers that have fired (0 without timers).
+    pub fn timers_fired_count(&self) -> u64 {
+        self.park_metrics().timers_fired_count
+    }
+
+    fn park_metrics(&self) -> ParkMetrics {
+        self.handle
+            .common()
+            .park_hook
+            .hook()
+            .map(|h| h.metrics())
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    fn worker(&self, i: usize) -> &WorkerMetrics {
+        let workers = &self.handle.common().workers;
+        assert!(
+            i < workers.len(),
+            "RuntimeMetrics: worker index {i} out of range: this runtime has {} worker(s), \
+             numbered from 0 (see num_workers)",
+            workers.len()
+        );
+        workers.get(i)
+    }
+}
+
+impl fmt::Debug for RuntimeMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.num_workers();
+        f.debug_struct("RuntimeMetrics")
+            .field("num_workers", &n)
+            .field("num_alive_tasks", &self.num_alive_tasks())
+            .field("spawned_tasks_count", &self.spawned_tasks_count())
+            .field("global_queue_depth", &self.global_queue_depth())
+            .field(
+                "worker_poll_count",
+                &(0..n)
+                    .map(|i| self.worker_poll_count(i))
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "worker_park_count",
+                &(0..n)
+                    .map(|i| self.worker_park_count(i))
+                    .collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
