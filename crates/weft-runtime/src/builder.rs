@@ -15,6 +15,7 @@ pub use crate::make_park::{MakePark, NoPark, ParkSettings, PausableClock};
 use crate::config::{Options, RuntimeFlavor};
 use crate::park::Park;
 use crate::runtime::Runtime;
+use crate::slow_poll::{SlowPoll, SlowPollSettings};
 
 /// Configures a runtime, then starts it with [`build`](Builder::build). `P` makes the park hook
 /// of each runtime it builds ([`MakePark`]).
@@ -147,6 +148,103 @@ impl<P: MakePark> Builder<P> {
         self
     }
 
+    /// Reports every poll of a task that takes longer than `threshold`: a task that blocks its
+    /// worker thread (a blocking call, a long computation) stalls every task queued behind it.
+    /// The report names the task (id, name, spawn site) and the poll's duration; it goes to
+    /// stderr, or to [`on_slow_poll`](Builder::on_slow_poll)'s callback.
+    ///
+    /// A watchdog thread also reports a poll that is *still running* past the threshold, while it
+    /// is stuck (an endless loop, a blocking call that never returns). Each slow poll is reported
+    /// once. Off unless set: without a threshold the poll path reads no clock; with one, each
+    /// poll reads the clock twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = weft_runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .slow_poll_threshold(Duration::from_millis(100))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     // Prints "weft: task 1 spawned at src/main.rs:12 took 150ms in one poll ...".
+    ///     weft_runtime::spawn(async { std::thread::sleep(Duration::from_millis(150)) })
+    ///         .await
+    ///         .unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// If `threshold` is zero.
+    #[track_caller]
+    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Self {
+        assert!(
+            !threshold.is_zero(),
+            "Builder::slow_poll_threshold: a zero threshold would report every poll; give a \
+             duration a poll should never take (tens of milliseconds, say)"
+        );
+        let callback = self
+            .options
+            .config
+            .slow_poll
+            .take()
+            .and_then(|s| s.callback);
+        self.options.config.slow_poll = Some(SlowPollSettings {
+            threshold,
+            callback,
+        });
+        self.options.config.slow_poll_callback_alone = false;
+        self
+    }
+
+    /// Sends slow-poll reports to `f` instead of stderr (see
+    /// [`slow_poll_threshold`](Builder::slow_poll_threshold), which must be set too). `f` runs on
+    /// the worker whose poll was slow, right after the poll, or on the watchdog thread for a poll
+    /// still running; a panic in `f` is caught and ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let slow = Arc::new(AtomicUsize::new(0));
+    /// let counter = slow.clone();
+    /// let rt = weft_runtime::Builder::new_current_thread()
+    ///     .slow_poll_threshold(Duration::from_millis(10))
+    ///     .on_slow_poll(move |poll| {
+    ///         assert_eq!(poll.name.as_deref(), Some("blocking"));
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     weft_runtime::task::Builder::new()
+    ///         .name("blocking")
+    ///         .spawn(async { std::thread::sleep(Duration::from_millis(30)) })
+    ///         .await
+    ///         .unwrap();
+    /// });
+    /// assert_eq!(slow.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn on_slow_poll(&mut self, f: impl Fn(&SlowPoll) + Send + Sync + 'static) -> &mut Self {
+        match &mut self.options.config.slow_poll {
+            Some(settings) => settings.callback = Some(Arc::new(f)),
+            None => {
+                // Kept with a placeholder threshold until `slow_poll_threshold` sets the real one.
+                self.options.config.slow_poll = Some(SlowPollSettings {
+                    threshold: Duration::MAX,
+                    callback: Some(Arc::new(f)),
+                });
+                self.options.config.slow_poll_callback_alone = true;
+            }
+        }
+        self
+    }
+
     /// Runs `f` on every runtime thread (worker or blocking) when it starts.
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.options.config.on_thread_start = Some(Arc::new(f));
@@ -166,7 +264,9 @@ impl<P: MakePark> Builder<P> {
     /// notification descriptor) or the OS refuses to start a worker thread.
     ///
     /// # Panics
-    /// If [`start_paused`](Builder::start_paused)`(true)` was set on a multi-thread builder.
+    /// If [`start_paused`](Builder::start_paused)`(true)` was set on a multi-thread builder, or
+    /// [`on_slow_poll`](Builder::on_slow_poll) without
+    /// [`slow_poll_threshold`](Builder::slow_poll_threshold).
     #[track_caller]
     pub fn build(&mut self) -> io::Result<Runtime<P>> {
         assert!(
@@ -174,6 +274,11 @@ impl<P: MakePark> Builder<P> {
             "start_paused(true) needs a current-thread runtime: use \
              Builder::new_current_thread() (or #[weft::test(start_paused = true)], whose default \
              flavour is current_thread)"
+        );
+        assert!(
+            !self.options.config.slow_poll_callback_alone,
+            "Builder::on_slow_poll was set without slow_poll_threshold: a callback alone never \
+             runs; also call slow_poll_threshold(duration)"
         );
         Runtime::start(&self.options)
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::park::Park;
+use crate::slow_poll::SlowPollSettings;
 
 /// The kind of scheduler a runtime runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,10 @@ pub(crate) struct Config {
     pub(crate) unhandled_panic: crate::UnhandledPanic,
     pub(crate) on_thread_start: Option<ThreadCallback>,
     pub(crate) on_thread_stop: Option<ThreadCallback>,
+    /// `Builder::slow_poll_threshold` / `on_slow_poll`: `None` unless a threshold is set.
+    pub(crate) slow_poll: Option<SlowPollSettings>,
+    /// A callback given without a threshold (a misuse `build` reports).
+    pub(crate) slow_poll_callback_alone: bool,
 }
 
 /// How the runtime's threads (workers and blocking pool) are started.
@@ -101,6 +106,8 @@ impl<P> Options<P> {
                 unhandled_panic: crate::UnhandledPanic::Ignore,
                 on_thread_start: None,
                 on_thread_stop: None,
+                slow_poll: None,
+                slow_poll_callback_alone: false,
             },
         }
     }
@@ -131,6 +138,10 @@ impl<P: fmt::Debug> fmt::Debug for Options<P> {
                 &self.config.report_unhandled_panics,
             )
             .field("unhandled_panic", &self.config.unhandled_panic)
+            .field(
+                "slow_poll_threshold",
+                &self.config.slow_poll.as_ref().map(|s| s.threshold),
+            )
             .finish_non_exhaustive()
     }
 }

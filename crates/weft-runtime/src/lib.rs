@@ -72,6 +72,7 @@ mod parker; // park/unpark of one thread, in the hook or on a condvar
 mod queue; // the per-worker run queue (work stealing)
 mod registry; // every live task, for shutdown and diagnostics
 mod scoped; // a thread-local pointer to a stack value
+pub mod slow_poll; // SlowPoll reports and the watchdog
 
 pub use config::RuntimeFlavor;
 pub use handle::{park_hook, EnterGuard, Handle, TryCurrentError};

@@ -78,6 +78,10 @@ impl<P: MakePark> Runtime<P> {
                 scheduler::Handle::MultiThread(shared)
             }
         };
+        if let Err(e) = inner.common().start_watchdog(&threads.thread_name) {
+            inner.shutdown(Some(std::time::Duration::ZERO));
+            return Err(e);
+        }
         Ok(Runtime {
             handle: Handle { inner },
             _make_park: PhantomData,

@@ -143,3 +143,30 @@ pub type Builder = weft_runtime::builder::Builder<weft_io::MakeDriver>;
 /// # std::io::Result::Ok(())
 /// ```
 pub type Runtime = weft_runtime::runtime::Runtime<weft_io::MakeDriver>;
+
+/// A runtime's counters, from [`Handle::metrics`]: tasks spawned and alive, queue depths, each
+/// worker's polls, steals, parks and busy time, the blocking pool, I/O events and fired timers.
+/// They are always on (a few relaxed stores per poll, in each worker's own cache line).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[weft::main(worker_threads = 2)]
+/// async fn main() {
+///     for _ in 0..10 {
+///         weft::spawn(weft::time::sleep(Duration::from_millis(1))).await.unwrap();
+///     }
+///     let m: weft::runtime::RuntimeMetrics = weft::runtime::Handle::current().metrics();
+///     assert_eq!(m.num_workers(), 2);
+///     assert_eq!(m.spawned_tasks_count(), 10);
+///     let polls: u64 = (0..m.num_workers()).map(|i| m.worker_poll_count(i)).sum();
+///     println!("{polls} polls, {} timers fired", m.timers_fired_count());
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::RuntimeMetrics`:*
+///
+#[doc(inline)]
+pub use weft_runtime::RuntimeMetrics;

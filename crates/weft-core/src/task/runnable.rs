@@ -239,6 +239,42 @@ impl TaskRef {
     pub fn as_ptr(&self) -> NonNull<()> {
         self.ptr.cast()
     }
+
+    /// Gives up this value, keeping its reference: the task stays alive until
+    /// [`from_raw`](TaskRef::from_raw) takes the reference back (and drops it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use weft_core::task::{self, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
+    /// # #[derive(Default)]
+    /// # struct Queue(Mutex<Vec<Runnable>>);
+    /// # impl Schedule for Queue {
+    /// #     fn schedule(&self, task: Runnable, _info: ScheduleInfo) { self.0.lock().unwrap().push(task); }
+    /// # }
+    /// let (runnable, _handle) = task::spawn(async {}, Arc::new(Queue::default()), SpawnOptions::new());
+    /// let raw = runnable.task().into_raw();
+    /// // SAFETY: `raw` came from `into_raw` and is taken back once.
+    /// let task = unsafe { TaskRef::from_raw(raw) };
+    /// assert_eq!(task.id(), runnable.id());
+    /// ```
+    pub fn into_raw(self) -> NonNull<()> {
+        let ptr = self.ptr.cast();
+        std::mem::forget(self);
+        ptr
+    }
+
+    /// Takes back a reference given up by [`into_raw`](TaskRef::into_raw).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from `into_raw` and its reference has not been taken back yet; or the result is
+    /// wrapped in `ManuallyDrop` (never dropped) and used only while someone else keeps a
+    /// reference to the task alive.
+    pub unsafe fn from_raw(ptr: NonNull<()>) -> TaskRef {
+        TaskRef { ptr: ptr.cast() }
+    }
 }
 
 /// Shared by `TaskRef::abort` and `JoinHandle::abort`.

@@ -5,6 +5,7 @@ use std::any::Any;
 use std::future::Future;
 use std::time::Instant;
 
+use weft_core::coop::{self, Budget};
 use weft_core::loom::sync::Arc;
 use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
 
@@ -16,6 +17,7 @@ use crate::panic_policy::PanicSlot;
 use crate::park::Park;
 use crate::park_hook_slot::ParkHookSlot;
 use crate::registry::Registry;
+use crate::slow_poll::SlowPollWatch;
 use crate::UnhandledPanic;
 
 /// The state every runtime has, whatever its flavour.
@@ -29,6 +31,8 @@ pub(crate) struct Common {
     pub(crate) panic_slot: PanicSlot,
     /// Each worker's counters (one for the current-thread flavour).
     pub(crate) workers: metrics::Workers,
+    /// The slow-poll detector, if a threshold is set.
+    pub(crate) slow_poll: Option<std::sync::Arc<SlowPollWatch>>,
 }
 
 impl Common {
@@ -49,7 +53,12 @@ impl Common {
             on_start: config.on_thread_start.clone(),
             on_stop: config.on_thread_stop.clone(),
         });
+        let slow_poll = config
+            .slow_poll
+            .as_ref()
+            .map(|s| SlowPollWatch::new(s, num_workers));
         Common {
+            slow_poll,
             registry: Registry::new(registry_shards),
             blocking,
             park_hook: Arc::new(ParkHookSlot::new(hook)),
@@ -61,6 +70,29 @@ impl Common {
 
     /// Reports a panic nobody will see, unless the builder turned reports off; with
     /// `UnhandledPanic::ShutdownRuntime`, also ends every `block_on` of the runtime with it.
+    /// Polls `task` on worker `worker` inside a fresh budget, timing it if `WATCHED` (the
+    /// worker loops are compiled twice, so that without a slow-poll threshold the poll path does
+    /// not even test for one: that test cost 4 to 6 instructions per poll). The caller counts the
+    /// poll.
+    #[inline(always)]
+    pub(crate) fn run_task<const WATCHED: bool>(&self, worker: usize, task: Runnable) {
+        if WATCHED {
+            if let Some(watch) = &self.slow_poll {
+                return watch.run(worker, task);
+            }
+        }
+        coop::with_budget(Budget::initial(), || task.run());
+    }
+
+    /// Starts the slow-poll watchdog, if a threshold is set.
+    pub(crate) fn start_watchdog(&self, thread_name: &str) -> std::io::Result<()> {
+        match &self.slow_poll {
+            Some(watch) => watch.start_watchdog(thread_name),
+            None => Ok(()),
+        }
+    }
+
+    /// Reports a panic nobody will see, unless the builder turned reports off.
     pub(crate) fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn Any + Send)) {
         if self.config.report_unhandled_panics {
             task::report_unhandled_panic(task, payload);
@@ -75,6 +107,9 @@ impl Common {
     /// queued task and aborts the others, then the blocking pool stops (waiting for running jobs
     /// until `deadline`).
     pub(crate) fn finish_shutdown(&self, deadline: Option<Instant>, cancel: impl FnOnce()) {
+        if let Some(watch) = &self.slow_poll {
+            watch.stop();
+        }
         if let Some(hook) = self.park_hook.hook() {
             hook.shutdown();
         }

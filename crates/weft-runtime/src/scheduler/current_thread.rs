@@ -256,7 +256,12 @@ impl Shared {
                 if let Some(core) = this.take_core() {
                     // Poll once with the core holder's waker: an earlier poll registered another.
                     wake.woken.store(true, Release);
-                    if let Some(out) = this.run_core(core, future.as_mut(), &wake, &waker) {
+                    let out = if this.common.slow_poll.is_some() {
+                        this.run_core::<F, true>(core, future.as_mut(), &wake, &waker)
+                    } else {
+                        this.run_core::<F, false>(core, future.as_mut(), &wake, &waker)
+                    };
+                    if let Some(out) = out {
                         return out;
                     }
                     // Shut down while holding the core: only our own future is left to poll.
@@ -288,7 +293,7 @@ impl Shared {
 
     /// The loop of the core holder. Returns `None` if the runtime shut down before the future
     /// completed.
-    fn run_core<F: Future>(
+    fn run_core<F: Future, const WATCHED: bool>(
         self: &Arc<Self>,
         core: Box<Core>,
         mut future: Pin<&mut F>,
@@ -324,17 +329,20 @@ impl Shared {
                         return Some(out);
                     }
                 }
-                for _ in 0..config.event_interval {
+                // Polls are counted once per run of this loop rather than one by one.
+                for polls in 0..config.event_interval {
                     if self.is_shutdown() {
+                        metrics.polled(u64::from(polls));
                         return None;
                     }
                     match cx.next_task() {
                         Some(task) => {
-                            metrics.polled();
-                            coop::with_budget(Budget::initial(), || task.run());
+                            self.common.run_task::<WATCHED>(0, task);
                         }
                         None => {
+                            metrics.polled(u64::from(polls));
                             if !wake.woken.load(Acquire) {
+                                metrics.set_local_queue_depth(0);
                                 metrics.parked();
                                 metrics.busy_until_now(busy_since);
                                 self.parker.park();
@@ -345,7 +353,11 @@ impl Shared {
                     }
                 }
                 // A long run of ready tasks: let the hook dispatch I/O and timers.
+                metrics.polled(u64::from(config.event_interval));
                 busy_since = metrics.busy_until_now(busy_since);
+                if let Some(core) = &*cx.core.borrow() {
+                    metrics.set_local_queue_depth(core.tasks.len());
+                }
                 self.common.park_hook.turn_without_blocking();
             })
         })
@@ -431,11 +443,7 @@ impl CoreHolder {
         let mut slot = self.core.borrow_mut();
         let core = slot.as_mut()?;
         core.tick = core.tick.wrapping_add(1);
-        shared
-            .common
-            .workers
-            .get(0)
-            .set_local_queue_depth(core.tasks.len());
+
         let owner = shared.local_owner.get() == Some(&self.thread);
         let from_local = || {
             if owner {
