@@ -1,6 +1,6 @@
 //! [`RuntimeMetrics`]: counters a running runtime keeps about itself, cheap enough to stay on.
 //!
-//! Each worker's counters sit in its own cache line ([`WorkerMetrics`]) and only that worker
+//! Each worker's counters sit in its own cache line (`WorkerMetrics`) and only that worker
 //! writes them, with a relaxed load and store (no read-modify-write instruction, no line shared
 //! with another writer); readers load them racily, so a reading may be a few events behind. The
 //! task counts come from the live-task registry (whose shard lock a spawn takes anyway), the queue

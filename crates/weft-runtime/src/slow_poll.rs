@@ -8,7 +8,7 @@
 //!
 //! # The hand-off between a worker and the watchdog
 //!
-//! Each worker has a [`Slot`]. Before a poll the worker takes a reference to the task
+//! Each worker has a `Slot`. Before a poll the worker takes a reference to the task
 //! ([`TaskRef`]), stores its address in `task` and the start time in `started` (non-zero). After
 //! the poll it stores `started = 0`, then, if `watching` is set, waits for the slot's lock; only
 //! then does it drop its reference. The watchdog, holding the lock, sets `watching` and then reads

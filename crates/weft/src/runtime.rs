@@ -170,3 +170,34 @@ pub type Runtime = weft_runtime::runtime::Runtime<weft_io::MakeDriver>;
 ///
 #[doc(inline)]
 pub use weft_runtime::RuntimeMetrics;
+
+/// A poll that took longer than the runtime's
+/// [`slow_poll_threshold`](weft_runtime::builder::Builder::slow_poll_threshold), as passed to the
+/// [`on_slow_poll`](weft_runtime::builder::Builder::on_slow_poll) callback: asyncio debug mode's
+/// "Executing <Task ...> took 0.2 seconds". Without a callback the report goes to stderr.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let rt = weft::runtime::Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .slow_poll_threshold(Duration::from_millis(50))
+///     .on_slow_poll(|poll: &weft::runtime::SlowPoll| eprintln!("slow: {poll}"))
+///     .build()?;
+/// rt.block_on(async {
+///     weft::task::Builder::new()
+///         .name("sluggish")
+///         // Blocks its worker: reported as "task N (\"sluggish\") spawned at ... took ...".
+///         .spawn(async { std::thread::sleep(Duration::from_millis(100)) })
+///         .await
+///         .unwrap();
+/// });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::slow_poll::SlowPoll`:*
+///
+#[doc(inline)]
+pub use weft_runtime::slow_poll::SlowPoll;
