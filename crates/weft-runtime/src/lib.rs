@@ -63,6 +63,7 @@ mod blocking_pool; // the blocking thread pool (generic over its job)
 mod config; // Options, Config, ThreadSettings, RuntimeFlavor, defaults
 mod idle; // which multi-thread workers sleep, search, get woken
 mod inject; // the global queue
+mod local_set; // LocalSet: !Send tasks on the thread that drives the set
 mod make_park; // MakePark: how a builder gets each runtime's park hook
 pub mod metrics; // RuntimeMetrics: counters kept per worker
 mod panic_policy; // UnhandledPanic: what a panic nobody sees does to the runtime

@@ -7,6 +7,7 @@ use std::future::Future;
 
 pub use weft_core::task::{AbortHandle, JoinError, JoinHandle, TaskId};
 
+pub use crate::local_set::{LocalSet, RunUntil};
 pub use crate::registry::TaskInfo;
 
 use weft_core::task::SpawnOptions;
@@ -80,13 +81,17 @@ where
     }
 }
 
-/// Spawns a `!Send` future onto the current-thread runtime running on this thread.
+/// Spawns a `!Send` future onto the [`LocalSet`] being driven on this thread (inside its
+/// `run_until`, on either flavour), or else onto the current-thread runtime running on this
+/// thread.
 ///
-/// The task runs only on this thread, while it runs the runtime's tasks (inside `block_on`).
+/// The task runs only on this thread: while the set's `run_until` is polled, or while this
+/// thread runs the runtime's tasks (inside `block_on`).
 ///
 /// # Panics
-/// Outside a runtime, on a multi-thread runtime (use [`spawn`] with a `Send` future, or a
-/// current-thread runtime), or if another thread already owns this runtime's local tasks.
+/// Outside a runtime, on a multi-thread runtime outside a `LocalSet` (use
+/// [`LocalSet::run_until`], [`spawn`] with a `Send` future, or a current-thread runtime), or if
+/// another thread already owns this runtime's local tasks.
 ///
 /// # Examples
 ///
@@ -116,6 +121,11 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    // Inside `LocalSet::run_until`: the set's task, on either flavour.
+    let future = match crate::local_set::try_spawn_current(future, opts.clone()) {
+        Ok(handle) => return handle,
+        Err(future) => future,
+    };
     let Some(handle) = context::current() else {
         panic!("spawn_local: {NO_RUNTIME}");
     };
@@ -124,9 +134,10 @@ where
             current_thread::Shared::spawn_local(shared, future, opts)
         }
         scheduler::Handle::MultiThread(_) => panic!(
-            "spawn_local needs a current-thread runtime, but this is a multi-thread one: use \
-             spawn with a Send future, or run the !Send code on a current-thread runtime \
-             (Builder::new_current_thread, weft::block_on)"
+            "spawn_local needs a current-thread runtime or a LocalSet, but this is a multi-thread \
+             runtime outside any LocalSet: run the !Send code inside LocalSet::run_until, use \
+             spawn with a Send future, or use a current-thread runtime (Builder::new_current_thread, \
+             weft::block_on)"
         ),
     }
 }

@@ -137,19 +137,21 @@ fn spawn_local_on_multi_thread_panics() {
         .worker_threads(1)
         .build()
         .unwrap();
-    expect_panic("spawn_local needs a current-thread runtime", || {
-        rt.block_on(async {
-            drop(spawn_local(async {}));
-        });
-    });
+    expect_panic(
+        "spawn_local needs a current-thread runtime or a LocalSet",
+        || {
+            rt.block_on(async {
+                drop(spawn_local(async {}));
+            });
+        },
+    );
     let err = rt
         .block_on(rt.spawn(async {
             drop(spawn_local(async {}));
         }))
         .unwrap_err();
-    assert!(
-        panic_message(&*err.into_panic()).contains("spawn_local needs a current-thread runtime")
-    );
+    assert!(panic_message(&*err.into_panic())
+        .contains("spawn_local needs a current-thread runtime or a LocalSet"));
 }
 
 #[test]

@@ -13,6 +13,7 @@
 //! | [`spawn_blocking`] | `loop.run_in_executor(None, f)` |
 //! | [`JoinSet`] | `asyncio.wait(..., FIRST_COMPLETED)`, `as_completed` |
 //! | [`TaskGroup`] | `asyncio.TaskGroup` |
+//! | [`LocalSet`], [`spawn_local`] | a loop's tasks that never leave its thread |
 //! | [`TaskInfo`] (from `Handle::live_tasks`) | `asyncio.all_tasks()` |
 //!
 //! A task runs on its own: its `JoinHandle` is only for its result, and dropping the handle
@@ -79,8 +80,9 @@ pub use weft_runtime::spawn;
 #[doc(inline)]
 pub use weft_runtime::spawn_blocking;
 
-/// Spawns a `!Send` task on the current thread's runtime (a current-thread runtime, as
-/// [`weft::block_on`](crate::block_on) runs).
+/// Spawns a `!Send` task on this thread: into the [`LocalSet`] being driven here (on either
+/// flavour), or else on the current-thread runtime (as [`weft::block_on`](crate::block_on)
+/// runs).
 ///
 /// ```
 /// use std::rc::Rc;
@@ -240,6 +242,50 @@ pub use weft_core::task::TaskLocalFuture;
 ///
 #[doc(inline)]
 pub use weft_core::task::AccessError;
+
+/// A set of `!Send` tasks run by the thread that drives it, on either runtime flavour.
+///
+/// ```
+/// use std::rc::Rc;
+/// use weft::task::LocalSet;
+///
+/// #[weft::main] // a multi-thread runtime
+/// async fn main() {
+///     let local = LocalSet::new();
+///     let total = local
+///         .run_until(async {
+///             let shared = Rc::new(20); // !Send: it stays on this thread
+///             let s = shared.clone();
+///             let task = weft::spawn_local(async move { *s + 1 });
+///             task.await.unwrap() + *shared
+///         })
+///         .await;
+///     assert_eq!(total, 41);
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::task::LocalSet`:*
+///
+#[doc(inline)]
+pub use weft_runtime::task::LocalSet;
+
+/// The future of [`LocalSet::run_until`].
+///
+/// ```
+/// use weft::task::{LocalSet, RunUntil};
+///
+/// #[weft::main]
+/// async fn main() {
+///     let local = LocalSet::new();
+///     let run: RunUntil<'_, _> = local.run_until(async { weft::spawn_local(async { 3 }).await });
+///     assert_eq!(run.await.unwrap(), 3);
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::task::RunUntil`:*
+///
+#[doc(inline)]
+pub use weft_runtime::task::RunUntil;
 
 /// Spawns a task with options: a name that appears in panic reports and task listings.
 ///

@@ -14,7 +14,8 @@
 //!   `Runnable`s move there);
 //! - after shutdown, a local `Runnable` reaching `schedule` off the owner thread is leaked rather
 //!   than dropped, and a shutdown on another thread leaks the local tasks instead of cancelling
-//!   them there.
+//!   them there, and says so on stderr (a `LocalSet`, which is `!Send`, always drops its tasks on
+//!   its own thread).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -425,12 +426,21 @@ impl Shared {
                 );
             } else {
                 // Off the owner thread: leak the local tasks (their futures may not be dropped
-                // here). Their registry references are leaked too, so no cell is freed here.
+                // here), and say so. Their registry references are leaked too, so no cell is
+                // freed here.
                 for task in self.local_inject.take_all() {
                     std::mem::forget(task);
                 }
+                let mut leaked = 0usize;
                 for task in self.local_registry.take_all() {
+                    leaked += 1;
                     std::mem::forget(task);
+                }
+                if leaked > 0 {
+                    eprintln!(
+                        "{}",
+                        local_leak_message(leaked, self.local_owner.get(), thread::current().id())
+                    );
                 }
             }
         });
@@ -532,4 +542,14 @@ impl TaskQueue for LocalTasks {
     fn registry(&self) -> Option<&Registry> {
         Some(&self.0.local_registry)
     }
+}
+
+/// What a shutdown off the owner thread prints about the local tasks it has to leak.
+fn local_leak_message(leaked: usize, owner: Option<&ThreadId>, here: ThreadId) -> String {
+    format!(
+        "weft: a current-thread runtime was shut down on thread {here:?}, but {leaked} of its \
+         spawn_local (!Send) tasks belong to thread {owner:?}: their futures may not be dropped \
+         here, so they are leaked; drop (or shut down) the runtime on the thread that spawned \
+         them, or run them in a LocalSet, which always drops its tasks on its own thread"
+    )
 }
