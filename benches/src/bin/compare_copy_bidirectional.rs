@@ -2,7 +2,7 @@
 //! the inner loop of a proxy on one loopback connection: client <-> proxy (copy_bidirectional)
 //! <-> echo server. The client writes `BYTES` and reads them back at the same time, so both
 //! directions of the proxy carry `BYTES`. Interleaved rounds in one process; each library's
-//! default buffer sizes (weft 64 KiB, tokio 8 KiB per direction).
+//! default buffer sizes (weft 64 KiB, tokio 8 KiB per direction), and tokio with 64 KiB too.
 //!
 //! `cargo run --release --bin compare_copy_bidirectional -- [rounds] [filter]`
 
@@ -68,7 +68,8 @@ fn weft_run(rt: &weft::runtime::Runtime) {
     })
 }
 
-fn tokio_run(rt: &tokio::runtime::Runtime) {
+/// `bufs`: tokio's default (8 KiB) when `None`, else that size in each direction.
+fn tokio_run(rt: &tokio::runtime::Runtime, bufs: Option<usize>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
     rt.block_on(async {
@@ -91,7 +92,12 @@ fn tokio_run(rt: &tokio::runtime::Runtime) {
         let proxy = tokio::spawn(async move {
             let (mut a, _) = front.accept().await.unwrap();
             let mut b = TcpStream::connect(echo_addr).await.unwrap();
-            tokio::io::copy_bidirectional(&mut a, &mut b).await.unwrap()
+            match bufs {
+                None => tokio::io::copy_bidirectional(&mut a, &mut b).await.unwrap(),
+                Some(n) => tokio::io::copy_bidirectional_with_sizes(&mut a, &mut b, n, n)
+                    .await
+                    .unwrap(),
+            }
         });
         let client = TcpStream::connect(front_addr).await.unwrap();
         let (mut rd, mut wr) = client.into_split();
@@ -143,7 +149,8 @@ fn main() {
         ops: BYTES >> 20,
         contenders: vec![
             Contender::new("weft", move || weft_run(w)),
-            Contender::new("tokio", move || tokio_run(t)),
+            Contender::new("tokio", move || tokio_run(t, None)),
+            Contender::new("tokio 64K", move || tokio_run(t, Some(64 << 10))),
         ],
     }];
     benches.retain(|b| b.name.contains(&filter));

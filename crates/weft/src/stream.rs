@@ -87,6 +87,15 @@ pub use crate::time::StreamTimeExt;
 /// the stream ends. A `yield` inside a closure or an async block nested in the body is a compile
 /// error: yield directly in the body (loops, `if`, `match` and blocks are fine).
 ///
+/// ```compile_fail
+/// use weft::stream::stream;
+///
+/// let s = stream! {
+///     // error: `yield` inside a closure or an async block is not a yield of the `stream!`
+///     (0..3).for_each(|i| { yield i; });
+/// };
+/// ```
+///
 /// # Cancel safety
 ///
 /// Dropping the stream drops the block where it stands, and everything it holds: values, locks,
