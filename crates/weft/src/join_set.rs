@@ -281,6 +281,22 @@ impl<T> fmt::Debug for JoinSet<T> {
     }
 }
 
+/// The results of the set's tasks in the order they finish: `while let Some(result) =
+/// set.next().await` is [`join_next`](JoinSet::join_next) in a loop (asyncio's `as_completed`), and
+/// the stream adapters apply (`set.take(3)`, `set.collect()`, ...). The stream ends when the set is
+/// empty; tasks spawned into it after that make it yield again.
+impl<T> Stream for JoinSet<T> {
+    type Item = Result<T, JoinError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_join_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len(), Some(self.len()))
+    }
+}
+
 impl<T> Drop for JoinSet<T> {
     fn drop(&mut self) {
         self.abort_all();

@@ -2,11 +2,15 @@
 //! asyncio is `while let Some(x) = stream.next().await` here, with [`StreamExt`] in scope.
 //!
 //! The trait is the ecosystem's (`futures-core`'s), so streams from other libraries work with
-//! weft's and the other way round. Weft's own sequences are streams: the channel receivers of
-//! [`weft::sync::mpsc`](crate::sync::mpsc) and a directory listing from
-//! [`weft::fs::read_dir`](crate::fs::read_dir). [`stream!`] and [`try_stream!`] write one as an
-//! async generator (`async def` with `yield`); [`iter`], [`once`] and [`unfold`] build streams from
-//! values and closures.
+//! weft's and the other way round. Whatever weft hands out that produces values over time is a
+//! stream: the receivers of [`mpsc`](crate::sync::mpsc) and [`broadcast`](crate::sync::broadcast),
+//! [`Interval`](crate::time::Interval) (its ticks), a listener's `incoming()`,
+//! [`read_dir`](crate::fs::read_dir), a [`Signal`](crate::signal::unix::Signal), a
+//! [`JoinSet`](crate::task::JoinSet) (results as tasks finish) and the lines of a reader.
+//! [`stream!`] and [`try_stream!`] write one as an async generator (`async def` with `yield`);
+//! [`iter`], [`once`] and [`unfold`] build streams from values and closures; [`StreamTimeExt`]
+//! adds `timeout` and `throttle`, [`StreamMap`] and [`select`] merge streams, and
+//! [`FuturesUnordered`] runs futures and yields their outputs as they complete.
 //!
 //! # Examples
 //!

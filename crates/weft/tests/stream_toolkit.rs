@@ -216,3 +216,26 @@ fn next_line_reads_lines_as_tokio_code_expects() {
         });
     }
 }
+
+#[test]
+fn a_join_set_is_a_stream_of_results_in_finishing_order() {
+    for (rt, flavour) in flavours() {
+        rt.block_on(async {
+            let mut set = weft::task::JoinSet::new();
+            let (tx, rx) = weft::sync::oneshot::channel::<()>();
+            set.spawn(async move {
+                rx.await.unwrap();
+                "second"
+            });
+            set.spawn(async { "first" });
+            assert_eq!(set.size_hint(), (2, Some(2)));
+            assert_eq!(set.next().await.unwrap().unwrap(), "first", "{flavour}");
+            tx.send(()).unwrap();
+            let rest: Vec<&str> = set.by_ref().map(Result::unwrap).collect().await;
+            assert_eq!(rest, ["second"], "{flavour}");
+            assert!(set.next().await.is_none(), "{flavour}: empty set ends");
+            set.spawn(async { "again" });
+            assert_eq!(set.next().await.unwrap().unwrap(), "again", "{flavour}");
+        });
+    }
+}
