@@ -412,3 +412,72 @@ fn dropped_runnable_vs_join() {
         assert_eq!(task::live_task_count(), base);
     });
 }
+
+/// An `AbortHandle` on another thread aborts while the task is woken and run and its
+/// `JoinHandle` is dropped; the `AbortHandle` may hold the last reference. The future is dropped
+/// exactly once, the output at most once, and the cell is freed by whoever is last.
+#[test]
+fn abort_handle_vs_wake_vs_drop_join_handle() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, h, counts, wakers) = spawn_probe(2);
+        r.run();
+        let w = wakers.lock().pop().unwrap();
+        let abort = h.abort_handle();
+        let abort_thread = thread::spawn(move || {
+            abort.abort();
+            let finished = abort.is_finished();
+            drop(abort);
+            finished
+        });
+        let waker_thread = thread::spawn(move || w.wake());
+        drop(h);
+        waker_thread.join().unwrap();
+        let _ = abort_thread.join().unwrap();
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        let polls = counts.polls.load(SeqCst);
+        assert_eq!(counts.output_drops.load(SeqCst), usize::from(polls == 2));
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
+weft_core::task_local! {
+    static CONTEXT: usize;
+}
+
+/// A task spawned inside a task-local scope runs on another thread while the scope ends: it sees
+/// the value for its whole life, and the shared context is released exactly once, whichever
+/// side lets go last.
+#[test]
+fn inherited_context_outlives_its_scope_across_threads() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let probe = std::sync::Arc::new(());
+        struct Value(#[allow(dead_code)] std::sync::Arc<()>, usize);
+        weft_core::task_local! { static VALUE: Value; }
+        let (r, h) = VALUE.sync_scope(Value(probe.clone(), 5), || {
+            task::spawn(async { VALUE.with(|v| v.1) }, Inline, SpawnOptions::new())
+        });
+        // The scope has ended here; the task still holds the context.
+        assert_eq!(std::sync::Arc::strong_count(&probe), 2);
+        let t = thread::spawn(move || r.run());
+        let (flag, w) = flag_waker();
+        let mut h = h;
+        let seen = loop {
+            if let Poll::Ready(out) = poll_handle(&mut h, &w) {
+                break out.unwrap();
+            }
+            if !flag.0.swap(false, SeqCst) {
+                thread::yield_now();
+            }
+        };
+        t.join().unwrap();
+        assert_eq!(seen, 5);
+        drop(h);
+        assert_eq!(std::sync::Arc::strong_count(&probe), 1);
+        assert_eq!(task::live_task_count(), base);
+        assert!(CONTEXT.try_with(|_| ()).is_err());
+    });
+}
