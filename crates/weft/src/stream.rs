@@ -187,6 +187,12 @@ pub use futures_core::Stream;
 
 /// The methods of every [`Stream`]: `next`, `map`, `filter`, `collect`, `for_each`, `take`, ...
 ///
+/// `next()` needs a stream that is `Unpin`. [`stream!`] generators, [`iter`], the channel
+/// receivers and weft's other streams are; a stream built around an async block or closure
+/// ([`unfold`], `.then(..)`) is not, and the compiler says "cannot be unpinned": pin it first,
+/// `let mut s = std::pin::pin!(s);` (or `Box::pin(s)` to store or send it). The guide
+/// [`weft::guide::asyncio`](crate::guide::asyncio) says why, under "When and why to `pin!`".
+///
 /// The time adapters `timeout` and `throttle` are on [`StreamTimeExt`] (import it too): this
 /// trait is the ecosystem's, shared with every library built on futures, so weft adds to it by a
 /// trait of its own rather than a copy of this one.

@@ -5,7 +5,8 @@
 //! |---|---|
 //! | [`sleep`], [`sleep_until`] | `asyncio.sleep` |
 //! | [`timeout`], [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
-//! | [`interval`] | a loop around `asyncio.sleep` that does not drift |
+//! | [`interval`] | a loop around `asyncio.sleep` that does not drift; also a stream of its ticks |
+//! | [`StreamTimeExt::timeout`], [`StreamTimeExt::throttle`] | `wait_for` around each `__anext__`; a pause between items |
 //! | [`Instant::now`] | `loop.time()` |
 //!
 //! Timers need the runtime's timer driver, which every runtime built by `weft` has
