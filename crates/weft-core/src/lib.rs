@@ -10,6 +10,7 @@
 //! - [`coop`]: the cooperative budget that resources consume so an always-ready task yields.
 //! - [`blocking`]: whether this thread runs a runtime's tasks (set by the runtime), so blocking
 //!   APIs of any layer refuse to block it.
+//! - [`ShutdownError`]: the error an operation reports when the runtime it needed shut down.
 //! - [`future`]: runtime-independent combinators (`yield_now`, `join_all`, `race`, `join!`,
 //!   `try_join!`, `select!`, ...).
 //!
@@ -25,4 +26,7 @@ pub mod coop;
 pub mod future;
 #[doc(hidden)]
 pub mod loom;
+mod shutdown;
 pub mod task;
+
+pub use shutdown::ShutdownError;

@@ -37,8 +37,8 @@ where
 
 /// Runs `f` on the blocking pool and waits for its result.
 ///
-/// A panic in `f` is resumed in the caller; a job cancelled because the runtime shut down is an
-/// error of kind [`io::ErrorKind::Other`].
+/// A panic in `f` is resumed in the caller; a job cancelled unrun is an error (see
+/// [`cancelled`]).
 #[track_caller]
 pub(crate) fn asyncify<F, R>(f: F) -> impl std::future::Future<Output = io::Result<R>>
 where
@@ -58,13 +58,19 @@ pub(crate) fn join_result<T>(res: Result<T, JoinError>) -> io::Result<T> {
     }
 }
 
-/// The error of a file operation whose pool job was dropped unrun (the runtime shut down, or no
-/// blocking thread could be started).
+/// The error of a file operation whose pool job was dropped unrun: a
+/// [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down (or is gone), else the
+/// other cause, no blocking thread could be started.
 pub(crate) fn cancelled() -> io::Error {
-    io::Error::other(
-        "weft-fs: the file operation did not run: the runtime shut down, or the OS refused to \
-         start a blocking thread",
-    )
+    let shut_down = weft_runtime::Handle::try_current().map_or(true, |rt| rt.is_shut_down());
+    if shut_down {
+        weft_core::ShutdownError::new("a file operation").into()
+    } else {
+        io::Error::other(
+            "weft-fs: the file operation did not run: the OS refused to start a blocking thread \
+             and the runtime's blocking pool has none",
+        )
+    }
 }
 
 /// Runs one poll of a file operation under the task's cooperative budget: a unit is spent when

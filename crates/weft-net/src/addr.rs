@@ -135,7 +135,11 @@ pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAd
         Ok(rt) => rt
             .spawn_blocking(move || addrs.lookup_blocking())
             .await
-            .map_err(|e| io::Error::other(format!("name resolution task failed: {e}")))?,
+            .map_err(|e| match e.is_cancelled() {
+                // The only cancellation of a blocking job is its runtime's shutdown.
+                true => weft_core::ShutdownError::new("resolving a host name").into(),
+                false => io::Error::other(format!("name resolution task failed: {e}")),
+            })?,
         Err(_) => addrs.lookup_blocking(),
     }
 }
@@ -169,6 +173,8 @@ pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAd
 /// - `NotFound` for a name the resolver does not know (or cannot resolve now: `getaddrinfo` does
 ///   not tell the two apart reliably); the message names the host and gives the resolver's reason.
 /// - An OS error if the resolver failed with one.
+/// - A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down before the lookup
+///   ran.
 ///
 /// # Panics
 ///

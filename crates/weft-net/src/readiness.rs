@@ -11,7 +11,7 @@ macro_rules! readiness_methods {
         /// `WouldBlock`.
         ///
         /// # Errors
-        /// If the runtime shut down while waiting.
+        /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down while waiting.
         ///
         /// # Cancel safety
         /// Cancel safe.
@@ -22,7 +22,7 @@ macro_rules! readiness_methods {
         /// Waits until the stream is writable. See [`readable`](Self::readable).
         ///
         /// # Errors
-        /// If the runtime shut down while waiting.
+        /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down while waiting.
         ///
         /// # Cancel safety
         /// Cancel safe.
@@ -33,7 +33,7 @@ macro_rules! readiness_methods {
         /// Polls for read readiness (the poll form of [`readable`](Self::readable)).
         ///
         /// # Errors
-        /// If the runtime shut down.
+        /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down.
         pub fn poll_read_ready(
             &self,
             cx: &mut std::task::Context<'_>,
@@ -44,7 +44,7 @@ macro_rules! readiness_methods {
         /// Polls for write readiness (the poll form of [`writable`](Self::writable)).
         ///
         /// # Errors
-        /// If the runtime shut down.
+        /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down.
         pub fn poll_write_ready(
             &self,
             cx: &mut std::task::Context<'_>,

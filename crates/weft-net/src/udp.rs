@@ -224,7 +224,7 @@ impl UdpSocket {
     /// Waits until a datagram (or an error) is queued.
     ///
     /// # Errors
-    /// If the runtime shut down while waiting.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down while waiting.
     ///
     /// # Cancel safety
     /// Cancel safe.
@@ -235,7 +235,7 @@ impl UdpSocket {
     /// Waits until the socket can send.
     ///
     /// # Errors
-    /// If the runtime shut down while waiting.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down while waiting.
     ///
     /// # Cancel safety
     /// Cancel safe.
@@ -246,7 +246,7 @@ impl UdpSocket {
     /// Polls for read readiness.
     ///
     /// # Errors
-    /// If the runtime shut down.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down.
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.io.poll_readable(cx)
     }

@@ -128,8 +128,8 @@ impl Child {
     /// closed first, so a child that reads until end of input can finish.
     ///
     /// # Errors
-    /// The OS error from `waitpid`, or an error if the runtime the child was spawned on shut down
-    /// while waiting.
+    /// The OS error from `waitpid`, or a [`ShutdownError`](weft_core::ShutdownError) if
+    /// the runtime the child was spawned on shut down while waiting.
     ///
     /// # Cancel safety
     /// Cancel safe: the exit is collected by the next `wait` or `try_wait` (or by the background

@@ -63,7 +63,8 @@ impl ExitWatch {
     /// Polls until `child` has exited and is reaped.
     ///
     /// # Errors
-    /// The error of `waitpid`, or the reactor's if its runtime shut down.
+    /// The error of `waitpid`, or a [`ShutdownError`](weft_core::ShutdownError) if its
+    /// runtime shut down.
     pub(crate) fn poll_exit(
         &mut self,
         cx: &mut Context<'_>,
@@ -85,9 +86,12 @@ impl ExitWatch {
                     }
                     match sigchld.poll_recv(cx) {
                         Poll::Ready(Some(())) => continue,
-                        Poll::Ready(None) => return Poll::Ready(Err(io::Error::other(
-                            "the runtime the child was spawned on shut down while waiting for it",
-                        ))),
+                        Poll::Ready(None) => {
+                            return Poll::Ready(Err(weft_core::ShutdownError::new(
+                                "waiting for a child process",
+                            )
+                            .into()))
+                        }
                         Poll::Pending => return Poll::Pending,
                     }
                 }

@@ -250,6 +250,26 @@ impl Handle {
         out
     }
 
+    /// Whether the runtime shut down (or is shutting down): it takes no new task, and a task
+    /// spawned on it is cancelled at once. asyncio's `loop.is_closed()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+    /// let handle = rt.handle().clone();
+    /// assert!(!handle.is_shut_down());
+    /// drop(rt);
+    /// assert!(handle.is_shut_down());
+    /// // A task spawned now is cancelled at once.
+    /// let late = handle.spawn(async { 1 });
+    /// let other = weft_runtime::Builder::new_current_thread().build().unwrap();
+    /// assert!(other.block_on(late).unwrap_err().is_cancelled());
+    /// ```
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.common().registry.is_closed()
+    }
+
     /// The number of tasks spawned on this runtime that have not ended yet.
     pub fn num_live_tasks(&self) -> usize {
         self.inner.num_live_tasks()

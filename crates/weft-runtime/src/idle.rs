@@ -18,10 +18,17 @@ use std::fmt;
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use weft_core::loom::sync::Mutex;
 
+/// Where the unparked count starts in the state word. The searching count below it gets 16 bits:
+/// it never exceeds the number of workers, so it fits for up to 65,535 workers (thousands of
+/// times the CPUs a worker pool is sized for); the unparked count gets the rest of the word.
 const UNPARK_SHIFT: usize = 16;
+/// The searching count's bits.
 const SEARCH_MASK: usize = (1 << UNPARK_SHIFT) - 1;
+/// One unparked worker, in the state word.
 const UNPARK_ONE: usize = 1 << UNPARK_SHIFT;
-/// How many workers may search at once.
+/// How many workers may turn to searching on their own at once (rule 2). One: a searcher that
+/// finds work wakes the next (rule 3), so more searchers would only contend on the same queues
+/// to steal the same work.
 const MAX_SEARCHING: usize = 1;
 
 /// Sleep/search bookkeeping shared by the workers of one runtime.

@@ -33,13 +33,17 @@ use weft_core::loom::cell::UnsafeCell;
 use weft_core::loom::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use weft_core::loom::sync::Arc;
 
-/// Slots per queue (a power of two). Small under loom so the overflow path is reached.
+/// Slots per queue. A power of two, so a position maps to its slot with [`MASK`]; and at most
+/// `u32::MAX / 2`, so the `u32` positions' wrapping differences stay unambiguous. 256 holds a
+/// burst of local spawns or wakes without touching the global queue, and a steal of half of it
+/// moves enough work to be worth its CAS; the ring of task pointers costs 2 KiB per worker.
 #[cfg(not(loom))]
 pub const CAPACITY: usize = 256;
-/// Slots per queue (a power of two). Small under loom so the overflow path is reached.
+/// Slots per queue: small under loom so the models reach the overflow path.
 #[cfg(loom)]
 pub const CAPACITY: usize = 4;
 
+/// A position's slot is `position & MASK` (`CAPACITY` is a power of two).
 const MASK: usize = CAPACITY - 1;
 
 /// Where the owner moves elements when its ring is full.

@@ -106,6 +106,11 @@ impl Registry {
         drop(removed);
     }
 
+    /// Whether [`close`](Registry::close) was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shards[0].lock().closed
+    }
+
     /// Refuses every later insert.
     pub(crate) fn close(&self) {
         for shard in self.shards.iter() {

@@ -74,7 +74,8 @@ pub mod unix {
 ///
 /// # Errors
 ///
-/// If the listener cannot be made (no descriptor left), or the runtime shut down while waiting.
+/// If the listener cannot be made (no descriptor left), or a
+/// [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down while waiting.
 ///
 /// # Panics
 ///

@@ -14,6 +14,7 @@
 //! | [`Runtime::new`], `Builder::new_multi_thread().build()` | `asyncio.new_event_loop()` |
 //! | [`Runtime::block_on`] | `loop.run_until_complete(coro)` |
 //! | [`Handle::current`] | `asyncio.get_running_loop()` |
+//! | [`ShutdownError::is`] | `RuntimeError("Event loop is closed")` |
 //!
 //! # Examples
 //!
@@ -65,6 +66,35 @@ pub use weft_runtime::{EnterGuard, RuntimeFlavor, TryCurrentError};
 ///
 #[doc(inline)]
 pub use weft_runtime::UnhandledPanic;
+
+/// The error an operation reports when the runtime it needed shut down: a socket read after its
+/// runtime ended, a file operation whose blocking job was dropped unrun, `ctrl_c` or a child's
+/// `wait` whose runtime ended. It reaches you inside an [`std::io::Error`] (kind `Other`); tell
+/// it apart from an operating-system error with [`ShutdownError::is`] rather than by its text.
+///
+/// ```
+/// use weft::io::AsyncReadExt;
+/// use weft::runtime::ShutdownError;
+///
+/// let first = weft::runtime::Builder::new_current_thread().build()?;
+/// let mut stream = first.block_on(async {
+///     let listener = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+///     let client = weft::net::TcpStream::connect(listener.local_addr()?).await?;
+///     drop(listener.accept().await?);
+///     std::io::Result::Ok(client)
+/// })?;
+/// drop(first); // The stream's reactor goes with its runtime.
+///
+/// let second = weft::runtime::Builder::new_current_thread().build()?;
+/// let err = second.block_on(stream.read(&mut [0; 16])).unwrap_err();
+/// assert!(ShutdownError::is(&err));
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::ShutdownError`:*
+///
+#[doc(inline)]
+pub use weft_core::ShutdownError;
 
 /// A cheap, cloneable reference to a running runtime: [`Handle::current`] is asyncio's
 /// `get_running_loop()`, and a handle lets code outside the runtime (a plain thread, a callback)

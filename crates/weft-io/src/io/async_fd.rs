@@ -70,7 +70,8 @@ impl<T: AsFd> Async<T> {
     /// Registers `io` with the current runtime's reactor, after putting it in non-blocking mode.
     ///
     /// # Errors
-    /// The OS error from `fcntl` or from the poller, or an error if the runtime shut down.
+    /// The OS error from `fcntl` or from the poller, or a
+    /// [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down.
     ///
     /// # Panics
     /// Outside a weft runtime (see [`Handle::current`]).
@@ -138,7 +139,7 @@ impl<T: AsFd> Async<T> {
     /// Waits until the source is readable (or a read would report an error or end of stream).
     ///
     /// # Errors
-    /// If the source was deregistered or its runtime shut down while waiting.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if its runtime shut down while waiting.
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future loses nothing.
@@ -150,7 +151,7 @@ impl<T: AsFd> Async<T> {
     /// Waits until the source is writable.
     ///
     /// # Errors
-    /// If the source was deregistered or its runtime shut down while waiting.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if its runtime shut down while waiting.
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future loses nothing.
@@ -163,7 +164,7 @@ impl<T: AsFd> Async<T> {
     /// read that returned `WouldBlock`.
     ///
     /// # Errors
-    /// If the source was deregistered or its runtime shut down.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if its runtime shut down.
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_ready(Direction::Read, cx, None)
     }
@@ -171,7 +172,7 @@ impl<T: AsFd> Async<T> {
     /// Polls for writability (see [`poll_readable`](Async::poll_readable)).
     ///
     /// # Errors
-    /// If the source was deregistered or its runtime shut down.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if its runtime shut down.
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_ready(Direction::Write, cx, None)
     }
@@ -200,8 +201,8 @@ impl<T: AsFd> Async<T> {
     /// non-blocking read-side operation on the source (`read`, `recv`, `accept`, ...).
     ///
     /// # Errors
-    /// The first error of `op` other than `WouldBlock`/`Interrupted`, or an error if the source was
-    /// deregistered or its runtime shut down.
+    /// The first error of `op` other than `WouldBlock`/`Interrupted`, or a
+    /// [`ShutdownError`](weft_core::ShutdownError) if its runtime shut down.
     ///
     /// # Cancel safety
     /// Cancel safe if `op` is: a dropped future never calls `op` again.
@@ -305,8 +306,8 @@ impl<T: AsFd> Async<T> {
     /// is registered). Retried on `Interrupted`.
     ///
     /// # Errors
-    /// The error of `op` (`WouldBlock` included), or an error if the source was deregistered or
-    /// its runtime shut down.
+    /// The error of `op` (`WouldBlock` included), or a
+    /// [`ShutdownError`](weft_core::ShutdownError) if its runtime shut down.
     pub fn try_read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         self.try_io(Direction::Read, op)
     }
@@ -328,7 +329,7 @@ impl<T: AsFd> Async<T> {
         let io = self.get_ref();
         loop {
             if source.is_closed() {
-                return Err(crate::reactor::closed_error());
+                return Err(source.closed_error());
             }
             let seen = source.snapshot(direction);
             match op(io) {
@@ -348,8 +349,8 @@ impl<T: AsFd> Async<T> {
     /// This is the building block of the futures-io impls and of weft-net's sockets.
     ///
     /// # Errors
-    /// The first error of `op` other than `WouldBlock`/`Interrupted`, or an error if the source was
-    /// deregistered or its runtime shut down.
+    /// The first error of `op` other than `WouldBlock`/`Interrupted`, or a
+    /// [`ShutdownError`](weft_core::ShutdownError) if its runtime shut down.
     pub fn poll_read_with<R>(
         &self,
         cx: &mut Context<'_>,
@@ -470,7 +471,7 @@ fn poll_optimistic<R>(
     };
     loop {
         if source.is_closed() {
-            return Poll::Ready(Err(crate::reactor::closed_error()));
+            return Poll::Ready(Err(source.closed_error()));
         }
         // The snapshot comes *before* the syscall (see reactor::scheduled_io).
         let mut seen = source.snapshot(direction);

@@ -188,6 +188,10 @@ mod tests {
                 .expect("woke before the time-out")
                 .expect_err("no event can come any more");
             assert!(err.to_string().contains("poller failed"), "{err}");
+            assert!(
+                !weft_core::ShutdownError::is(&err),
+                "not a shutdown: {err:?}"
+            );
             assert!(driver.handle().inner.reactor.is_failed());
 
             // A new source is refused with an error naming the failure.

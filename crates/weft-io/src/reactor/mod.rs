@@ -26,6 +26,6 @@ mod poller;
 #[cfg(not(loom))]
 pub(crate) use poller::{EventBuffer, Mode, Reactor, Registration};
 #[cfg(not(loom))]
-pub(crate) use scheduled_io::{closed_error, Direction};
+pub(crate) use scheduled_io::Direction;
 #[cfg(not(loom))]
 pub(crate) use waiters::WaiterKey;

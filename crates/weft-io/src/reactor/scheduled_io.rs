@@ -9,8 +9,9 @@
 //! ```text
 //!  bit 0      readable          bits  8..32  read tick  (wrapping, 24 bits)
 //!  bit 1      writable          bits 32..56  write tick (wrapping, 24 bits)
-//!  bit 2      closed (deregistered or reactor shut down)
+//!  bit 2      closed (reactor shut down, or gave its poller up)
 //!  bit 3      hang-up (sticky: the peer closed or the socket failed; see rule 5)
+//!  bit 4      poller failed (set with closed when the reactor gave its poller up)
 //! ```
 //!
 //! 1. The reactor, on an event for a direction, sets its ready bit and increments its tick (one
@@ -47,13 +48,25 @@ use std::task::{Context, Poll, Waker};
 use super::waiters::{WaiterKey, Waiters};
 use weft_core::loom::sync::atomic::{AtomicU64, Ordering};
 
+// The bits of the readiness word, laid out as in the module docs.
+/// The read direction's ready bit.
 const READABLE: u64 = 1 << 0;
+/// The write direction's ready bit.
 const WRITABLE: u64 = 1 << 1;
+/// The source was closed (its reactor shut down or gave its poller up); sticky.
 const CLOSED: u64 = 1 << 2;
 /// Sticky: the OS reported a hang-up or error; a partial transfer no longer proves "drained".
 const HANGUP: u64 = 1 << 3;
+/// Set with `CLOSED` when the reactor gave its poller up rather than shut down: says which error
+/// the source's operations get.
+const POLLER_FAILED: u64 = 1 << 4;
+/// A tick's 24 bits. A task compares the tick it saw before a syscall with the tick when it
+/// clears the readiness after `WouldBlock` (rule 3); a wrap could fool it only if a multiple of
+/// 2^24 events of one direction arrived during that one syscall.
 const TICK_MASK: u64 = (1 << 24) - 1;
+/// Where the read tick starts (above the four flag bits, byte-aligned).
 const READ_TICK_SHIFT: u32 = 8;
+/// Where the write tick starts (bits 32..56, clear of the read tick's 8..32).
 const WRITE_TICK_SHIFT: u32 = 32;
 
 /// A direction of I/O on a source.
@@ -117,13 +130,28 @@ pub struct ScheduledIo {
     writer: Waiters,
 }
 
-/// The error a task gets when its source was deregistered (or its reactor shut down) while it
-/// waited.
-pub fn closed_error() -> io::Error {
+/// The error of an operation on a source whose reactor shut down (the runtime that owned it
+/// ended), or of a registration after that: a [`weft_core::ShutdownError`].
+pub fn shutdown_error() -> io::Error {
+    weft_core::ShutdownError::new("an operation on an I/O source").into()
+}
+
+/// The error of an operation on a source whose reactor gave its poller up (see the driver's
+/// `park`): no event can come for it any more.
+fn poller_failed_error() -> io::Error {
     io::Error::other(
-        "the I/O source was removed from its reactor (the source was deregistered, the weft \
-         runtime that owned it shut down, or the reactor's poller failed)",
+        "the I/O source's poller failed for good and its reactor gave it up: no event can come \
+         for the source any more (build a new runtime)",
     )
+}
+
+/// The error for a source whose readiness word has the closed bit: why it was closed.
+fn closed_error(word: u64) -> io::Error {
+    if word & POLLER_FAILED != 0 {
+        poller_failed_error()
+    } else {
+        shutdown_error()
+    }
 }
 
 impl ScheduledIo {
@@ -193,10 +221,20 @@ impl ScheduledIo {
         self.clear(event, HANGUP);
     }
 
-    /// Marks the source closed and moves every waiting waker into `wake`: their next poll gets an
-    /// error instead of hanging.
+    /// Marks the source closed (its reactor shut down) and moves every waiting waker into
+    /// `wake`: their next poll gets a [`weft_core::ShutdownError`] instead of hanging.
     pub fn close(&self, wake: &mut Vec<Waker>) {
-        self.readiness.fetch_or(CLOSED, Ordering::AcqRel);
+        self.close_with(CLOSED, wake);
+    }
+
+    /// As [`close`](ScheduledIo::close), for a reactor that gave its poller up: the next poll
+    /// gets an error that says so.
+    pub fn close_poller_failed(&self, wake: &mut Vec<Waker>) {
+        self.close_with(CLOSED | POLLER_FAILED, wake);
+    }
+
+    fn close_with(&self, bits: u64, wake: &mut Vec<Waker>) {
+        self.readiness.fetch_or(bits, Ordering::AcqRel);
         self.reader.take_into(wake);
         self.writer.take_into(wake);
     }
@@ -211,6 +249,13 @@ impl ScheduledIo {
     /// Whether the source was closed.
     pub fn is_closed(&self) -> bool {
         self.readiness.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// The error of an operation on this source once it is [closed](ScheduledIo::is_closed): a
+    /// [`weft_core::ShutdownError`] if its reactor shut down, another error if the reactor gave
+    /// its poller up.
+    pub fn closed_error(&self) -> io::Error {
+        closed_error(self.readiness.load(Ordering::Acquire))
     }
 
     /// Step 2: the snapshot to take before a syscall.
@@ -315,7 +360,7 @@ impl ScheduledIo {
     fn check(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
         let word = self.readiness.load(Ordering::Acquire);
         if word & CLOSED != 0 {
-            return Some(Err(closed_error()));
+            return Some(Err(closed_error(word)));
         }
         if word & direction.ready_bit() != 0 {
             return Some(Ok(ReadyEvent {

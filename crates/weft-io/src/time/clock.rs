@@ -11,6 +11,8 @@ use weft_core::loom::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 /// The tick that means "never" (deadlines too far to represent).
 pub(crate) const NEVER: u64 = u64::MAX;
 
+/// One tick is a millisecond: the resolution `sleep` and `timeout` promise (as the OS's poll
+/// timeout has), and coarse enough that the wheel's 2^36 ticks cover years.
 const NANOS_PER_TICK: u128 = 1_000_000;
 
 /// Real or paused (virtual) time; [`pause`](Clock::pause) and [`resume`](Clock::resume) switch

@@ -95,7 +95,10 @@ impl fmt::Debug for TimerQueue {
     }
 }
 
-/// How many wakers are collected before the lock is dropped to wake them.
+/// How many wakers are collected before the lock is dropped to wake them. Waking runs other code
+/// (a scheduler's queue push, maybe an unpark), which must not happen under the timer lock; a
+/// batch bounds both the lock hold (a tick that fires a million timers lets timer registrations
+/// in between) and the memory kept for the wakers, while a burst of up to 64 takes the lock once.
 const WAKE_BATCH: usize = 64;
 
 impl TimerQueue {

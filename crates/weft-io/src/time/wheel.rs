@@ -31,10 +31,13 @@
 
 use std::fmt;
 
-/// Levels of the wheel.
+/// Levels of the wheel: six levels of 64 slots span `64^6 = 2^36` ticks (~2.2 years of
+/// milliseconds), so any real timeout sits in its own level and only far deadlines are re-inserted.
 pub(crate) const LEVELS: usize = 6;
-/// Slots per level.
+/// Slots per level: 64, so a level's non-empty slots are the bits of one `u64` (`occupied`) and
+/// the next due slot is a bit scan.
 pub(crate) const SLOTS: usize = 64;
+/// `SLOTS == 1 << SLOT_BITS`: a level's slot of a tick is 6 bits of the tick.
 const SLOT_BITS: u32 = 6;
 /// The pseudo-level that names the processing buffer in a [`Position`].
 const PROCESSING: u64 = LEVELS as u64;

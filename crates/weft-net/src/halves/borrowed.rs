@@ -37,7 +37,7 @@ impl<S: SplitStream> ReadHalf<'_, S> {
     /// See the stream's `readable`.
     ///
     /// # Errors
-    /// If the runtime shut down.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down.
     ///
     /// # Cancel safety
     /// Cancel safe.
@@ -74,7 +74,7 @@ impl<S: SplitStream> WriteHalf<'_, S> {
     /// See the stream's `writable`.
     ///
     /// # Errors
-    /// If the runtime shut down.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down.
     ///
     /// # Cancel safety
     /// Cancel safe.

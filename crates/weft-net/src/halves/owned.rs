@@ -81,7 +81,7 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     /// See the stream's `readable`.
     ///
     /// # Errors
-    /// If the runtime shut down.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down.
     ///
     /// # Cancel safety
     /// Cancel safe.
@@ -131,7 +131,7 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
     /// See the stream's `writable`.
     ///
     /// # Errors
-    /// If the runtime shut down.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down.
     ///
     /// # Cancel safety
     /// Cancel safe.

@@ -239,7 +239,8 @@ impl TcpStream {
     /// `recvmsg` that also learns whether the socket is now empty (Linux `TCP_INQ`).
     ///
     /// # Errors
-    /// The OS error from the read, or an error if the runtime shut down.
+    /// The OS error from the read, or a [`ShutdownError`](weft_core::ShutdownError) if the
+    /// runtime shut down.
     ///
     /// # Examples
     ///

@@ -166,7 +166,7 @@ impl UnixDatagram {
     /// Waits until a datagram is queued.
     ///
     /// # Errors
-    /// If the runtime shut down while waiting.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down while waiting.
     ///
     /// # Cancel safety
     /// Cancel safe.
@@ -177,7 +177,7 @@ impl UnixDatagram {
     /// Waits until the socket can send.
     ///
     /// # Errors
-    /// If the runtime shut down while waiting.
+    /// A [`ShutdownError`](weft_core::ShutdownError) if the runtime shut down while waiting.
     ///
     /// # Cancel safety
     /// Cancel safe.

@@ -154,7 +154,8 @@ impl UnixStream {
     /// the first `n` bytes of `buf` hold the data read and are initialised; the rest is untouched.
     ///
     /// # Errors
-    /// The OS error from `read`, or an error if the runtime shut down.
+    /// The OS error from `read`, or a [`ShutdownError`](weft_core::ShutdownError) if the
+    /// runtime shut down.
     pub fn poll_read_uninit(
         &self,
         cx: &mut Context<'_>,

@@ -9,7 +9,9 @@ use std::task::{ready, Context, Poll};
 
 use weft_runtime::task::JoinHandle;
 
-/// The most one pool trip reads or writes. Bigger writes are cut (the caller's `write_all` loops).
+/// The most one pool trip reads or writes. Bigger writes are cut (the caller's `write_all` loops):
+/// the trip copies the bytes into its own buffer, so a cap bounds that copy and the memory a
+/// pending trip holds, while 64 KiB (a pipe's default capacity) keeps a large write to a few trips.
 pub(crate) const MAX_CHUNK: usize = 64 * 1024;
 
 /// A buffer and the position of the first byte not yet handed to the caller.
@@ -175,9 +177,9 @@ impl<T: Write + Send + 'static> Pooled<T> {
     }
 }
 
-/// The error once the pool dropped a trip.
+/// The error once the pool dropped a trip (its runtime is shutting down).
 fn gone() -> io::Error {
-    io::Error::other("the blocking pool dropped the operation: the runtime is shutting down")
+    weft_core::ShutdownError::new("a standard-stream operation on the blocking pool").into()
 }
 
 impl<T> fmt::Debug for Pooled<T> {
