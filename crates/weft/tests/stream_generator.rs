@@ -349,3 +349,36 @@ fn a_yielder_moved_to_another_task_panics_with_a_message() {
         );
     });
 }
+
+#[test]
+fn yields_in_if_match_loops_and_blocks_and_an_early_return() {
+    for (rt, flavour) in flavours() {
+        let got: Vec<String> = rt.block_on(async {
+            let words = vec!["a", "skip", "b", "stop", "c"];
+            stream! {
+                yield "start".to_string();
+                'outer: loop {
+                    for w in &words {
+                        match *w {
+                            "skip" => continue,
+                            "stop" => break 'outer,
+                            w if w.len() == 1 => {
+                                let upper = { w.to_uppercase() };
+                                yield if upper == "A" { upper } else { format!("{upper}!") };
+                            }
+                            _ => unreachable!(),
+                        }
+                    }
+                }
+                yield "after the loop".to_string();
+                if words.len() > 1 {
+                    return;
+                }
+                yield "never".to_string();
+            }
+            .collect()
+            .await
+        });
+        assert_eq!(got, ["start", "A", "B!", "after the loop"], "{flavour}");
+    }
+}
