@@ -55,6 +55,7 @@ pub mod task; // spawn, spawn_local, spawn_blocking, task::Builder
 // The schedulers. The crate's files name each other without a cycle (tests/layering checks it).
 mod blocking_task; // spawn_blocking: a blocking closure as a task on the pool
 mod context; // the thread's current runtime and "inside a runtime" flag
+pub mod dump; // TaskDump, TaskInfo: every live task and what it waits on
 mod park_thread; // block_on for threads that are not workers
 mod scheduler; // scheduler::Handle over current_thread / multi_thread, and their Common
 

@@ -5,14 +5,13 @@
 //! mutex-protected sets so that spawns on different workers rarely meet on the same lock. An entry
 //! is one [`TaskRef`] (8 bytes, hashed by address); the task's `Schedule::release` removes it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
-use std::panic::Location;
 
 use crossbeam_utils::CachePadded;
 use weft_core::loom::sync::Mutex;
-use weft_core::task::{TaskId, TaskRef};
+use weft_core::task::TaskRef;
 
 /// A multiplicative hasher for task addresses.
 #[derive(Default, Clone, Copy)]
@@ -38,7 +37,8 @@ impl Hasher for IdHasher {
     }
 }
 
-type TaskSet = HashSet<TaskRef, BuildHasherDefault<IdHasher>>;
+/// Each live task with its spawn time on the runtime's coarse clock.
+type TaskSet = HashMap<TaskRef, u64, BuildHasherDefault<IdHasher>>;
 
 struct Shard {
     tasks: TaskSet,
@@ -52,18 +52,6 @@ struct Shard {
 pub(crate) struct Registry {
     shards: Box<[CachePadded<Mutex<Shard>>]>,
     mask: usize,
-}
-
-/// A snapshot of one live task, for diagnostics.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct TaskInfo {
-    /// The task's id.
-    pub id: TaskId,
-    /// The name given with `task::Builder::name`, if any.
-    pub name: Option<String>,
-    /// Where the task was spawned.
-    pub location: &'static Location<'static>,
 }
 
 impl Registry {
@@ -89,20 +77,21 @@ impl Registry {
         &self.shards[(h >> 40) as usize & self.mask]
     }
 
-    /// Registers `task`, or hands it back if the registry is closed (the runtime shut down).
-    pub(crate) fn insert(&self, task: TaskRef) -> Result<(), TaskRef> {
+    /// Registers `task`, spawned at `stamp` (the coarse clock), or hands it back if the registry
+    /// is closed (the runtime shut down).
+    pub(crate) fn insert(&self, task: TaskRef, stamp: u64) -> Result<(), TaskRef> {
         let mut shard = self.shard(&task).lock();
         if shard.closed {
             return Err(task);
         }
-        shard.tasks.insert(task);
+        shard.tasks.insert(task, stamp);
         shard.spawned += 1;
         Ok(())
     }
 
     /// Forgets `task` (it ended). Our reference is dropped after the lock is released.
     pub(crate) fn remove(&self, task: &TaskRef) {
-        let removed = self.shard(task).lock().tasks.take(task);
+        let removed = self.shard(task).lock().tasks.remove_entry(task);
         drop(removed);
     }
 
@@ -122,7 +111,7 @@ impl Registry {
     pub(crate) fn snapshot(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            out.extend(shard.lock().tasks.iter().cloned());
+            out.extend(shard.lock().tasks.keys().cloned());
         }
         out
     }
@@ -131,7 +120,7 @@ impl Registry {
     pub(crate) fn take_all(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            out.extend(shard.lock().tasks.drain());
+            out.extend(shard.lock().tasks.drain().map(|(t, _)| t));
         }
         out
     }
@@ -146,15 +135,13 @@ impl Registry {
         self.shards.iter().map(|s| s.lock().spawned).sum()
     }
 
-    /// Diagnostic snapshots of every live task.
-    pub(crate) fn infos(&self, out: &mut Vec<TaskInfo>) {
+    /// Every live task with its spawn stamp, one shard at a time: a shard's lock is held only to
+    /// copy its references out (a reference count increment per task), so spawns elsewhere go
+    /// on and no lock is held while the tasks are looked at.
+    pub(crate) fn entries(&self, out: &mut Vec<(TaskRef, u64)>) {
         for shard in self.shards.iter() {
             let shard = shard.lock();
-            out.extend(shard.tasks.iter().map(|t| TaskInfo {
-                id: t.id(),
-                name: t.name().map(str::to_owned),
-                location: t.location(),
-            }));
+            out.extend(shard.tasks.iter().map(|(t, s)| (t.clone(), *s)));
         }
     }
 }

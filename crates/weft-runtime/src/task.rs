@@ -7,8 +7,8 @@ use std::future::Future;
 
 pub use weft_core::task::{AbortHandle, JoinError, JoinHandle, TaskId};
 
+pub use crate::dump::TaskInfo;
 pub use crate::local_set::{LocalSet, RunUntil};
-pub use crate::registry::TaskInfo;
 
 use weft_core::task::SpawnOptions;
 

@@ -89,10 +89,13 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// Cancel safe: dropping the future gives up its place in the queue, and if the lock had
     /// already been handed to it, the lock passes on to the next waiter.
-    pub async fn lock(&self) -> MutexGuard<'_, T> {
-        // The semaphore of a mutex is never closed.
-        let _ = self.s.acquire(1).await;
-        MutexGuard { lock: self }
+    #[track_caller]
+    pub fn lock(&self) -> impl std::future::Future<Output = MutexGuard<'_, T>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::Lock, async move {
+            // The semaphore of a mutex is never closed.
+            let _ = self.s.acquire(1).await;
+            MutexGuard { lock: self }
+        })
     }
 
     /// Waits for the lock with a guard that owns an `Arc` to the mutex (`'static`).
@@ -100,9 +103,12 @@ impl<T: ?Sized> Mutex<T> {
     /// # Cancel safety
     ///
     /// As [`lock`](Self::lock).
-    pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        let _ = self.s.acquire(1).await;
-        OwnedMutexGuard { lock: self }
+    #[track_caller]
+    pub fn lock_owned(self: Arc<Self>) -> impl std::future::Future<Output = OwnedMutexGuard<T>> {
+        weft_core::task::wait_on(weft_core::task::Resource::Lock, async move {
+            let _ = self.s.acquire(1).await;
+            OwnedMutexGuard { lock: self }
+        })
     }
 
     /// Takes the lock if it is free and nobody is queued.

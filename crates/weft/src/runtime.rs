@@ -231,3 +231,34 @@ pub use weft_runtime::RuntimeMetrics;
 ///
 #[doc(inline)]
 pub use weft_runtime::slow_poll::SlowPoll;
+
+/// Every live task of a runtime, from [`Handle::dump`]: asyncio's `all_tasks()` and
+/// `python -m asyncio pstree`. `Display` prints an aligned table with each task's id, name,
+/// state, age, polls, spawn site and what it waits on.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[weft::main]
+/// async fn main() {
+///     let (_tx, mut rx) = weft::sync::mpsc::channel::<u32>(8);
+///     weft::task::Builder::new()
+///         .name("consumer")
+///         .spawn(async move { rx.recv().await });
+///     weft::spawn(weft::time::sleep(Duration::from_secs(60)));
+///     weft::task::yield_now().await;
+///     let dump: weft::runtime::TaskDump = weft::runtime::Handle::current().dump();
+///     // ID  NAME      STATE  AGE  POLLS  SPAWNED AT           WAITING ON
+///     // 1   consumer  idle   0ms  1      src/main.rs:8:10     recv at src/main.rs:9:41
+///     // 2   -         idle   0ms  1      src/main.rs:10:5     sleep at src/main.rs:10:17
+///     println!("{dump}");
+///     assert_eq!(dump.len(), 2);
+/// }
+/// ```
+///
+/// *From weft-runtime's documentation, where this is `weft_runtime::dump::TaskDump`:*
+///
+#[doc(inline)]
+pub use weft_runtime::dump::TaskDump;

@@ -368,7 +368,7 @@ pub use weft_core::task::JoinHandle;
 ///         .iter()
 ///         .find(|t| t.name.as_deref() == Some("sleeper"))
 ///         .expect("the sleeper is live");
-///     assert!(info.location.file().ends_with(".rs"));
+///     assert!(info.spawned_at.file().ends_with(".rs"));
 /// }
 /// ```
 ///
@@ -376,3 +376,67 @@ pub use weft_core::task::JoinHandle;
 ///
 #[doc(inline)]
 pub use weft_runtime::task::TaskInfo;
+
+/// Where a task is in its life, as a [`TaskInfo`] of a dump shows it.
+///
+/// # Examples
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let _idle = weft::spawn(std::future::pending::<()>());
+///     weft::task::yield_now().await; // let it run once
+///     let dump = weft::runtime::Handle::current().dump();
+///     assert_eq!(dump.tasks()[0].state, weft::task::TaskState::Idle);
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::TaskState`:*
+///
+#[doc(inline)]
+pub use weft_core::task::TaskState;
+
+/// The kind of weft resource a task waits on, in a dump's [`WaitingOn`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[weft::main]
+/// async fn main() {
+///     let _sleeper = weft::spawn(weft::time::sleep(Duration::from_secs(60)));
+///     weft::task::yield_now().await;
+///     let dump = weft::runtime::Handle::current().dump();
+///     let waiting = dump.tasks()[0].waiting_on.unwrap();
+///     assert_eq!(waiting.resource, Some(weft::task::Resource::Sleep));
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::Resource`:*
+///
+#[doc(inline)]
+pub use weft_core::task::Resource;
+
+/// What a task's last poll waited on: the weft resource and the `file:line` that awaits it
+/// (`Display`: `recv at src/main.rs:12:20`), as a dump shows it.
+///
+/// # Examples
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     let (tx, mut rx) = weft::sync::mpsc::channel::<u32>(1);
+///     let _receiver = weft::spawn(async move { rx.recv().await });
+///     weft::task::yield_now().await;
+///     let dump = weft::runtime::Handle::current().dump();
+///     let waiting: weft::task::WaitingOn = dump.tasks()[0].waiting_on.unwrap();
+///     assert!(waiting.to_string().starts_with("recv at "));
+///     drop(tx);
+/// }
+/// ```
+///
+/// *From weft-core's documentation, where this is `weft_core::task::WaitingOn`:*
+///
+#[doc(inline)]
+pub use weft_core::task::WaitingOn;

@@ -22,13 +22,16 @@ use std::task::Waker;
 use crate::loom::cell::UnsafeCell;
 
 use super::state::State;
+use super::wait::WaitSlot;
 use super::{ScheduleInfo, TaskId};
 
 /// The non-generic start of every task cell.
 ///
 /// # Invariants
 ///
-/// - `state`, `vtable`, `id`, `location` and `name` never change after spawn.
+/// - `vtable`, `id`, `location` and `name` never change after spawn.
+/// - `polls` and `waiting_on` are diagnostics: relaxed atomics, written only by the thread
+///   polling the task (the runner and the task's own resource futures), read by anyone.
 /// - `join_waker` is accessed only under the rules of the [task module docs](super), rule 5.
 /// - `vtable` was built for the `F` and `S` this header's cell was allocated with.
 #[repr(C)]
@@ -42,6 +45,11 @@ pub(super) struct Header {
     /// reads the output, it is not `Clone`, and it is polled through `Pin<&mut JoinHandle>`, so
     /// at most one task waits here (`AbortHandle` and the registry never wait on the output).
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
+    /// Polls so far: written by the runner only (a relaxed load and store), read by dumps.
+    pub(super) polls: std::sync::atomic::AtomicU32,
+    /// What the last poll waited on (see `wait.rs`): cleared by the runner before each poll, set
+    /// by weft's resource futures inside it, read by dumps.
+    pub(super) waiting_on: WaitSlot,
 }
 
 /// The header and the scheduler: everything that does not depend on the future's type.

@@ -8,12 +8,27 @@
 //! future installs that itself, see `local.rs`), never the one of the code that polls it.
 
 use std::cell::Cell;
+use std::ptr::NonNull;
+
+use super::cell::Header;
 
 use super::local::{self, Raw};
 use super::TaskId;
 
 thread_local! {
-    static CURRENT: Cell<Option<TaskId>> = const { Cell::new(None) };
+    /// The header of the task being polled (or cancelled) on this thread. Valid while set: the
+    /// runner holds a reference to the task until after the guard that set it is dropped.
+    static CURRENT: Cell<Option<NonNull<Header>>> = const { Cell::new(None) };
+}
+
+/// Runs `f` on the header of the task being polled on this thread, if any.
+#[inline]
+pub(super) fn with_current_header(f: impl FnOnce(&Header)) {
+    if let Ok(Some(ptr)) = CURRENT.try_with(Cell::get) {
+        // SAFETY: set only by `CurrentIdGuard`, whose creator (the runner) holds a reference to
+        // the task for the guard's whole life; the guard restores the previous value on drop.
+        f(unsafe { Header::from_ptr(ptr) })
+    }
 }
 
 /// The id of the task being polled (or cancelled) on this thread, if any.
@@ -38,20 +53,25 @@ thread_local! {
 /// assert_eq!(futures_executor::block_on(handle).unwrap(), Some(id));
 /// ```
 pub fn try_current_id() -> Option<TaskId> {
-    CURRENT.try_with(Cell::get).ok().flatten()
+    let mut id = None;
+    with_current_header(|h| id = Some(h.id));
+    id
 }
 
 /// Sets the current task id until dropped, then restores the previous one.
 /// Also clears the task-local context until dropped.
 pub(super) struct CurrentIdGuard {
-    prev: Option<TaskId>,
+    prev: Option<NonNull<Header>>,
     prev_locals: Raw,
 }
 
 impl CurrentIdGuard {
     #[inline]
-    pub(super) fn enter(id: TaskId) -> CurrentIdGuard {
-        let prev = CURRENT.try_with(|c| c.replace(Some(id))).ok().flatten();
+    ///
+    /// The caller (the runner) holds a reference to the task `header` belongs to until the guard
+    /// is dropped.
+    pub(super) fn enter(header: NonNull<Header>) -> CurrentIdGuard {
+        let prev = CURRENT.try_with(|c| c.replace(Some(header))).ok().flatten();
         let prev_locals = local::replace_raw(Raw::NONE);
         CurrentIdGuard { prev, prev_locals }
     }

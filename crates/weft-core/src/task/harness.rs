@@ -45,6 +45,8 @@ pub(super) fn allocate<F: Future, S: Schedule>(
                 location: opts.location,
                 name: opts.name,
                 join_waker: crate::loom::cell::UnsafeCell::new(None),
+                polls: Default::default(),
+                waiting_on: Default::default(),
             },
             scheduler,
         },
@@ -108,7 +110,14 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
     // clones of it take their own references.
     let waker = unsafe { waker::waker_ref(ptr) };
     let mut cx = Context::from_waker(&waker);
-    let id = CurrentIdGuard::enter(header.id);
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        header
+            .polls
+            .store(header.polls.load(Relaxed).wrapping_add(1), Relaxed);
+        header.waiting_on.clear();
+    }
+    let id = CurrentIdGuard::enter(ptr);
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|stage| {
             // SAFETY: rule 3: while RUNNING, only the runner touches the stage.
@@ -201,7 +210,7 @@ unsafe fn cancel<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
-    let id = CurrentIdGuard::enter(cell.core.header.id);
+    let id = CurrentIdGuard::enter(ptr);
     // SAFETY: rule 3 (RUNNING).
     let outcome = match unsafe { drop_stage(&cell.stage) } {
         Ok(()) => Stage::Cancelled,

@@ -134,6 +134,9 @@ impl<T> Future for JoinHandle<T> {
         };
         if out.is_ready() {
             coop.made_progress();
+        } else {
+            // For dumps: the awaiting task waits on this one (named by its spawn site).
+            super::record_wait(super::Resource::Join, self.header().location);
         }
         out
     }

@@ -134,6 +134,7 @@ mod join;
 mod local;
 mod runnable;
 mod state;
+mod wait;
 mod waker;
 
 use std::any::Any;
@@ -147,7 +148,8 @@ pub use atomic_waker::AtomicWaker;
 pub use current::try_current_id;
 pub use join::{JoinError, JoinHandle};
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
-pub use runnable::{Runnable, TaskRef};
+pub use runnable::{Runnable, TaskRef, TaskState};
+pub use wait::{record_wait, wait_on, Resource, WaitOn, WaitingOn};
 
 #[cfg(feature = "test-util")]
 pub use count::live_task_count;

@@ -147,6 +147,32 @@ impl fmt::Debug for Runnable {
     }
 }
 
+/// Where a task is in its life, for diagnostics ([`TaskRef::state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskState {
+    /// Waiting to be woken.
+    Idle,
+    /// Woken, waiting in a queue to be polled.
+    Scheduled,
+    /// Being polled right now.
+    Running,
+    /// Done (with a value, a panic or cancelled).
+    Finished,
+}
+
+impl TaskState {
+    /// The lower-case word for a table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Idle => "idle",
+            TaskState::Scheduled => "scheduled",
+            TaskState::Running => "running",
+            TaskState::Finished => "finished",
+        }
+    }
+}
+
 /// A counted reference to a task: keeps its cell (not its future) alive.
 ///
 /// Runtimes keep one per live task in a registry (to list and cancel tasks at shutdown) and drop it
@@ -221,6 +247,33 @@ impl TaskRef {
     /// Where the task was spawned.
     pub fn location(&self) -> &'static Location<'static> {
         self.header().location
+    }
+
+    /// How many times the task has been polled.
+    pub fn polls(&self) -> u32 {
+        self.header()
+            .polls
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What the task's last poll waited on, if that was a weft resource (see
+    /// [`WaitingOn`](super::WaitingOn)). Only meaningful while the task is idle.
+    pub fn waiting_on(&self) -> Option<super::WaitingOn> {
+        self.header().waiting_on.get()
+    }
+
+    /// Whether the task is idle, scheduled, running or finished, as of this call.
+    pub fn state(&self) -> TaskState {
+        let s = self.header().state.load();
+        if s.is_complete() {
+            TaskState::Finished
+        } else if s.is_running() {
+            TaskState::Running
+        } else if s.is_notified() {
+            TaskState::Scheduled
+        } else {
+            TaskState::Idle
+        }
     }
 
     /// Whether the task has finished (with a value, a panic, or cancelled).

@@ -101,7 +101,7 @@ fn interval_with(handle: Handle, start: Instant, period: Duration) -> Interval {
         "`interval` needs a non-zero period: pass a period of at least one millisecond"
     );
     Interval {
-        delay: Sleep::new(handle, start),
+        delay: Sleep::new(handle, start, None),
         period,
         missed_tick_behavior: MissedTickBehavior::default(),
     }

@@ -162,7 +162,8 @@ impl Handle {
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the `Sleep` removes its timer.
+    #[track_caller]
     pub fn sleep_until(&self, deadline: Instant) -> Sleep {
-        Sleep::new(self.clone(), deadline)
+        Sleep::new(self.clone(), deadline, Some(std::panic::Location::caller()))
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -42,7 +43,7 @@ use crate::driver::Handle;
 pub fn sleep(duration: Duration) -> Sleep {
     let handle = Handle::current();
     let deadline = handle.now().saturating_add(duration);
-    Sleep::new(handle, deadline)
+    Sleep::new(handle, deadline, Some(Location::caller()))
 }
 
 /// Waits until `deadline`.
@@ -54,7 +55,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Cancel safe: dropping the `Sleep` removes its timer.
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(Handle::current(), deadline)
+    Sleep::new(Handle::current(), deadline, Some(Location::caller()))
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
@@ -70,16 +71,24 @@ pub struct Sleep {
     handle: Handle,
     /// Allocated on the first poll that must wait.
     entry: Option<Arc<TimerEntry>>,
+    /// The line that called `sleep`, recorded in the task while it waits (for task dumps);
+    /// `None` inside `timeout` and `Interval`, whose own callers' futures say more.
+    at: Option<&'static Location<'static>>,
 }
 
 impl Sleep {
-    pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
+    pub(crate) fn new(
+        handle: Handle,
+        deadline: Instant,
+        at: Option<&'static Location<'static>>,
+    ) -> Sleep {
         let tick = handle.inner.timers.clock.deadline_tick(deadline.into_std());
         Sleep {
             deadline,
             tick,
             handle,
             entry: None,
+            at,
         }
     }
 
@@ -136,6 +145,16 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let out = self.as_mut().poll_sleep(cx);
+        if let (Poll::Pending, Some(at)) = (&out, self.at) {
+            weft_core::task::record_wait(weft_core::task::Resource::Sleep, at);
+        }
+        out
+    }
+}
+
+impl Sleep {
+    fn poll_sleep(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         this.check_runtime();
         let coop = ready!(coop::poll_proceed(cx));

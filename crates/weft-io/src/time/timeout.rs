@@ -83,7 +83,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
     let deadline = handle.now().saturating_add(duration);
     Timeout {
         future: future.into_future(),
-        delay: Sleep::new(handle, deadline),
+        delay: Sleep::new(handle, deadline, None),
     }
 }
 
@@ -101,7 +101,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        delay: Sleep::new(Handle::current(), deadline),
+        delay: Sleep::new(Handle::current(), deadline, None),
     }
 }
 

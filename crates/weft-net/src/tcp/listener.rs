@@ -125,9 +125,14 @@ impl TcpListener {
     /// # Cancel safety
     /// Cancel safe: a connection is taken from the kernel's queue only when the call completes,
     /// so dropping the future loses none.
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = self.backoff.accept(&self.io, accept_tcp).await?;
-        TcpStream::from_std(stream).map(|s| (s, addr))
+    #[track_caller]
+    pub fn accept(
+        &self,
+    ) -> impl std::future::Future<Output = io::Result<(TcpStream, SocketAddr)>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::Accept, async move {
+            let (stream, addr) = self.backoff.accept(&self.io, accept_tcp).await?;
+            TcpStream::from_std(stream).map(|s| (s, addr))
+        })
     }
 
     /// Polls for a connection (the poll form of [`accept`](TcpListener::accept)).

@@ -89,9 +89,14 @@ impl UnixListener {
     ///
     /// # Cancel safety
     /// Cancel safe: no connection is lost if the future is dropped.
-    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) = self.backoff.accept(&self.io, |l| l.accept()).await?;
-        UnixStream::from_std(stream).map(|s| (s, addr))
+    #[track_caller]
+    pub fn accept(
+        &self,
+    ) -> impl std::future::Future<Output = io::Result<(UnixStream, SocketAddr)>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::Accept, async move {
+            let (stream, addr) = self.backoff.accept(&self.io, |l| l.accept()).await?;
+            UnixStream::from_std(stream).map(|s| (s, addr))
+        })
     }
 
     /// Polls for a connection (the poll form of [`accept`](UnixListener::accept)).

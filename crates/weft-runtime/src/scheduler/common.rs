@@ -3,15 +3,16 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use weft_core::coop::{self, Budget};
-use weft_core::loom::sync::Arc;
+use weft_core::loom::sync::{Arc, Condvar, MutexGuard};
 use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
 
 use super::cancel::cancel_runnable;
 use crate::blocking_pool::{BlockingPool, PoolConfig};
 use crate::config::{Config, ThreadSettings};
+use crate::dump::{CoarseClock, TaskInfo, TaskState};
 use crate::metrics;
 use crate::panic_policy::PanicSlot;
 use crate::park::Park;
@@ -19,6 +20,12 @@ use crate::park_hook_slot::ParkHookSlot;
 use crate::registry::Registry;
 use crate::slow_poll::SlowPollWatch;
 use crate::UnhandledPanic;
+
+/// How long a shutdown with no time limit (a dropped runtime) waits for a task stuck in a poll
+/// before it says on stderr which tasks it waits for; it then goes on waiting (neither a silent
+/// hang nor a silent leak). Long enough that a slow but finite poll (a big computation, a slow
+/// disk) ends quietly first.
+pub(crate) const SHUTDOWN_REPORT_AFTER: Duration = Duration::from_secs(10);
 
 /// The state every runtime has, whatever its flavour.
 pub(crate) struct Common {
@@ -31,6 +38,8 @@ pub(crate) struct Common {
     pub(crate) panic_slot: PanicSlot,
     /// Each worker's counters (one for the current-thread flavour).
     pub(crate) workers: metrics::Workers,
+    /// Spawn stamps for task ages (set by the workers when they read the clock anyway).
+    pub(crate) clock: CoarseClock,
     /// The slow-poll detector, if a threshold is set.
     pub(crate) slow_poll: Option<std::sync::Arc<SlowPollWatch>>,
 }
@@ -58,6 +67,7 @@ impl Common {
             .as_ref()
             .map(|s| SlowPollWatch::new(s, num_workers));
         Common {
+            clock: CoarseClock::new(),
             slow_poll,
             registry: Registry::new(registry_shards),
             blocking,
@@ -66,6 +76,88 @@ impl Common {
             panic_slot: PanicSlot::default(),
             workers: metrics::Workers::new(num_workers),
         }
+    }
+
+    /// Prints `intro`, then one line per task left in the registry (and `local`), as a dump
+    /// shows it; `running_only`: only the tasks in a poll. Returns how many tasks were listed.
+    pub(crate) fn report_tasks(
+        &self,
+        local: Option<&Registry>,
+        running_only: bool,
+        intro: impl FnOnce(usize) -> String,
+    ) -> usize {
+        let mut entries = Vec::new();
+        self.registry.entries(&mut entries);
+        if let Some(local) = local {
+            local.entries(&mut entries);
+        }
+        let now = Instant::now();
+        let mut infos: Vec<TaskInfo> = entries
+            .iter()
+            .map(|(t, stamp)| TaskInfo::new(t, *stamp, &self.clock, now))
+            .filter(|t| !running_only || t.state == TaskState::Running)
+            .collect();
+        drop(entries);
+        if infos.is_empty() {
+            return 0;
+        }
+        infos.sort_by_key(|t| t.id);
+        let mut out = format!("weft: {}\n", intro(infos.len()));
+        for t in &infos {
+            out.push_str(&format!("weft:   {t}\n"));
+        }
+        eprint!("{out}");
+        infos.len()
+    }
+
+    /// Waits on `cv` while `cond` holds, until `deadline`. Without a deadline (a dropped
+    /// runtime), if the wait lasts [`SHUTDOWN_REPORT_AFTER`], says on stderr which tasks are
+    /// stuck in a poll (`local`: a second registry to look in), then goes on waiting.
+    pub(crate) fn shutdown_wait<'a, T>(
+        &self,
+        cv: &Condvar,
+        guard: MutexGuard<'a, T>,
+        deadline: Option<Instant>,
+        local: Option<&Registry>,
+        mut cond: impl FnMut(&mut T) -> bool,
+    ) -> MutexGuard<'a, T> {
+        if deadline.is_some() {
+            return cv.wait_while_until(guard, deadline, cond).0;
+        }
+        let grace = Instant::now() + SHUTDOWN_REPORT_AFTER;
+        let (mut guard, _) = cv.wait_while_until(guard, Some(grace), &mut cond);
+        if cond(&mut guard) {
+            let listed = self.report_tasks(local, true, |n| {
+                format!(
+                    "dropping the runtime: still waiting after {SHUTDOWN_REPORT_AFTER:?} for \
+                     {n} task(s) stuck in a poll (a blocking call or an endless loop; \
+                     Runtime::shutdown_timeout bounds this wait):"
+                )
+            });
+            if listed == 0 {
+                eprintln!(
+                    "weft: dropping the runtime: still waiting after {SHUTDOWN_REPORT_AFTER:?} \
+                     for a runtime thread to stop (no task is in a poll: a thread-stop callback \
+                     or the park hook blocks)"
+                );
+            }
+            guard = cv.wait_while_until(guard, None, cond).0;
+        }
+        guard
+    }
+
+    /// After a shutdown with `timeout`: says on stderr which tasks outlived it (still in a
+    /// poll, so not cancelled yet). Quiet for `shutdown_background` (a zero timeout).
+    pub(crate) fn report_outliving(&self, timeout: Option<Duration>, local: Option<&Registry>) {
+        let Some(timeout) = timeout.filter(|t| !t.is_zero()) else {
+            return;
+        };
+        self.report_tasks(local, false, |n| {
+            format!(
+                "shutdown_timeout({timeout:?}): {n} task(s) outlived the timeout (still in a \
+                 poll; each is cancelled when its poll returns):"
+            )
+        });
     }
 
     /// Reports a panic nobody will see, unless the builder turned reports off; with
@@ -175,7 +267,9 @@ impl<Q: TaskQueue> TaskHook<Q> {
 
     fn start(queue: &Q, runnable: Runnable) {
         let registered = match queue.registry() {
-            Some(registry) => registry.insert(runnable.task()).map_err(drop),
+            Some(registry) => registry
+                .insert(runnable.task(), queue.common().clock.stamp())
+                .map_err(drop),
             None => Ok(()),
         };
         match registered {

@@ -345,9 +345,11 @@ impl Shared {
                             if !wake.woken.load(Acquire) {
                                 metrics.set_local_queue_depth(0);
                                 metrics.parked();
-                                metrics.busy_until_now(busy_since);
+                                let now = metrics.busy_until_now(busy_since);
+                                self.common.clock.set(now);
                                 self.parker.park();
                                 busy_since = Instant::now();
+                                self.common.clock.set(busy_since);
                             }
                             continue 'outer;
                         }
@@ -356,6 +358,7 @@ impl Shared {
                 // A long run of ready tasks: let the hook dispatch I/O and timers.
                 metrics.polled(u64::from(config.event_interval));
                 busy_since = metrics.busy_until_now(busy_since);
+                self.common.clock.set(busy_since);
                 if let Some(core) = &*cx.core.borrow() {
                     metrics.set_local_queue_depth(core.tasks.len());
                 }
@@ -396,9 +399,13 @@ impl Shared {
         let deadline = timeout.map(|t| Instant::now() + t);
         if core.is_none() {
             let slot = self.core.lock();
-            let (mut slot, _) = self
-                .core_released
-                .wait_while_until(slot, deadline, |core| core.is_none());
+            let mut slot = self.common.shutdown_wait(
+                &self.core_released,
+                slot,
+                deadline,
+                Some(&self.local_registry),
+                |core| core.is_none(),
+            );
             core = slot.take();
         }
 
@@ -444,6 +451,8 @@ impl Shared {
                 }
             }
         });
+        self.common
+            .report_outliving(timeout, Some(&self.local_registry));
     }
 }
 

@@ -335,6 +335,7 @@ impl WorkerCx {
     fn count_busy_time(&self) {
         let now = self.metrics().busy_until_now(self.busy_since.get());
         self.busy_since.set(now);
+        self.shared.common.clock.set(now);
     }
 
     /// Turns the park hook once without blocking (if nobody holds it). Returns whether the turn
@@ -427,7 +428,9 @@ impl WorkerCx {
             break;
         }
         self.parked.set(false);
-        self.busy_since.set(Instant::now());
+        let now = Instant::now();
+        self.busy_since.set(now);
+        shared.common.clock.set(now);
         if self.core.borrow().should_notify_others() {
             shared.notify_parked();
         }
@@ -584,9 +587,9 @@ impl Shared {
         let workers = self.workers.lock();
         // A worker shutting down its own runtime (from inside a task) does not wait for itself.
         let own = usize::from(workers.threads.iter().any(|t| t.thread().id() == me));
-        let (mut workers, _) = self
-            .workers_cv
-            .wait_while_until(workers, deadline, |w| w.alive > own);
+        let mut workers =
+            self.common
+                .shutdown_wait(&self.workers_cv, workers, deadline, None, |w| w.alive > own);
         let all_stopped = workers.alive == 0;
         let threads = if workers.alive <= own {
             std::mem::take(&mut workers.threads)
@@ -615,6 +618,7 @@ impl Shared {
                 core.cancel_all();
             }
         });
+        self.common.report_outliving(timeout, None);
     }
 }
 

@@ -432,7 +432,7 @@ fn named_tasks_show_in_live_tasks() {
     assert_eq!(live.len(), 1);
     assert_eq!(live[0].name.as_deref(), Some("listed"));
     assert_eq!(live[0].id, h.id());
-    assert_eq!(live[0].location.file(), file!());
+    assert_eq!(live[0].spawned_at.file(), file!());
     h.abort();
     assert!(rt.block_on(h).unwrap_err().is_cancelled());
     wait_no_live_tasks(rt.handle());

@@ -74,14 +74,20 @@ impl<T> Sender<T> {
     /// with the future. To keep the value across cancellation (in `select!`), wait with
     /// [`reserve`](Self::reserve) and send with the permit. The place in the queue of waiting
     /// senders is given up.
-    pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        match sem(&self.chan).acquire(1).await {
-            Ok(()) => self.chan.push(value, true).map_err(|v| {
-                sem(&self.chan).release(1);
-                SendError(v)
-            }),
-            Err(_) => Err(SendError(value)),
-        }
+    #[track_caller]
+    pub fn send(
+        &self,
+        value: T,
+    ) -> impl std::future::Future<Output = Result<(), SendError<T>>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::Send, async move {
+            match sem(&self.chan).acquire(1).await {
+                Ok(()) => self.chan.push(value, true).map_err(|v| {
+                    sem(&self.chan).release(1);
+                    SendError(v)
+                }),
+                Err(_) => Err(SendError(value)),
+            }
+        })
     }
 
     /// Sends a value if there is room right now.
@@ -354,8 +360,11 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: a value is removed from the channel only when `recv` returns it.
-    pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+    #[track_caller]
+    pub fn recv(&mut self) -> impl std::future::Future<Output = Option<T>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::Recv, async move {
+            std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+        })
     }
 
     /// Polls for the next value (the `Stream` and hand-written-future form of `recv`).

@@ -133,8 +133,11 @@ impl<T> UnboundedReceiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: a value is removed from the channel only when `recv` returns it.
-    pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+    #[track_caller]
+    pub fn recv(&mut self) -> impl std::future::Future<Output = Option<T>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::Recv, async move {
+            std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+        })
     }
 
     /// Polls for the next value (the `Stream` and hand-written-future form of `recv`).
