@@ -15,12 +15,10 @@ const TEST_NAME: &str = "shutdown_reports";
 
 static STARTED: AtomicBool = AtomicBool::new(false);
 
-fn stuck_until(release: Arc<AtomicBool>) -> impl std::future::Future<Output = ()> + Send {
-    async move {
-        STARTED.store(true, SeqCst);
-        while !release.load(SeqCst) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
+async fn stuck_until(release: Arc<AtomicBool>) {
+    STARTED.store(true, SeqCst);
+    while !release.load(SeqCst) {
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
