@@ -241,8 +241,8 @@ pub use weft_runtime::slow_poll::SlowPoll;
 /// ```
 /// use std::time::Duration;
 ///
-/// #[weft::main]
-/// async fn main() {
+/// // A current-thread runtime: a task spawned here runs during the main future's yield.
+/// weft::block_on(async {
 ///     let (_tx, mut rx) = weft::sync::mpsc::channel::<u32>(8);
 ///     weft::task::Builder::new()
 ///         .name("consumer")
@@ -255,7 +255,7 @@ pub use weft_runtime::slow_poll::SlowPoll;
 ///     // 2   -         idle   0ms  1      src/main.rs:10:5     sleep at src/main.rs:10:17
 ///     println!("{dump}");
 ///     assert_eq!(dump.len(), 2);
-/// }
+/// });
 /// ```
 ///
 /// *From weft-runtime's documentation, where this is `weft_runtime::dump::TaskDump`:*

@@ -382,13 +382,13 @@ pub use weft_runtime::task::TaskInfo;
 /// # Examples
 ///
 /// ```
-/// #[weft::main]
-/// async fn main() {
+/// // A current-thread runtime: a task spawned here runs during the main future's yield.
+/// weft::block_on(async {
 ///     let _idle = weft::spawn(std::future::pending::<()>());
 ///     weft::task::yield_now().await; // let it run once
 ///     let dump = weft::runtime::Handle::current().dump();
 ///     assert_eq!(dump.tasks()[0].state, weft::task::TaskState::Idle);
-/// }
+/// });
 /// ```
 ///
 /// *From weft-core's documentation, where this is `weft_core::task::TaskState`:*
@@ -403,14 +403,14 @@ pub use weft_core::task::TaskState;
 /// ```
 /// use std::time::Duration;
 ///
-/// #[weft::main]
-/// async fn main() {
+/// // A current-thread runtime: a task spawned here runs during the main future's yield.
+/// weft::block_on(async {
 ///     let _sleeper = weft::spawn(weft::time::sleep(Duration::from_secs(60)));
 ///     weft::task::yield_now().await;
 ///     let dump = weft::runtime::Handle::current().dump();
 ///     let waiting = dump.tasks()[0].waiting_on.unwrap();
 ///     assert_eq!(waiting.resource, Some(weft::task::Resource::Sleep));
-/// }
+/// });
 /// ```
 ///
 /// *From weft-core's documentation, where this is `weft_core::task::Resource`:*
@@ -424,8 +424,8 @@ pub use weft_core::task::Resource;
 /// # Examples
 ///
 /// ```
-/// #[weft::main]
-/// async fn main() {
+/// // A current-thread runtime: a task spawned here runs during the main future's yield.
+/// weft::block_on(async {
 ///     let (tx, mut rx) = weft::sync::mpsc::channel::<u32>(1);
 ///     let _receiver = weft::spawn(async move { rx.recv().await });
 ///     weft::task::yield_now().await;
@@ -433,7 +433,7 @@ pub use weft_core::task::Resource;
 ///     let waiting: weft::task::WaitingOn = dump.tasks()[0].waiting_on.unwrap();
 ///     assert!(waiting.to_string().starts_with("recv at "));
 ///     drop(tx);
-/// }
+/// });
 /// ```
 ///
 /// *From weft-core's documentation, where this is `weft_core::task::WaitingOn`:*

@@ -4,6 +4,7 @@
 //!   Cell<F, S>  (#[repr(C)], one Box)
 //!   +-- Core<S>  (#[repr(C)])
 //!   |   +-- Header     state word, &'static Vtable, TaskId, spawn Location, name, join waker slot
+//!   |   +-- Diag       polls, what the last poll waited on (diagnostics, for task dumps)
 //!   |   +-- S          the scheduling hook
 //!   +-- stage          UnsafeCell<Stage<F>>: the future, then its output, then Consumed
 //! ```
@@ -30,8 +31,6 @@ use super::{ScheduleInfo, TaskId};
 /// # Invariants
 ///
 /// - `vtable`, `id`, `location` and `name` never change after spawn.
-/// - `polls` and `waiting_on` are diagnostics: relaxed atomics, written only by the thread
-///   polling the task (the runner and the task's own resource futures), read by anyone.
 /// - `join_waker` is accessed only under the rules of the [task module docs](super), rule 5.
 /// - `vtable` was built for the `F` and `S` this header's cell was allocated with.
 #[repr(C)]
@@ -45,6 +44,14 @@ pub(super) struct Header {
     /// reads the output, it is not `Clone`, and it is polled through `Pin<&mut JoinHandle>`, so
     /// at most one task waits here (`AbortHandle` and the registry never wait on the output).
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// A task's diagnostics, right after its header (outside the header's one cache line).
+///
+/// Relaxed atomics, written only by the thread polling the task (the runner and the task's own
+/// resource futures), read by anyone holding a reference.
+#[derive(Default)]
+pub(super) struct Diag {
     /// Polls so far: written by the runner only (a relaxed load and store), read by dumps.
     pub(super) polls: std::sync::atomic::AtomicU32,
     /// What the last poll waited on (see `wait.rs`): cleared by the runner before each poll, set
@@ -52,10 +59,28 @@ pub(super) struct Header {
     pub(super) waiting_on: WaitSlot,
 }
 
+impl Diag {
+    /// The diagnostics of the task behind a header pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live task cell (from `allocate`), and the caller must hold one of
+    /// its references for `'a`.
+    #[inline]
+    pub(super) unsafe fn from_ptr<'a>(ptr: NonNull<Header>) -> &'a Diag {
+        // SAFETY: every cell is a #[repr(C)] `Core<S>` first, and `Core`'s prefix (header, then
+        // diag) has the same layout whatever `S` is, so the field's place is the same as in
+        // `Core<()>`; the pointer's provenance is the whole cell (it came from the Box), and the
+        // caller's reference keeps it alive. Only shared references to `Diag` are ever made.
+        unsafe { &*std::ptr::addr_of!((*ptr.cast::<Core<()>>().as_ptr()).diag) }
+    }
+}
+
 /// The header and the scheduler: everything that does not depend on the future's type.
 #[repr(C)]
 pub(super) struct Core<S> {
     pub(super) header: Header,
+    pub(super) diag: Diag,
     pub(super) scheduler: S,
 }
 

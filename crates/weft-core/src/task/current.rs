@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::ptr::NonNull;
 
-use super::cell::Header;
+use super::cell::{Diag, Header};
 
 use super::local::{self, Raw};
 use super::TaskId;
@@ -28,6 +28,15 @@ pub(super) fn with_current_header(f: impl FnOnce(&Header)) {
         // SAFETY: set only by `CurrentIdGuard`, whose creator (the runner) holds a reference to
         // the task for the guard's whole life; the guard restores the previous value on drop.
         f(unsafe { Header::from_ptr(ptr) })
+    }
+}
+
+/// Runs `f` on the diagnostics of the task being polled on this thread, if any.
+#[inline]
+pub(super) fn with_current_diag(f: impl FnOnce(&Diag)) {
+    if let Ok(Some(ptr)) = CURRENT.try_with(Cell::get) {
+        // SAFETY: as in `with_current_header`.
+        f(unsafe { Diag::from_ptr(ptr) })
     }
 }
 

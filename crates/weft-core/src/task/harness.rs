@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Waker};
 
-use super::cell::{Cell, Core, Header, Stage, Vtable};
+use super::cell::{Cell, Core, Diag, Header, Stage, Vtable};
 use super::current::CurrentIdGuard;
 use super::guard::AbortOnPanic;
 use super::join::JoinError;
@@ -45,9 +45,8 @@ pub(super) fn allocate<F: Future, S: Schedule>(
                 location: opts.location,
                 name: opts.name,
                 join_waker: crate::loom::cell::UnsafeCell::new(None),
-                polls: Default::default(),
-                waiting_on: Default::default(),
             },
+            diag: Diag::default(),
             scheduler,
         },
         stage: crate::loom::cell::UnsafeCell::new(Stage::Running(future)),
@@ -112,10 +111,10 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
     let mut cx = Context::from_waker(&waker);
     {
         use std::sync::atomic::Ordering::Relaxed;
-        header
-            .polls
-            .store(header.polls.load(Relaxed).wrapping_add(1), Relaxed);
-        header.waiting_on.clear();
+        let diag = &cell.core.diag;
+        diag.polls
+            .store(diag.polls.load(Relaxed).wrapping_add(1), Relaxed);
+        diag.waiting_on.clear();
     }
     let id = CurrentIdGuard::enter(ptr);
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {

@@ -5,7 +5,7 @@ use std::mem;
 use std::panic::Location;
 use std::ptr::NonNull;
 
-use super::cell::Header;
+use super::cell::{Diag, Header};
 use super::state::TransitionToNotifiedByRef;
 use super::{ScheduleInfo, TaskId};
 
@@ -234,6 +234,11 @@ impl TaskRef {
         unsafe { Header::from_ptr(self.ptr) }
     }
 
+    fn diag(&self) -> &Diag {
+        // SAFETY: invariant: we own a reference.
+        unsafe { Diag::from_ptr(self.ptr) }
+    }
+
     /// The task's id.
     pub fn id(&self) -> TaskId {
         self.header().id
@@ -251,15 +256,13 @@ impl TaskRef {
 
     /// How many times the task has been polled.
     pub fn polls(&self) -> u32 {
-        self.header()
-            .polls
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.diag().polls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// What the task's last poll waited on, if that was a weft resource (see
     /// [`WaitingOn`](super::WaitingOn)). Only meaningful while the task is idle.
     pub fn waiting_on(&self) -> Option<super::WaitingOn> {
-        self.header().waiting_on.get()
+        self.diag().waiting_on.get()
     }
 
     /// Whether the task is idle, scheduled, running or finished, as of this call.

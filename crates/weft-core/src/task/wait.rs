@@ -146,7 +146,7 @@ fn decode(word: usize) -> Option<WaitingOn> {
 /// Records in the running task (if any) that it waits on `resource` at `at`.
 #[inline]
 pub fn record_wait(resource: Resource, at: &'static Location<'static>) {
-    super::current::with_current_header(|header| header.waiting_on.set(encode(resource, at)));
+    super::current::with_current_diag(|diag| diag.waiting_on.set(encode(resource, at)));
 }
 
 /// A resource future that tells the task it runs in what it waits on when it returns `Pending`
