@@ -6,7 +6,7 @@
 //! state word, the poll count and what its last poll waited on (weft-core's `WaitingOn`, written
 //! by weft's resource futures). Spawns and polls go on meanwhile; nothing stops the world.
 //!
-//! A task's age comes from its spawn stamp on the runtime's [`CoarseClock`], which the workers
+//! A task's age comes from its spawn stamp on the runtime's coarse clock, which the workers
 //! set whenever they read the clock anyway (when they park and wake, and every few hundred polls
 //! while busy), so spawning reads no clock.
 
