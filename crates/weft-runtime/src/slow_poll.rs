@@ -87,19 +87,32 @@ impl fmt::Display for SlowPoll {
             write!(f, " ({name:?})")?;
         }
         write!(f, " spawned at {}", self.spawned_at)?;
+        let (took, threshold) = (Millis(self.duration), Millis(self.threshold));
         if self.still_running {
             write!(
                 f,
-                " has been in one poll for {:?} and has not returned (slow-poll threshold {:?}): \
-                 it blocks its worker thread",
-                self.duration, self.threshold
+                " has been in one poll for {took} and has not returned (slow-poll threshold \
+                 {threshold}): it blocks its worker thread"
             )
         } else {
             write!(
                 f,
-                " took {:?} in one poll (slow-poll threshold {:?}): it blocked its worker thread",
-                self.duration, self.threshold
+                " took {took} in one poll (slow-poll threshold {threshold}): it blocked its \
+                 worker thread"
             )
+        }
+    }
+}
+
+/// A duration as a person reads it in a report: `150ms`, `2.35s`.
+struct Millis(Duration);
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < Duration::from_secs(1) {
+            write!(f, "{}ms", self.0.as_millis())
+        } else {
+            write!(f, "{:.2}s", self.0.as_secs_f64())
         }
     }
 }
