@@ -143,7 +143,7 @@ impl<P: MakePark> Builder<P> {
     /// # Examples
     ///
     /// See [`UnhandledPanic`](crate::UnhandledPanic).
-    pub fn unhandled_panic(&mut self, policy: crate::UnhandledPanic) -> &mut Self {
+    pub fn unhandled_panic(&mut self, policy: crate::panic_policy::UnhandledPanic) -> &mut Self {
         self.options.config.unhandled_panic = policy;
         self
     }

@@ -52,7 +52,7 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) global_queue_interval: u32,
     pub(crate) report_unhandled_panics: bool,
-    pub(crate) unhandled_panic: crate::UnhandledPanic,
+    pub(crate) unhandled_panic: crate::panic_policy::UnhandledPanic,
     pub(crate) on_thread_start: Option<ThreadCallback>,
     pub(crate) on_thread_stop: Option<ThreadCallback>,
     /// `Builder::slow_poll_threshold` / `on_slow_poll`: `None` unless a threshold is set.
@@ -103,7 +103,7 @@ impl<P> Options<P> {
                 event_interval: DEFAULT_EVENT_INTERVAL,
                 global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
                 report_unhandled_panics: true,
-                unhandled_panic: crate::UnhandledPanic::Ignore,
+                unhandled_panic: crate::panic_policy::UnhandledPanic::Ignore,
                 on_thread_start: None,
                 on_thread_stop: None,
                 slow_poll: None,

@@ -176,7 +176,7 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter_runtime(&self.inner);
         let common = self.inner.common();
-        if common.config.unhandled_panic != crate::UnhandledPanic::ShutdownRuntime {
+        if common.config.unhandled_panic != crate::panic_policy::UnhandledPanic::ShutdownRuntime {
             return self.block_on_inner(future);
         }
         let future = std::pin::pin!(future);

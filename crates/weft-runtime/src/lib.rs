@@ -66,7 +66,7 @@ mod idle; // which multi-thread workers sleep, search, get woken
 mod inject; // the global queue
 mod local_set; // LocalSet: !Send tasks on the thread that drives the set
 mod make_park; // MakePark: how a builder gets each runtime's park hook
-pub mod metrics; // RuntimeMetrics: counters kept per worker
+pub mod metrics; // RuntimeMetrics: what a runtime counts about itself
 mod panic_policy; // UnhandledPanic: what a panic nobody sees does to the runtime
 pub mod park; // the Park trait (weft-io's reactor and timers implement it)
 mod park_hook_slot; // a runtime's park hook and the token to wait in it
@@ -74,7 +74,8 @@ mod parker; // park/unpark of one thread, in the hook or on a condvar
 mod queue; // the per-worker run queue (work stealing)
 mod registry; // every live task, for shutdown and diagnostics
 mod scoped; // a thread-local pointer to a stack value
-pub mod slow_poll; // SlowPoll reports and the watchdog
+pub mod slow_poll;
+mod worker_metrics; // the counters each worker keeps, in its own cache line // SlowPoll reports and the watchdog
 
 pub use config::RuntimeFlavor;
 pub use handle::{park_hook, EnterGuard, Handle, TryCurrentError};

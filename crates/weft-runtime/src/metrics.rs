@@ -8,104 +8,12 @@
 //! park hook ([`Park::metrics`](crate::Park::metrics)).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
 
-use crossbeam_utils::CachePadded;
-
+pub use crate::park::ParkMetrics;
 use crate::scheduler;
-
-/// The counters of one worker (the current-thread runtime has one). Written by that worker only.
-///
-/// Plain std atomics, not loom's: they take no part in any synchronisation.
-#[derive(Default)]
-pub(crate) struct WorkerMetrics {
-    poll_count: AtomicU64,
-    steal_count: AtomicU64,
-    park_count: AtomicU64,
-    busy_nanos: AtomicU64,
-    /// Kept only by the current-thread flavour, whose queue other threads cannot read.
-    local_queue_depth: AtomicUsize,
-}
-
-/// Adds `n` to a counter that only the calling thread writes.
-#[inline(always)]
-fn add(counter: &AtomicU64, n: u64) {
-    counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
-}
-
-impl WorkerMetrics {
-    /// `n` tasks polled (counted in batches by the worker loops).
-    #[inline]
-    pub(crate) fn polled(&self, n: u64) {
-        add(&self.poll_count, n);
-    }
-
-    /// `n` tasks stolen from other workers.
-    #[inline]
-    pub(crate) fn stole(&self, n: usize) {
-        add(&self.steal_count, n as u64);
-    }
-
-    /// The worker parks (goes idle).
-    #[inline]
-    pub(crate) fn parked(&self) {
-        add(&self.park_count, 1);
-    }
-
-    /// The worker was busy from `since` until now; returns now (the start of what follows).
-    #[inline]
-    pub(crate) fn busy_until_now(&self, since: Instant) -> Instant {
-        let now = Instant::now();
-        let nanos = now.saturating_duration_since(since).as_nanos();
-        add(&self.busy_nanos, u64::try_from(nanos).unwrap_or(u64::MAX));
-        now
-    }
-
-    /// The current-thread flavour's queue length.
-    #[inline(always)]
-    pub(crate) fn set_local_queue_depth(&self, n: usize) {
-        self.local_queue_depth.store(n, Relaxed);
-    }
-}
-
-/// One [`WorkerMetrics`] per worker, each in its own cache line.
-pub(crate) struct Workers(Box<[CachePadded<WorkerMetrics>]>);
-
-impl Workers {
-    pub(crate) fn new(n: usize) -> Workers {
-        Workers((0..n).map(|_| CachePadded::default()).collect())
-    }
-
-    #[inline(always)]
-    pub(crate) fn get(&self, i: usize) -> &WorkerMetrics {
-        &self.0[i]
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-/// The park hook's counters ([`Park::metrics`](crate::Park::metrics)); all zero without a hook.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ParkMetrics {
-    /// I/O readiness events the hook's reactor has dispatched.
-    pub io_driver_ready_count: u64,
-    /// Timers the hook has fired.
-    pub timers_fired_count: u64,
-}
-
-impl ParkMetrics {
-    /// Counters with these values (for a [`Park`](crate::Park) implementation to return).
-    pub fn new(io_driver_ready_count: u64, timers_fired_count: u64) -> ParkMetrics {
-        ParkMetrics {
-            io_driver_ready_count,
-            timers_fired_count,
-        }
-    }
-}
+use crate::worker_metrics::WorkerMetrics;
 
 /// A runtime's counters, from [`Handle::metrics`](crate::Handle::metrics).
 ///

@@ -21,8 +21,6 @@ use std::any::Any;
 use std::fmt;
 use std::time::Duration;
 
-pub use crate::metrics::ParkMetrics;
-
 /// A driver (weft-io's reactor and timers, or any other) that runs while a worker has nothing to
 /// do.
 ///
@@ -59,5 +57,25 @@ pub trait Park: Send + Sync + 'static {
 impl fmt::Debug for dyn Park {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Park").finish_non_exhaustive()
+    }
+}
+
+/// The park hook's counters ([`Park::metrics`]); all zero without a hook.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParkMetrics {
+    /// I/O readiness events the hook's reactor has dispatched.
+    pub io_driver_ready_count: u64,
+    /// Timers the hook has fired.
+    pub timers_fired_count: u64,
+}
+
+impl ParkMetrics {
+    /// Counters with these values (for a [`Park`] implementation to return).
+    pub fn new(io_driver_ready_count: u64, timers_fired_count: u64) -> ParkMetrics {
+        ParkMetrics {
+            io_driver_ready_count,
+            timers_fired_count,
+        }
     }
 }

@@ -13,13 +13,13 @@ use super::cancel::cancel_runnable;
 use crate::blocking_pool::{BlockingPool, PoolConfig};
 use crate::config::{Config, ThreadSettings};
 use crate::dump::{CoarseClock, TaskInfo, TaskState};
-use crate::metrics;
 use crate::panic_policy::PanicSlot;
+use crate::panic_policy::UnhandledPanic;
 use crate::park::Park;
 use crate::park_hook_slot::ParkHookSlot;
 use crate::registry::Registry;
 use crate::slow_poll::SlowPollWatch;
-use crate::UnhandledPanic;
+use crate::worker_metrics;
 
 /// How long a shutdown with no time limit (a dropped runtime) waits for a task stuck in a poll
 /// before it says on stderr which tasks it waits for; it then goes on waiting (neither a silent
@@ -37,7 +37,7 @@ pub(crate) struct Common {
     /// The first unhandled panic, with `UnhandledPanic::ShutdownRuntime`.
     pub(crate) panic_slot: PanicSlot,
     /// Each worker's counters (one for the current-thread flavour).
-    pub(crate) workers: metrics::Workers,
+    pub(crate) workers: worker_metrics::Workers,
     /// Spawn stamps for task ages (set by the workers when they read the clock anyway).
     pub(crate) clock: CoarseClock,
     /// The slow-poll detector, if a threshold is set.
@@ -74,7 +74,7 @@ impl Common {
             park_hook: Arc::new(ParkHookSlot::new(hook)),
             config,
             panic_slot: PanicSlot::default(),
-            workers: metrics::Workers::new(num_workers),
+            workers: worker_metrics::Workers::new(num_workers),
         }
     }
 

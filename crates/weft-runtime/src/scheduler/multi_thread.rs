@@ -34,11 +34,11 @@ use super::common::{Common, TaskQueue};
 use crate::config::{Config, ThreadSettings};
 use crate::idle::Idle;
 use crate::inject::Inject;
-use crate::metrics::WorkerMetrics;
 use crate::park::Park;
 use crate::parker::{Parker, Unparker};
 use crate::queue::{self, Local, Steal};
 use crate::scoped::Scoped;
+use crate::worker_metrics::WorkerMetrics;
 
 /// How many times in a row the LIFO slot may be polled before its task goes to the back of the
 /// queue (two tasks waking each other forever must not starve the rest).
