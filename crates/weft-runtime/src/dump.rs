@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 pub use weft_core::task::{Resource, TaskState, WaitingOn};
 use weft_core::task::{TaskId, TaskRef};
 
+/// The coarse clock's resolution: ages are shown to the millisecond.
+const COARSE_STEP_MICROS: u64 = 1000;
+
 /// A clock the workers set when they read the time anyway; read (one relaxed load) by spawns.
 pub(crate) struct CoarseClock {
     epoch: Instant,
@@ -33,11 +36,14 @@ impl CoarseClock {
         }
     }
 
-    /// Moves the clock to `now` (never backwards: another thread may have set a later time).
+    /// Moves the clock to `now`, if that is at least [`COARSE_STEP_MICROS`] later than it reads
+    /// (never backwards: another thread may have set a later time). Writing at most once per
+    /// step keeps the clock's cache line shared by the spawning workers instead of bouncing
+    /// between them at every park and wake.
     #[inline]
     pub(crate) fn set(&self, now: Instant) {
         let micros = now.saturating_duration_since(self.epoch).as_micros() as u64;
-        if micros > self.micros.load(Relaxed) {
+        if micros >= self.micros.load(Relaxed) + COARSE_STEP_MICROS {
             self.micros.store(micros, Relaxed);
         }
     }

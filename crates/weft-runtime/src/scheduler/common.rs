@@ -38,8 +38,9 @@ pub(crate) struct Common {
     pub(crate) panic_slot: PanicSlot,
     /// Each worker's counters (one for the current-thread flavour).
     pub(crate) workers: worker_metrics::Workers,
-    /// Spawn stamps for task ages (set by the workers when they read the clock anyway).
-    pub(crate) clock: CoarseClock,
+    /// Spawn stamps for task ages (set by the workers when they read the clock anyway). In its
+    /// own cache line: its writes must not evict the config that workers read at every tick.
+    pub(crate) clock: crossbeam_utils::CachePadded<CoarseClock>,
     /// The slow-poll detector, if a threshold is set.
     pub(crate) slow_poll: Option<std::sync::Arc<SlowPollWatch>>,
 }
@@ -67,7 +68,7 @@ impl Common {
             .as_ref()
             .map(|s| SlowPollWatch::new(s, num_workers));
         Common {
-            clock: CoarseClock::new(),
+            clock: crossbeam_utils::CachePadded::new(CoarseClock::new()),
             slow_poll,
             registry: Registry::new(registry_shards),
             blocking,
