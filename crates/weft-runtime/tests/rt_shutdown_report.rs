@@ -43,6 +43,13 @@ fn child(case: &str) {
             drop(named("stuck").spawn_on(stuck_until(release.clone()), h));
             drop(named("idle").spawn_on(std::future::pending::<()>(), h));
             wait_started();
+            // The idle task must have been polled (not left queued behind the stuck one), so that
+            // the shutdown can cancel it.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while h.dump().tasks().iter().any(|t| t.polls == 0) {
+                assert!(Instant::now() < deadline, "the idle task never ran");
+                std::thread::sleep(Duration::from_millis(1));
+            }
             rt.shutdown_timeout(Duration::from_millis(100));
         }
         "timeout-current" => {

@@ -155,8 +155,8 @@ impl Common {
         };
         self.report_tasks(local, false, |n| {
             format!(
-                "shutdown_timeout({timeout:?}): {n} task(s) outlived the timeout (still in a \
-                 poll; each is cancelled when its poll returns):"
+                "shutdown_timeout({timeout:?}): {n} task(s) outlived the timeout (in a poll, or \
+                 queued on a worker stuck in one; each is cancelled when that poll returns):"
             )
         });
     }
