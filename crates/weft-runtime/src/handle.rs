@@ -251,7 +251,9 @@ impl Handle {
     ///
     /// Nothing stops: the registry is copied shard by shard (a lock held for one reference-count
     /// increment per task of the shard) and the tasks are read without locks, so the snapshot may
-    /// be stale as soon as it is returned. Blocking-pool jobs are not listed.
+    /// be stale as soon as it is returned. Blocking-pool jobs are not listed; the tasks of a
+    /// [`LocalSet`](crate::task::LocalSet) driven in this runtime are (a task alive when its set
+    /// is first driven here is dated from then).
     ///
     /// # Examples
     ///
@@ -279,12 +281,13 @@ impl Handle {
             s.local_registry.entries(&mut entries);
         }
         let now = std::time::Instant::now();
-        let tasks = entries
+        let mut tasks: Vec<TaskInfo> = entries
             .iter()
             .map(|(task, stamp)| TaskInfo::new(task, *stamp, &common.clock, now))
             .collect();
         // The references go after the snapshot: dropping the last one frees a task.
         drop(entries);
+        common.local_sets.infos(&common.clock, now, &mut tasks);
         TaskDump::new(tasks)
     }
 

@@ -60,6 +60,7 @@ mod park_thread; // block_on for threads that are not workers
 mod scheduler; // scheduler::Handle over current_thread / multi_thread, and their Common
 
 // The pieces the schedulers are built from.
+mod attached; // the LocalSets a runtime lists, counts and reports
 mod blocking_pool; // the blocking thread pool (generic over its job)
 mod config; // Options, Config, ThreadSettings, RuntimeFlavor, defaults
 mod idle; // which multi-thread workers sleep, search, get woken

@@ -11,21 +11,36 @@
 //! - only the owner pops the queue: `run_until` runs what it pops, `Drop` drops it (cancelling
 //!   the task there);
 //! - `Drop` cancels every task still alive on the owner thread: it aborts them (an idle task is
-//!   then queued), and drops every queued `Runnable`; afterwards no task of the set can be woken
-//!   into a new `Runnable`;
+//!   then queued), and drops every queued `Runnable` until no task of the set is left. A wake
+//!   from another thread may have made a task's `Runnable` just before and not queued it yet:
+//!   `Drop` waits for it (the waker is between two statements) rather than return while a
+//!   `Runnable` can still arrive. Afterwards every task is finished, so none can be woken into a
+//!   new `Runnable`, and the set's state holds no task (no cycle through the tasks' hooks);
 //! - if the set was leaked (`mem::forget`) and its shared state is freed later on another thread
 //!   (by the last task reference), the tasks left in it are leaked, with a message on stderr,
 //!   rather than dropped there.
+//!
+//! # The runtime around it
+//!
+//! A set *attaches* to the runtime in which its `run_until` is polled (the runtime current on
+//! that thread: inside its `block_on` or one of its tasks), and moves to another runtime if it is
+//! later driven there. Its tasks then follow that runtime's panic policy
+//! (`Builder::unhandled_panic`, `report_unhandled_panics`), appear in its dumps, task counts and
+//! shutdown reports (see [`crate::attached`]), and are dated on its coarse clock. A set that has
+//! never been driven inside a runtime (polled by another executor) reports a panic nobody sees on
+//! stderr and carries on, as `UnhandledPanic::Ignore` does.
 
+use std::any::Any;
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 use std::thread::{self, ThreadId};
+use std::time::Instant;
 
 use weft_core::coop::{self, Budget};
 use weft_core::loom::sync::Mutex;
@@ -33,7 +48,11 @@ use weft_core::task::{
     self, AtomicWaker, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskId, TaskRef,
 };
 
+use crate::attached::AttachedSet;
+use crate::context;
+use crate::dump::{CoarseClock, TaskInfo};
 use crate::runtime::Runtime;
+use crate::scheduler;
 
 /// How many local tasks one poll of `run_until` runs before it yields to the runtime.
 const TASKS_PER_POLL: usize = 61;
@@ -46,6 +65,12 @@ const TASKS_PER_POLL: usize = 61;
 /// polled, on that thread, interleaved with its future. A task woken from another thread is
 /// queued and run by the owner thread. Dropping the set cancels the tasks still in it, on its own
 /// thread.
+///
+/// Driven inside a runtime, the set's tasks are that runtime's for diagnostics and panics: they
+/// follow its [`UnhandledPanic`](crate::UnhandledPanic) policy and appear in
+/// [`Handle::dump`](crate::Handle::dump), [`Handle::live_tasks`](crate::Handle::live_tasks), its
+/// task counts and its shutdown reports. A set driven by another executor reports a panic nobody
+/// sees on stderr and carries on.
 ///
 /// # Examples
 ///
@@ -64,11 +89,15 @@ const TASKS_PER_POLL: usize = 61;
 /// ```
 pub struct LocalSet {
     shared: Arc<Shared>,
+    /// The common state of the runtime the set is attached to (null: none), to notice cheaply
+    /// when `run_until` is polled in another one. Only compared, never dereferenced; the runtime
+    /// cannot be freed (and the address reused) while `State::runtime` holds its handle.
+    attached_to: Cell<*const scheduler::common::Common>,
     /// `!Send` and `!Sync`: the set stays on its owner thread.
     _not_send: PhantomData<*const ()>,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     owner: ThreadId,
     state: Mutex<State>,
     /// The waker of the future driving the set (`run_until`).
@@ -78,10 +107,16 @@ struct Shared {
 #[derive(Default)]
 struct State {
     queue: VecDeque<Runnable>,
-    /// Every task not finished yet, so `Drop` can cancel them.
-    live: HashMap<TaskId, TaskRef>,
+    /// Every task not finished yet, with its spawn stamp on the attached runtime's coarse clock,
+    /// so `Drop` can cancel them and the runtime can list them.
+    live: HashMap<TaskId, (TaskRef, u64)>,
     /// Dropped: a spawn is cancelled at once.
     closed: bool,
+    /// The runtime the set is attached to.
+    runtime: Option<scheduler::Handle>,
+    /// Tasks counted as spawned on that runtime (the live ones when it attached, and every spawn
+    /// since).
+    spawned: u64,
 }
 
 /// The scheduling hook of a local task.
@@ -97,6 +132,39 @@ impl Schedule for LocalHook {
     fn release(&self, task: &TaskRef) {
         let entry = self.0.state.lock().live.remove(&task.id());
         drop(entry); // after the lock: the runner still holds a reference, nothing is freed
+    }
+
+    fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn Any + Send)) {
+        // Called where the task completes (the owner thread) or where its JoinHandle is dropped
+        // (any thread): never under the set's lock.
+        let runtime = self.0.state.lock().runtime.clone();
+        match runtime {
+            Some(rt) => rt.common().unhandled_panic(task, payload),
+            None => task::report_unhandled_panic(task, payload),
+        }
+    }
+}
+
+impl AttachedSet for Shared {
+    fn infos(&self, clock: &CoarseClock, now: Instant, out: &mut Vec<TaskInfo>) {
+        let tasks: Vec<(TaskRef, u64)> = self.state.lock().live.values().cloned().collect();
+        out.extend(
+            tasks
+                .iter()
+                .map(|(task, stamp)| TaskInfo::new(task, *stamp, clock, now)),
+        );
+        // Our references go after the lock. Every task listed is finished or alive in the set,
+        // whose Drop cancels it on the owner thread, so a last reference dropped here only frees
+        // memory.
+        drop(tasks);
+    }
+
+    fn live(&self) -> usize {
+        self.state.lock().live.len()
+    }
+
+    fn spawned(&self) -> u64 {
+        self.state.lock().spawned
     }
 }
 
@@ -145,7 +213,12 @@ where
         if state.closed {
             Some(runnable)
         } else {
-            state.live.insert(runnable.id(), runnable.task());
+            let stamp = state
+                .runtime
+                .as_ref()
+                .map_or(0, |rt| rt.common().clock.stamp());
+            state.spawned += 1;
+            state.live.insert(runnable.id(), (runnable.task(), stamp));
             state.queue.push_back(runnable);
             None
         }
@@ -167,7 +240,40 @@ impl LocalSet {
                 state: Mutex::new(State::default()),
                 driver: AtomicWaker::new(),
             }),
+            attached_to: Cell::new(std::ptr::null()),
             _not_send: PhantomData,
+        }
+    }
+
+    /// Attaches the set to the runtime current on this thread, if it is not attached to it
+    /// already (see the module docs).
+    fn attach_to_current(&self) {
+        let current = context::with_current(|h| {
+            h.filter(|h| !std::ptr::eq(h.common(), self.attached_to.get()))
+                .cloned()
+        });
+        let Some(rt) = current else { return };
+        let old = {
+            let mut state = self.shared.state.lock();
+            // Tasks alive now are new to this runtime: dated and counted from here.
+            let stamp = rt.common().clock.stamp();
+            for entry in state.live.values_mut() {
+                entry.1 = stamp;
+            }
+            let alive = state.live.len() as u64;
+            let old_spawned = std::mem::replace(&mut state.spawned, alive);
+            state
+                .runtime
+                .replace(rt.clone())
+                .map(|old| (old, old_spawned))
+        };
+        self.attached_to.set(rt.common());
+        let me: Weak<dyn AttachedSet> = Arc::downgrade(&self.shared) as Weak<dyn AttachedSet>;
+        rt.common().local_sets.attach(me);
+        if let Some((old, spawned)) = old {
+            old.common()
+                .local_sets
+                .detach(Arc::as_ptr(&self.shared).cast(), spawned);
         }
     }
 
@@ -224,29 +330,50 @@ impl fmt::Debug for LocalSet {
 impl Drop for LocalSet {
     fn drop(&mut self) {
         // Cancel every task on this (the owner) thread: abort them all (an idle one is queued by
-        // its hook), then drop every queued Runnable, which cancels its task here.
+        // its hook), then drop every queued Runnable, which cancels its task here, until every
+        // task has left `live` (its `release`).
         let live: Vec<TaskRef> = {
             let mut state = self.shared.state.lock();
             state.closed = true;
-            state.live.drain().map(|(_, task)| task).collect()
+            state.live.values().map(|(task, _)| task.clone()).collect()
         };
         for task in &live {
             task.abort();
         }
+        drop(live);
         loop {
-            let next = self.shared.state.lock().queue.pop_front();
+            let next = {
+                let mut state = self.shared.state.lock();
+                match state.queue.pop_front() {
+                    Some(runnable) => Some(runnable),
+                    None if state.live.is_empty() => break,
+                    None => None,
+                }
+            };
             match next {
                 Some(runnable) => drop(runnable),
-                None => break,
+                // A task is alive and not queued: it is not running (only this thread runs
+                // them, and it is here), so its Runnable is in flight, made by a wake on another
+                // thread that has not pushed it yet. Wait for it: it must be dropped here.
+                None => weft_core::loom::thread::yield_now(),
             }
         }
-        drop(live);
+        let (runtime, spawned) = {
+            let mut state = self.shared.state.lock();
+            (state.runtime.take(), state.spawned)
+        };
+        if let Some(rt) = runtime {
+            rt.common()
+                .local_sets
+                .detach(Arc::as_ptr(&self.shared).cast(), spawned);
+        }
     }
 }
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        let state = std::mem::take(self.state.get_mut());
+        let mut state = std::mem::take(self.state.get_mut());
+        let _runtime = state.runtime.take();
         if state.queue.is_empty() && state.live.is_empty() {
             return;
         }
@@ -280,6 +407,7 @@ impl<F: Future> Future for RunUntil<'_, F> {
         // SAFETY: `future` is structurally pinned (never moved out of the pinned RunUntil);
         // `set` is a shared reference, not pinned.
         let this = unsafe { self.get_unchecked_mut() };
+        this.set.attach_to_current();
         let shared = &this.set.shared;
         shared.driver.register(cx.waker());
         let _current = EnterSet::new(Arc::as_ptr(shared));

@@ -53,12 +53,15 @@ impl RuntimeMetrics {
         self.handle.common().workers.len()
     }
 
-    /// The number of tasks spawned and not ended yet (blocking jobs excluded).
+    /// The number of tasks spawned and not ended yet (blocking jobs excluded; the tasks of a
+    /// [`LocalSet`](crate::task::LocalSet) driven in this runtime included).
     pub fn num_alive_tasks(&self) -> usize {
         self.handle.num_live_tasks()
     }
 
-    /// The number of tasks spawned since the runtime started (blocking jobs excluded).
+    /// The number of tasks spawned since the runtime started (blocking jobs excluded). A
+    /// [`LocalSet`](crate::task::LocalSet)'s tasks count from when the set is first driven in
+    /// this runtime: those alive then, and every one spawned after.
     pub fn spawned_tasks_count(&self) -> u64 {
         self.handle.spawned_tasks_count()
     }

@@ -215,3 +215,56 @@ fn spawn_local_outside_a_set_on_a_multi_thread_runtime_names_the_fix() {
     let msg = support::panic_message(&*err);
     assert!(msg.contains("LocalSet::run_until"), "{msg}");
 }
+
+#[test]
+fn a_set_dropped_while_other_threads_wake_its_tasks_drops_each_future_once_on_its_thread() {
+    struct OnOwner {
+        owner: ThreadId,
+        drops: Arc<Mutex<Vec<ThreadId>>>,
+        _alive: Arc<()>,
+    }
+    impl Drop for OnOwner {
+        fn drop(&mut self) {
+            let me = thread::current().id();
+            assert_eq!(me, self.owner, "a local future was dropped off its thread");
+            self.drops.lock().unwrap().push(me);
+        }
+    }
+    for rt in runtimes() {
+        for round in 0..200 {
+            let local = LocalSet::new();
+            let alive = Arc::new(());
+            let drops = Arc::new(Mutex::new(Vec::new()));
+            let mut senders = Vec::new();
+            for _ in 0..2 {
+                let (tx, rx) = oneshot::<()>();
+                let guard = OnOwner {
+                    owner: thread::current().id(),
+                    drops: drops.clone(),
+                    _alive: alive.clone(),
+                };
+                drop(local.spawn_local(async move {
+                    let _guard = guard;
+                    let _ = rx.await;
+                    std::future::pending::<()>().await
+                }));
+                senders.push(tx);
+            }
+            // Both tasks wait on their receivers; the wakes race with the drop below.
+            local.block_on(&rt, yield_now());
+            let wakers: Vec<_> = senders
+                .into_iter()
+                .map(|tx| thread::spawn(move || tx.send(())))
+                .collect();
+            if round % 2 == 0 {
+                thread::yield_now();
+            }
+            drop(local);
+            for w in wakers {
+                w.join().unwrap();
+            }
+            assert_eq!(drops.lock().unwrap().len(), 2);
+            assert_eq!(Arc::strong_count(&alive), 1, "a future outlived its set");
+        }
+    }
+}

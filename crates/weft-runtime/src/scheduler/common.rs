@@ -10,6 +10,7 @@ use weft_core::loom::sync::{Arc, Condvar, MutexGuard};
 use weft_core::task::{self, JoinHandle, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
 
 use super::cancel::cancel_runnable;
+use crate::attached::AttachedSets;
 use crate::blocking_pool::{BlockingPool, PoolConfig};
 use crate::config::{Config, ThreadSettings};
 use crate::dump::{CoarseClock, TaskInfo, TaskState};
@@ -43,6 +44,9 @@ pub(crate) struct Common {
     pub(crate) clock: crossbeam_utils::CachePadded<CoarseClock>,
     /// The slow-poll detector, if a threshold is set.
     pub(crate) slow_poll: Option<std::sync::Arc<SlowPollWatch>>,
+    /// The `LocalSet`s driven in this runtime (their tasks are listed, counted and reported,
+    /// not cancelled: a set cancels its own, on its own thread).
+    pub(crate) local_sets: AttachedSets,
 }
 
 impl Common {
@@ -76,11 +80,14 @@ impl Common {
             config,
             panic_slot: PanicSlot::default(),
             workers: worker_metrics::Workers::new(num_workers),
+            local_sets: AttachedSets::default(),
         }
     }
 
     /// Prints `intro`, then one line per task left in the registry (and `local`), as a dump
-    /// shows it; `running_only`: only the tasks in a poll. Returns how many tasks were listed.
+    /// shows it; `running_only`: only the tasks in a poll. The tasks of attached `LocalSet`s
+    /// are listed only while in a poll (an idle one is not held up by the shutdown: its set
+    /// cancels it when dropped). Returns how many tasks were listed.
     pub(crate) fn report_tasks(
         &self,
         local: Option<&Registry>,
@@ -99,6 +106,13 @@ impl Common {
             .filter(|t| !running_only || t.state == TaskState::Running)
             .collect();
         drop(entries);
+        let mut in_sets = Vec::new();
+        self.local_sets.infos(&self.clock, now, &mut in_sets);
+        infos.extend(
+            in_sets
+                .into_iter()
+                .filter(|t| t.state == TaskState::Running),
+        );
         if infos.is_empty() {
             return 0;
         }

@@ -54,18 +54,18 @@ impl Handle {
         }
     }
 
-    /// Live tasks (local ones included).
+    /// Live tasks (local ones and those of attached `LocalSet`s included).
     pub(crate) fn num_live_tasks(&self) -> usize {
-        let n = self.common().registry.len();
+        let n = self.common().registry.len() + self.common().local_sets.live();
         match self {
             Handle::CurrentThread(s) => n + s.local_registry.len(),
             Handle::MultiThread(_) => n,
         }
     }
 
-    /// Tasks spawned since the start (local ones included).
+    /// Tasks spawned since the start (local ones and those of attached `LocalSet`s included).
     pub(crate) fn spawned_tasks_count(&self) -> u64 {
-        let n = self.common().registry.spawned();
+        let n = self.common().registry.spawned() + self.common().local_sets.spawned();
         match self {
             Handle::CurrentThread(s) => n + s.local_registry.spawned(),
             Handle::MultiThread(_) => n,
