@@ -63,32 +63,35 @@ impl Barrier {
     /// Not cancel safe: the arrival is counted when `wait` is first polled, and stays counted if
     /// the future is dropped, so a dropped waiter still counts toward the round (as tokio's
     /// `Barrier`).
-    pub async fn wait(&self) -> BarrierWaitResult {
-        crate::util::consume_budget().await;
-        // Created before we count ourselves in: no release can slip between count and wait.
-        let mut notified = self.released.notified();
-        let generation = {
-            let mut arrived = self.arrived.lock();
-            *arrived += 1;
-            if *arrived == self.n {
-                *arrived = 0;
-                self.generation.fetch_add(1, Release);
-                drop(arrived);
-                self.released.notify_waiters();
-                return BarrierWaitResult(true);
+    #[track_caller]
+    pub fn wait(&self) -> impl std::future::Future<Output = BarrierWaitResult> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::Barrier, async move {
+            crate::util::consume_budget().await;
+            // Created before we count ourselves in: no release can slip between count and wait.
+            let mut notified = self.released.notified_untracked();
+            let generation = {
+                let mut arrived = self.arrived.lock();
+                *arrived += 1;
+                if *arrived == self.n {
+                    *arrived = 0;
+                    self.generation.fetch_add(1, Release);
+                    drop(arrived);
+                    self.released.notify_waiters();
+                    return BarrierWaitResult(true);
+                }
+                self.generation.load(Acquire)
+            };
+            loop {
+                notified.await;
+                if self.generation.load(Acquire) != generation {
+                    return BarrierWaitResult(false);
+                }
+                notified = self.released.notified_untracked();
+                if self.generation.load(Acquire) != generation {
+                    return BarrierWaitResult(false);
+                }
             }
-            self.generation.load(Acquire)
-        };
-        loop {
-            notified.await;
-            if self.generation.load(Acquire) != generation {
-                return BarrierWaitResult(false);
-            }
-            notified = self.released.notified();
-            if self.generation.load(Acquire) != generation {
-                return BarrierWaitResult(false);
-            }
-        }
+        })
     }
 }
 

@@ -256,7 +256,7 @@ impl<T> Sender<T> {
     /// Cancel safe.
     pub async fn closed(&self) {
         loop {
-            let notified = self.shared.no_receivers.notified();
+            let notified = self.shared.no_receivers.notified_untracked();
             if self.receiver_count() == 0 {
                 return;
             }
@@ -392,8 +392,11 @@ impl<T: Clone> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: a value is consumed only when `recv` returns it.
-    pub async fn recv(&mut self) -> Result<T, RecvError> {
-        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    #[track_caller]
+    pub fn recv(&mut self) -> impl std::future::Future<Output = Result<T, RecvError>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::BroadcastRecv, async move {
+            std::future::poll_fn(|cx| self.poll_recv(cx)).await
+        })
     }
 
     /// Blocks the current thread for the next value (for synchronous code outside any executor).

@@ -158,7 +158,7 @@ impl CancellationToken {
     pub fn cancelled(&self) -> WaitForCancellationFuture<'_> {
         WaitForCancellationFuture {
             token: self,
-            notified: self.node.notify.notified(),
+            notified: self.node.notify.notified_untracked(),
         }
     }
 
@@ -241,7 +241,7 @@ impl Future for WaitForCancellationFuture<'_> {
             }
             match Pin::new(&mut self.notified).poll(cx) {
                 Poll::Ready(()) => {
-                    let n = self.token.node.notify.notified();
+                    let n = self.token.node.notify.notified_untracked();
                     self.notified = n;
                 }
                 Poll::Pending => return Poll::Pending,

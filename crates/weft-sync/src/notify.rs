@@ -8,6 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use weft_core::loom::sync::Mutex;
+use weft_core::task::{Resource, WaitSite};
 
 use crate::util::wait_list::WaitList;
 use crate::util::wake_list::WakeList;
@@ -88,11 +89,23 @@ impl Notify {
     ///
     /// Cancel safe: a dropped `Notified` that had been picked by `notify_one` hands the
     /// notification to the next waiter.
+    #[track_caller]
     pub fn notified(&self) -> Notified<'_> {
+        self.notified_at(Some(WaitSite::caller(Resource::Notified)))
+    }
+
+    /// [`notified`](Self::notified) for weft's own primitives built on `Notify` (a barrier, a
+    /// channel's `closed`): they record what their caller waits on themselves.
+    pub(crate) fn notified_untracked(&self) -> Notified<'_> {
+        self.notified_at(None)
+    }
+
+    fn notified_at(&self, site: Option<WaitSite>) -> Notified<'_> {
         Notified {
             notify: self,
             generation: self.state.load(SeqCst) & !STATE_MASK,
             state: NotifiedState::Init,
+            site,
         }
     }
 
@@ -203,6 +216,8 @@ pub struct Notified<'a> {
     notify: &'a Notify,
     generation: usize,
     state: NotifiedState,
+    /// Where `notified` was called, for task dumps (`None` inside weft's own primitives).
+    site: Option<WaitSite>,
 }
 
 impl Notified<'_> {
@@ -283,7 +298,11 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.poll_notified(cx)
+        let out = self.poll_notified(cx);
+        if let (Poll::Pending, Some(site)) = (&out, self.site) {
+            site.record();
+        }
+        out
     }
 }
 

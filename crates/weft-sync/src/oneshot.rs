@@ -368,6 +368,9 @@ impl<T> Receiver<T> {
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
+    // `#[track_caller]`: `.await` passes its line, which a task dump shows as what the task waits
+    // on.
+    #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let Some(inner) = &this.inner else {
@@ -385,6 +388,10 @@ impl<T> Future for Receiver<T> {
             coop.made_progress();
             return this.finish(state);
         }
+        weft_core::task::record_wait(
+            weft_core::task::Resource::OneshotRecv,
+            std::panic::Location::caller(),
+        );
         Poll::Pending
     }
 }

@@ -73,9 +73,12 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// Cancel safe: dropping the future gives up its place in the queue (and passes on anything
     /// it was handed).
-    pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        let _ = self.s.acquire(1).await;
-        RwLockReadGuard { lock: self }
+    #[track_caller]
+    pub fn read(&self) -> impl std::future::Future<Output = RwLockReadGuard<'_, T>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::ReadLock, async move {
+            let _ = self.s.acquire(1).await;
+            RwLockReadGuard { lock: self }
+        })
     }
 
     /// Waits for exclusive write access.
@@ -84,9 +87,12 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// Cancel safe, as [`read`](Self::read): the read permits a cancelled writer had collected go to
     /// the tasks queued behind it.
-    pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        let _ = self.s.acquire(MAX_READS).await;
-        RwLockWriteGuard { lock: self }
+    #[track_caller]
+    pub fn write(&self) -> impl std::future::Future<Output = RwLockWriteGuard<'_, T>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::WriteLock, async move {
+            let _ = self.s.acquire(MAX_READS).await;
+            RwLockWriteGuard { lock: self }
+        })
     }
 
     /// Takes read access if no writer holds or waits for the lock.
@@ -118,9 +124,14 @@ impl<T: ?Sized> RwLock<T> {
     /// # Cancel safety
     ///
     /// As [`read`](Self::read).
-    pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        let _ = self.s.acquire(1).await;
-        OwnedRwLockReadGuard { lock: self }
+    #[track_caller]
+    pub fn read_owned(
+        self: Arc<Self>,
+    ) -> impl std::future::Future<Output = OwnedRwLockReadGuard<T>> {
+        weft_core::task::wait_on(weft_core::task::Resource::ReadLock, async move {
+            let _ = self.s.acquire(1).await;
+            OwnedRwLockReadGuard { lock: self }
+        })
     }
 
     /// Waits for write access with a guard that owns an `Arc` to the lock (`'static`).
@@ -128,9 +139,14 @@ impl<T: ?Sized> RwLock<T> {
     /// # Cancel safety
     ///
     /// As [`write`](Self::write).
-    pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
-        let _ = self.s.acquire(MAX_READS).await;
-        OwnedRwLockWriteGuard { lock: self }
+    #[track_caller]
+    pub fn write_owned(
+        self: Arc<Self>,
+    ) -> impl std::future::Future<Output = OwnedRwLockWriteGuard<T>> {
+        weft_core::task::wait_on(weft_core::task::Resource::WriteLock, async move {
+            let _ = self.s.acquire(MAX_READS).await;
+            OwnedRwLockWriteGuard { lock: self }
+        })
     }
 
     /// Takes owned read access if no writer holds or waits for the lock.

@@ -124,8 +124,13 @@ impl Semaphore {
     ///
     /// Cancel safe, and fair across cancellation: dropping the future gives up its place in the
     /// queue, and any permits it had been handed go to the next waiter.
-    pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.acquire_many(1).await
+    #[track_caller]
+    pub fn acquire(
+        &self,
+    ) -> impl std::future::Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::Acquire, async move {
+            self.acquire_many_untracked(1).await
+        })
     }
 
     /// Waits for `n` permits, taken all together.
@@ -137,7 +142,18 @@ impl Semaphore {
     /// # Cancel safety
     ///
     /// As [`acquire`](Self::acquire).
-    pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+    #[track_caller]
+    pub fn acquire_many(
+        &self,
+        n: u32,
+    ) -> impl std::future::Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
+        weft_core::task::wait_on(
+            weft_core::task::Resource::Acquire,
+            self.acquire_many_untracked(n),
+        )
+    }
+
+    async fn acquire_many_untracked(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         match self.ll.acquire(n as usize).await {
             Ok(()) => Ok(SemaphorePermit {
                 sem: self,
@@ -179,8 +195,13 @@ impl Semaphore {
     /// # Cancel safety
     ///
     /// As [`acquire`](Self::acquire).
-    pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
-        self.acquire_many_owned(1).await
+    #[track_caller]
+    pub fn acquire_owned(
+        self: Arc<Self>,
+    ) -> impl std::future::Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        weft_core::task::wait_on(weft_core::task::Resource::Acquire, async move {
+            self.acquire_many_owned_untracked(1).await
+        })
     }
 
     /// Waits for `n` permits, owned. See [`acquire_owned`](Self::acquire_owned).
@@ -192,7 +213,18 @@ impl Semaphore {
     /// # Cancel safety
     ///
     /// As [`acquire`](Self::acquire).
-    pub async fn acquire_many_owned(
+    #[track_caller]
+    pub fn acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> impl std::future::Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        weft_core::task::wait_on(
+            weft_core::task::Resource::Acquire,
+            self.acquire_many_owned_untracked(n),
+        )
+    }
+
+    async fn acquire_many_owned_untracked(
         self: Arc<Self>,
         n: u32,
     ) -> Result<OwnedSemaphorePermit, AcquireError> {

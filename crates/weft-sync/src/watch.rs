@@ -75,7 +75,7 @@ struct Shared<T> {
 async fn changed<T>(shared: &Shared<T>, version: &mut usize) -> Result<(), RecvError> {
     crate::util::consume_budget().await;
     loop {
-        let notified = shared.changed.notified();
+        let notified = shared.changed.notified_untracked();
         let s = shared.state.load(Acquire);
         if s & !CLOSED != *version {
             *version = s & !CLOSED;
@@ -235,7 +235,7 @@ impl<T> Sender<T> {
     /// Cancel safe.
     pub async fn closed(&self) {
         loop {
-            let notified = self.shared.no_receivers.notified();
+            let notified = self.shared.no_receivers.notified_untracked();
             if self.is_closed() {
                 return;
             }
@@ -319,8 +319,11 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: the value is marked seen only when `changed` returns.
-    pub async fn changed(&mut self) -> Result<(), RecvError> {
-        changed(&self.shared, &mut self.version).await
+    #[track_caller]
+    pub fn changed(&mut self) -> impl std::future::Future<Output = Result<(), RecvError>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::WatchChanged, async move {
+            changed(&self.shared, &mut self.version).await
+        })
     }
 
     /// Waits until the value satisfies `f`, marks it seen and returns a read lock on it.
@@ -332,25 +335,28 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel safe.
-    pub async fn wait_for(
-        &mut self,
-        mut f: impl FnMut(&T) -> bool,
-    ) -> Result<Ref<'_, T>, RecvError> {
-        // Field-level borrows, so the guard we return can outlive the loop's waits.
-        let shared: &Shared<T> = &self.shared;
-        let version = &mut self.version;
-        loop {
-            {
-                let guard = shared.value.read();
-                let current = shared.state.load(Acquire) & !CLOSED;
-                let has_changed = current != *version;
-                *version = current;
-                if f(&guard) {
-                    return Ok(Ref { guard, has_changed });
+    #[track_caller]
+    pub fn wait_for<'a, F: FnMut(&T) -> bool + 'a>(
+        &'a mut self,
+        mut f: F,
+    ) -> impl std::future::Future<Output = Result<Ref<'a, T>, RecvError>> + 'a {
+        weft_core::task::wait_on(weft_core::task::Resource::WatchChanged, async move {
+            // Field-level borrows, so the guard we return can outlive the loop's waits.
+            let shared: &Shared<T> = &self.shared;
+            let version = &mut self.version;
+            loop {
+                {
+                    let guard = shared.value.read();
+                    let current = shared.state.load(Acquire) & !CLOSED;
+                    let has_changed = current != *version;
+                    *version = current;
+                    if f(&guard) {
+                        return Ok(Ref { guard, has_changed });
+                    }
                 }
+                changed(shared, version).await?;
             }
-            changed(shared, version).await?;
-        }
+        })
     }
 
     /// Whether both receivers watch the same channel.

@@ -20,21 +20,37 @@ fn note(lines: &Lines, name: &str, resource: Resource, line: u32) {
         .insert(name.to_owned(), (resource, line));
 }
 
+/// How many kinds of waits `fifty_waiting_tasks` spreads its tasks over.
+const KINDS: usize = 16;
+
 fn fifty_waiting_tasks(rt: Runtime) {
     let lines: Lines = Arc::default();
     let held = Arc::new(weft::sync::Mutex::new(()));
-    let (guard_tx, guard_rx) = std::sync::mpsc::channel();
+    let (guard_tx, guard_rx) = std::sync::mpsc::channel::<Box<dyn std::any::Any + Send>>();
     let mut keep = Vec::new();
+    // Things a waiting task needs alive on the other side (senders, held guards, ...).
+    let mut other_ends: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
     rt.block_on(async {
         // The mutex stays locked by this test for the whole dump.
         let guard = held.clone().lock_owned().await;
-        guard_tx.send(guard).unwrap();
+        guard_tx.send(Box::new(guard)).unwrap();
+        // An RwLock held for writing (readers wait) and one held for reading (writers wait).
+        let written = Arc::new(weft::sync::RwLock::new(()));
+        guard_tx
+            .send(Box::new(written.clone().write_owned().await))
+            .unwrap();
+        let read = Arc::new(weft::sync::RwLock::new(()));
+        guard_tx
+            .send(Box::new(read.clone().read_owned().await))
+            .unwrap();
+        let mut seen_kinds = std::collections::HashSet::new();
         for i in 0..50 {
             let name = format!("task-{i}");
             let l = lines.clone();
             let n = name.clone();
             let b = weft::task::Builder::new().name(name.clone());
-            match i % 6 {
+            seen_kinds.insert(i % KINDS);
+            match i % KINDS {
                 0 => keep.push(b.spawn(async move {
                     note(&l, &n, Resource::Sleep, line!() + 1);
                     weft::time::sleep(HOUR).await;
@@ -70,18 +86,90 @@ fn fifty_waiting_tasks(rt: Runtime) {
                         let _ = listener.accept().await;
                     }));
                 }
-                _ => {
+                5 => {
+                    // The awaiting line, not the awaited task's spawn site.
                     let other = weft::spawn(std::future::pending::<()>());
-                    let spawned = line!() - 1;
                     keep.push(b.spawn(async move {
-                        note(&l, &n, Resource::Join, spawned);
+                        note(&l, &n, Resource::Join, line!() + 1);
                         let _ = other.await;
                     }));
                 }
+                6 => {
+                    let (tx, rx) = weft::sync::oneshot::channel::<u8>();
+                    other_ends.push(Box::new(tx));
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::OneshotRecv, line!() + 1);
+                        let _ = rx.await;
+                    }));
+                }
+                7 => {
+                    let (tx, mut rx) = weft::sync::broadcast::channel::<u8>(4);
+                    other_ends.push(Box::new(tx));
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::BroadcastRecv, line!() + 1);
+                        let _ = rx.recv().await;
+                    }));
+                }
+                8 => {
+                    let (tx, mut rx) = weft::sync::watch::channel(0u8);
+                    other_ends.push(Box::new(tx));
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::WatchChanged, line!() + 1);
+                        let _ = rx.changed().await;
+                    }));
+                }
+                9 => {
+                    let lock = written.clone();
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::ReadLock, line!() + 1);
+                        let _g = lock.read().await;
+                    }));
+                }
+                10 => {
+                    let lock = read.clone();
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::WriteLock, line!() + 1);
+                        let _g = lock.write().await;
+                    }));
+                }
+                11 => {
+                    let sem = Arc::new(weft::sync::Semaphore::new(0));
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::Acquire, line!() + 1);
+                        let _p = sem.acquire().await;
+                    }));
+                }
+                12 => {
+                    let notify = Arc::new(weft::sync::Notify::new());
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::Notified, line!() + 1);
+                        notify.notified().await;
+                    }));
+                }
+                13 => {
+                    let barrier = Arc::new(weft::sync::Barrier::new(2));
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::Barrier, line!() + 1);
+                        barrier.wait().await;
+                    }));
+                }
+                14 => keep.push(b.spawn(async move {
+                    // A future weft knows nothing of: the dump shows the deadline.
+                    note(&l, &n, Resource::Sleep, line!() + 1);
+                    let _ = weft::time::timeout(HOUR, std::future::pending::<()>()).await;
+                })),
+                15 => keep.push(b.spawn(async move {
+                    let mut every_hour = weft::time::interval(HOUR);
+                    every_hour.tick().await; // the first tick is at once
+                    note(&l, &n, Resource::Sleep, line!() + 1);
+                    every_hour.tick().await;
+                })),
+                _ => unreachable!(),
             }
         }
+        assert_eq!(seen_kinds.len(), KINDS);
     });
-    let _guard = guard_rx.recv().unwrap();
+    let _guards: Vec<_> = guard_rx.try_iter().collect();
     // Wait until every named task has been polled once and is idle (inside block_on, so that a
     // current-thread runtime runs its tasks meanwhile).
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -130,14 +218,17 @@ fn fifty_waiting_tasks(rt: Runtime) {
     for row in rows {
         // Aligned: every row's last column starts under its header.
         if row.contains(" at ") && (row.contains("task-")) {
-            let col = row[waiting_col..].split_whitespace().next().unwrap();
+            let col = &row[waiting_col..];
             assert!(
-                ["sleep", "recv", "send", "lock", "accept", "join"].contains(&col),
+                lines
+                    .values()
+                    .any(|(r, _)| col.starts_with(&format!("{} at ", r.as_str()))),
                 "{row}\n{table}"
             );
         }
     }
     println!("{table}");
+    drop(other_ends);
 }
 
 #[test]

@@ -120,6 +120,9 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
+    // `#[track_caller]`: `.await` passes its own line, which a dump shows as what the awaiting
+    // task waits on.
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let coop = ready!(crate::coop::poll_proceed(cx));
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
@@ -135,8 +138,8 @@ impl<T> Future for JoinHandle<T> {
         if out.is_ready() {
             coop.made_progress();
         } else {
-            // For dumps: the awaiting task waits on this one (named by its spawn site).
-            super::record_wait(super::Resource::Join, self.header().location);
+            // For dumps: the awaiting task waits here, at the line that awaits the handle.
+            super::record_wait(super::Resource::Join, std::panic::Location::caller());
         }
         out
     }

@@ -149,7 +149,7 @@ pub use current::try_current_id;
 pub use join::{JoinError, JoinHandle};
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
 pub use runnable::{Runnable, TaskRef, TaskState};
-pub use wait::{record_wait, wait_on, Resource, WaitOn, WaitingOn};
+pub use wait::{record_wait, wait_on, Resource, WaitOn, WaitSite, WaitingOn};
 
 #[cfg(feature = "test-util")]
 pub use count::live_task_count;

@@ -120,8 +120,12 @@ impl Interval {
     ///
     /// # Cancel safety
     /// Cancel safe: a tick is consumed only when this returns.
-    pub async fn tick(&mut self) -> Instant {
-        poll_fn(|cx| self.poll_tick(cx)).await
+    #[track_caller]
+    pub fn tick(&mut self) -> impl Future<Output = Instant> + '_ {
+        weft_core::task::wait_on(
+            weft_core::task::Resource::Sleep,
+            poll_fn(|cx| self.poll_tick(cx)),
+        )
     }
 
     /// Polls for the next tick.

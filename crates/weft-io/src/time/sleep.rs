@@ -6,6 +6,7 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
+use weft_core::task::{Resource, WaitSite};
 
 use weft_core::coop;
 use weft_core::loom::sync::Arc;
@@ -73,7 +74,7 @@ pub struct Sleep {
     entry: Option<Arc<TimerEntry>>,
     /// The line that called `sleep`, recorded in the task while it waits (for task dumps);
     /// `None` inside `timeout` and `Interval`, whose own callers' futures say more.
-    at: Option<&'static Location<'static>>,
+    at: Option<WaitSite>,
 }
 
 impl Sleep {
@@ -88,7 +89,7 @@ impl Sleep {
             tick,
             handle,
             entry: None,
-            at,
+            at: at.map(|at| WaitSite::new(Resource::Sleep, at)),
         }
     }
 
@@ -147,7 +148,7 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let out = self.as_mut().poll_sleep(cx);
         if let (Poll::Pending, Some(at)) = (&out, self.at) {
-            weft_core::task::record_wait(weft_core::task::Resource::Sleep, at);
+            at.record();
         }
         out
     }

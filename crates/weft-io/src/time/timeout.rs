@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use weft_core::coop;
+use weft_core::task::{Resource, WaitSite};
 
 use super::{Instant, Sleep};
 use crate::driver::Handle;
@@ -84,6 +85,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
     Timeout {
         future: future.into_future(),
         delay: Sleep::new(handle, deadline, None),
+        site: WaitSite::caller(Resource::Sleep),
     }
 }
 
@@ -102,6 +104,7 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
     Timeout {
         future: future.into_future(),
         delay: Sleep::new(Handle::current(), deadline, None),
+        site: WaitSite::caller(Resource::Sleep),
     }
 }
 
@@ -114,6 +117,10 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
 pub struct Timeout<F> {
     future: F,
     delay: Sleep,
+    /// The line that called `timeout`, recorded as a sleep there when the future waits on
+    /// nothing weft knows (a dump then shows the deadline); a weft resource it waits on is shown
+    /// instead.
+    site: WaitSite,
 }
 
 impl<F> Timeout<F> {
@@ -144,9 +151,13 @@ impl<F: Future> Future for Timeout<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `future` is structurally pinned (see `# Invariants`): we never move it, and
         // `delay` is `Unpin` so handing out `&mut` to it is fine.
-        let (future, delay) = unsafe {
+        let (future, delay, site) = unsafe {
             let this = self.get_unchecked_mut();
-            (Pin::new_unchecked(&mut this.future), &mut this.delay)
+            (
+                Pin::new_unchecked(&mut this.future),
+                &mut this.delay,
+                this.site,
+            )
         };
         let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(output) = future.poll(cx) {
@@ -161,7 +172,10 @@ impl<F: Future> Future for Timeout<F> {
         };
         match expired {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                site.record_unless_recorded();
+                Poll::Pending
+            }
         }
     }
 }

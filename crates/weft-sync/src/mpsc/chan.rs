@@ -119,7 +119,7 @@ impl<T> Chan<T> {
     /// Waits until the receiver closes the channel or is dropped (`Sender::closed`).
     pub(crate) async fn closed(&self) {
         loop {
-            let notified = self.closed_notify.notified();
+            let notified = self.closed_notify.notified_untracked();
             if self.is_closed() {
                 return;
             }
