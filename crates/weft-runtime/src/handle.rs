@@ -175,6 +175,8 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter_runtime(&self.inner);
+        // Local tasks of a runtime shut down on another thread, handed back to this one.
+        scheduler::local_inbox::drain_here();
         let common = self.inner.common();
         if common.config.unhandled_panic != crate::panic_policy::UnhandledPanic::ShutdownRuntime {
             return self.block_on_inner(future);

@@ -87,6 +87,14 @@ const TASKS_PER_POLL: usize = 61;
 /// });
 /// assert_eq!(out, 42);
 /// ```
+///
+/// A set stays on the thread that made it, so it is always dropped (and its tasks cancelled)
+/// there:
+///
+/// ```compile_fail
+/// let local = weft_runtime::task::LocalSet::new();
+/// std::thread::spawn(move || drop(local)); // LocalSet is !Send
+/// ```
 pub struct LocalSet {
     shared: Arc<Shared>,
     /// The common state of the runtime the set is attached to (null: none), to notice cheaply

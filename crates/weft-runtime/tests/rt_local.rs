@@ -98,7 +98,7 @@ fn local_tasks_cancelled_at_shutdown_on_owner() {
 }
 
 #[test]
-fn shutdown_off_owner_thread_leaks_local_tasks_instead_of_dropping_them() {
+fn shutdown_off_owner_thread_does_not_drop_local_tasks_there() {
     let drops = DropCounter::default();
     let rt = rt();
     let token = drops.token();

@@ -12,10 +12,12 @@
 //! - their `Runnable`s live in the core queue only while the owner holds the core, and otherwise
 //!   in a separate injector that only the owner pops (when the core is released, local
 //!   `Runnable`s move there);
-//! - after shutdown, a local `Runnable` reaching `schedule` off the owner thread is leaked rather
-//!   than dropped, and a shutdown on another thread leaks the local tasks instead of cancelling
-//!   them there, and says so on stderr (a `LocalSet`, which is `!Send`, always drops its tasks on
-//!   its own thread).
+//! - a shutdown on another thread does not cancel the local tasks there: it hands them (queued
+//!   `Runnable`s and registry references) to the owner thread's inbox
+//!   ([`local_inbox`](super::local_inbox)), and so does a wake that reaches a local task off the
+//!   owner thread after the shutdown; the owner cancels them when it next enters a runtime
+//!   (`block_on`) or when it exits. Only if the owner thread has already exited are they leaked,
+//!   with a message on stderr.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -30,10 +32,11 @@ use std::time::{Duration, Instant};
 use weft_core::coop::{self, Budget};
 use weft_core::loom::sync::atomic::{AtomicBool, Ordering::*};
 use weft_core::loom::sync::{Condvar, Mutex};
-use weft_core::task::{JoinHandle, Runnable, ScheduleInfo, SpawnOptions};
+use weft_core::task::{JoinHandle, Runnable, ScheduleInfo, SpawnOptions, TaskRef};
 
 use super::cancel::{cancel_all, cancel_runnable};
 use super::common::{Common, TaskHook, TaskQueue};
+use super::local_inbox::{self, Inbox, OwnerGone};
 use crate::config::{Config, ThreadSettings};
 use crate::inject::Inject;
 use crate::park::Park;
@@ -52,8 +55,9 @@ pub(crate) struct Shared {
     local_inject: Inject<Runnable>,
     /// Live local tasks.
     pub(crate) local_registry: Registry,
-    /// The thread that owns the local tasks (the first to call `spawn_local`).
-    local_owner: OnceLock<ThreadId>,
+    /// The thread that owns the local tasks (the first to call `spawn_local`), and its inbox
+    /// (`None`: it called `spawn_local` while exiting).
+    local_owner: OnceLock<(ThreadId, Option<Arc<Inbox>>)>,
     /// The run queue, while no thread holds it.
     core: Mutex<Option<Box<Core>>>,
     /// Notified when the core is put back (a shutdown waits on it).
@@ -165,7 +169,7 @@ impl Shared {
 
     fn on_owner_thread(&self) -> bool {
         match (self.local_owner.get(), this_thread()) {
-            (Some(owner), Some(me)) => *owner == me,
+            (Some((owner, _)), Some(me)) => *owner == me,
             _ => false,
         }
     }
@@ -185,8 +189,10 @@ impl Shared {
         F::Output: 'static,
     {
         let me = thread::current().id();
-        let owner = *this.local_owner.get_or_init(|| me);
-        if owner != me {
+        let (owner, _) = this
+            .local_owner
+            .get_or_init(|| (me, local_inbox::this_thread()));
+        if *owner != me {
             panic!(
                 "spawn_local: this current-thread runtime's local tasks belong to another thread \
                  (the first one that called spawn_local on it); call spawn_local from that thread, \
@@ -194,9 +200,10 @@ impl Shared {
             );
         }
         // SAFETY: this thread is the owner, and local `Runnable`s are run and dropped only on the
-        // owner: only the owner pops local queues (`CoreHolder::next_task`), `LocalTasks::schedule`
-        // leaks them elsewhere after shutdown, a shutdown off the owner thread leaks them too, and
-        // a spawn after shutdown cancels the task right here, on the owner.
+        // owner: only the owner pops local queues (`CoreHolder::next_task`); off the owner after
+        // shutdown, `LocalTasks::schedule` and the shutdown hand them to the owner's inbox, which
+        // only the owner drains (or leak them if the owner exited); a spawn after shutdown
+        // cancels the task right here, on the owner.
         unsafe { TaskHook::spawn_unchecked(&LocalTasks(this.clone()), future, opts) }
     }
 
@@ -412,12 +419,14 @@ impl Shared {
         self.common.finish_shutdown(deadline, || {
             let on_owner = self.on_owner_thread();
             let have_core = core.is_some();
+            // Local Runnables found off the owner thread: handed to it below.
+            let mut for_owner = Vec::new();
             if let Some(mut core) = core {
                 let tasks = std::mem::take(&mut core.tasks);
                 for (task, local) in tasks {
                     if local && !on_owner {
                         // Never drop a local task off its thread.
-                        std::mem::forget(task);
+                        for_owner.push(task);
                     } else {
                         cancel_runnable(task);
                     }
@@ -432,27 +441,37 @@ impl Shared {
                     !inside_own_task,
                 );
             } else {
-                // Off the owner thread: leak the local tasks (their futures may not be dropped
-                // here), and say so. Their registry references are leaked too, so no cell is
-                // freed here.
-                for task in self.local_inject.take_all() {
-                    std::mem::forget(task);
-                }
-                let mut leaked = 0usize;
-                for task in self.local_registry.take_all() {
-                    leaked += 1;
-                    std::mem::forget(task);
-                }
-                if leaked > 0 {
-                    eprintln!(
-                        "{}",
-                        local_leak_message(leaked, self.local_owner.get(), thread::current().id())
-                    );
-                }
+                // Off the owner thread: the local futures may not be dropped here. Hand the
+                // tasks (and their registry references, so no cell is freed here) to the owner.
+                for_owner.extend(self.local_inject.take_all());
+                self.hand_to_owner(for_owner, self.local_registry.take_all());
             }
         });
         self.common
             .report_outliving(timeout, Some(&self.local_registry));
+    }
+}
+
+impl Shared {
+    /// Off the owner thread, after shutdown: hands local `runnables` (to drop) and `tasks` (to
+    /// abort) to the owner thread's inbox; if the owner exited, leaks them and says so.
+    fn hand_to_owner(&self, runnables: Vec<Runnable>, tasks: Vec<TaskRef>) {
+        let Some((owner, inbox)) = self.local_owner.get() else {
+            debug_assert!(runnables.is_empty() && tasks.is_empty());
+            return;
+        };
+        let refused = match inbox {
+            Some(inbox) => inbox.hand_over(runnables, tasks),
+            None => Err(OwnerGone { runnables, tasks }),
+        };
+        if let Err(gone) = refused {
+            let leaked = gone.tasks.len().max(gone.runnables.len());
+            std::mem::forget(gone);
+            eprintln!(
+                "{}",
+                local_leak_message(leaked, owner, thread::current().id())
+            );
+        }
     }
 }
 
@@ -463,7 +482,7 @@ impl CoreHolder {
         let core = slot.as_mut()?;
         core.tick = core.tick.wrapping_add(1);
 
-        let owner = shared.local_owner.get() == Some(&self.thread);
+        let owner = shared.local_owner.get().map(|(t, _)| t) == Some(&self.thread);
         let from_local = || {
             if owner {
                 shared.local_inject.pop()
@@ -537,8 +556,8 @@ impl TaskQueue for LocalTasks {
                 if shared.on_owner_thread() {
                     cancel_runnable(task);
                 } else {
-                    // A local task may not be dropped off its thread: leak it.
-                    std::mem::forget(task);
+                    // A local task may not be dropped off its thread: its owner drops it.
+                    shared.hand_to_owner(vec![task], Vec::new());
                 }
             }
         }
@@ -553,12 +572,14 @@ impl TaskQueue for LocalTasks {
     }
 }
 
-/// What a shutdown off the owner thread prints about the local tasks it has to leak.
-fn local_leak_message(leaked: usize, owner: Option<&ThreadId>, here: ThreadId) -> String {
+/// What a shutdown off the owner thread prints about the local tasks it has to leak (their
+/// owner thread exited, so no thread may drop them).
+fn local_leak_message(leaked: usize, owner: &ThreadId, here: ThreadId) -> String {
     format!(
         "weft: a current-thread runtime was shut down on thread {here:?}, but {leaked} of its \
-         spawn_local (!Send) tasks belong to thread {owner:?}: their futures may not be dropped \
-         here, so they are leaked; drop (or shut down) the runtime on the thread that spawned \
-         them, or run them in a LocalSet, which always drops its tasks on its own thread"
+         spawn_local (!Send) tasks belong to thread {owner:?}, which has exited: their futures \
+         may be dropped on no other thread, so they are leaked; shut the runtime down (drop it) \
+         before the thread that spawned them exits, or run them in a LocalSet, which always \
+         drops its tasks on its own thread"
     )
 }

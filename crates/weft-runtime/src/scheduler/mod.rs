@@ -13,6 +13,7 @@
 pub(crate) mod cancel;
 pub(crate) mod common;
 pub(crate) mod current_thread;
+pub(crate) mod local_inbox;
 pub(crate) mod multi_thread;
 
 use std::fmt;
