@@ -11,8 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::make_park::{MakePark, NoPark, ParkSettings, PausableClock};
+pub use crate::signal_watch::{SignalWatch, WatchSignal};
 
 use crate::config::{Options, RuntimeFlavor};
+use crate::handle::Handle;
 use crate::park::Park;
 use crate::runtime::Runtime;
 use crate::slow_poll::{SlowPoll, SlowPollSettings};
@@ -35,7 +37,12 @@ use crate::slow_poll::{SlowPoll, SlowPollSettings};
 /// ```
 pub struct Builder<P> {
     options: Options<P>,
+    /// One per `dump_on_signal`: starts the watch of a runtime just built.
+    signal_dumps: Vec<StartWatch<P>>,
 }
+
+/// Starts a signal watch for a runtime, given its park maker and handle.
+type StartWatch<P> = Box<dyn Fn(&P, &Handle) -> io::Result<SignalWatch> + Send + Sync>;
 
 impl<P: MakePark + Default> Builder<P> {
     /// A builder for a multi-thread runtime: a pool of worker threads (one per CPU by default)
@@ -43,6 +50,7 @@ impl<P: MakePark + Default> Builder<P> {
     pub fn new_multi_thread() -> Builder<P> {
         Builder {
             options: Options::new(RuntimeFlavor::MultiThread, P::default()),
+            signal_dumps: Vec::new(),
         }
     }
 
@@ -51,6 +59,7 @@ impl<P: MakePark + Default> Builder<P> {
     pub fn new_current_thread() -> Builder<P> {
         Builder {
             options: Options::new(RuntimeFlavor::CurrentThread, P::default()),
+            signal_dumps: Vec::new(),
         }
     }
 }
@@ -280,7 +289,95 @@ impl<P: MakePark> Builder<P> {
             "Builder::on_slow_poll was set without slow_poll_threshold: a callback alone never \
              runs; also call slow_poll_threshold(duration)"
         );
-        Runtime::start(&self.options)
+        let mut rt = Runtime::start(&self.options)?;
+        for start in &self.signal_dumps {
+            // On an error the runtime is dropped here, which shuts it down.
+            let watch = start(&self.options.make_park, rt.handle())?;
+            rt.signal_watches.push(watch);
+        }
+        Ok(rt)
+    }
+
+    /// Prints a dump of every live task ([`Handle::dump`]) on stderr each time the process
+    /// receives the signal `kind`, as Go prints its goroutines on `SIGQUIT`: for a program that
+    /// hangs, `kill -QUIT <pid>` shows what each task is doing or waiting on.
+    ///
+    /// The dump is printed from a thread of the signal layer, not from a task, so it comes even
+    /// when every worker is stuck in a poll (a stuck task shows as `running`), and it adds no task
+    /// of its own to the dump. The watch ends when the runtime shuts down; it does not keep the
+    /// runtime alive. While it lives, the signal no longer has its default action (a `SIGQUIT`
+    /// no longer ends the process); other listeners of the signal still see it. Each call adds a
+    /// signal; the same signal given twice prints two dumps.
+    ///
+    /// It needs a park maker whose layers can watch signals ([`WatchSignal`]): weft's facade
+    /// builder, `weft::runtime::Builder`, whose `kind` is a `weft::signal::unix::SignalKind`.
+    ///
+    /// # Examples
+    ///
+    /// With a park maker of our own, whose "signal" is a call from a test thread:
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use weft_runtime::builder::{Builder, MakePark, ParkSettings, SignalWatch, WatchSignal};
+    /// use weft_runtime::Park;
+    ///
+    /// type OnSignal = Arc<Mutex<Option<Box<dyn Fn() + Send + Sync>>>>;
+    ///
+    /// #[derive(Debug, Default)]
+    /// struct FakeSignals;
+    ///
+    /// static HANDLER: Mutex<Option<OnSignal>> = Mutex::new(None);
+    ///
+    /// impl MakePark for FakeSignals {
+    ///     fn make_park(&self, _: &ParkSettings) -> std::io::Result<Option<Arc<dyn Park>>> {
+    ///         Ok(None)
+    ///     }
+    /// }
+    /// impl WatchSignal<&'static str> for FakeSignals {
+    ///     fn watch_signal(
+    ///         &self,
+    ///         _kind: &'static str,
+    ///         on_signal: Box<dyn Fn() + Send + Sync>,
+    ///     ) -> std::io::Result<SignalWatch> {
+    ///         let slot: OnSignal = Arc::new(Mutex::new(Some(on_signal)));
+    ///         *HANDLER.lock().unwrap() = Some(slot.clone());
+    ///         // Dropping the watch forgets the callback.
+    ///         struct Forget(OnSignal);
+    ///         impl Drop for Forget {
+    ///             fn drop(&mut self) {
+    ///                 self.0.lock().unwrap().take();
+    ///             }
+    ///         }
+    ///         Ok(SignalWatch::new(Forget(slot)))
+    ///     }
+    /// }
+    ///
+    /// let rt = Builder::<FakeSignals>::new_current_thread()
+    ///     .dump_on_signal("SIGFAKE")
+    ///     .build()?;
+    /// let _idle = rt.spawn(std::future::pending::<()>());
+    /// // "Deliver" the signal: prints "weft: SIGFAKE received: dump of 1 live task" and the table.
+    /// let slot = HANDLER.lock().unwrap().clone().unwrap();
+    /// (slot.lock().unwrap().as_ref().unwrap())();
+    /// drop(rt);
+    /// assert!(slot.lock().unwrap().is_none(), "the runtime's shutdown ended the watch");
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn dump_on_signal<K>(&mut self, kind: K) -> &mut Self
+    where
+        P: WatchSignal<K>,
+        K: fmt::Display + Clone + Send + Sync + 'static,
+    {
+        let start = move |maker: &P, handle: &Handle| {
+            let signal = kind.to_string();
+            let handle = handle.clone();
+            maker.watch_signal(
+                kind.clone(),
+                Box::new(move || crate::signal_watch::print_dump(&handle, &signal)),
+            )
+        };
+        self.signal_dumps.push(Box::new(start));
+        self
     }
 }
 

@@ -75,6 +75,7 @@ mod parker; // park/unpark of one thread, in the hook or on a condvar
 mod queue; // the per-worker run queue (work stealing)
 mod registry; // every live task, for shutdown and diagnostics
 mod scoped; // a thread-local pointer to a stack value
+mod signal_watch; // WatchSignal, SignalWatch: Builder::dump_on_signal's hook and its dump
 pub mod slow_poll;
 mod worker_metrics; // the counters each worker keeps, in its own cache line // SlowPoll reports and the watchdog
 

@@ -13,6 +13,7 @@ use crate::context;
 use crate::handle::{EnterGuard, Handle};
 use crate::make_park::{MakePark, ParkSettings};
 use crate::scheduler::{self, current_thread, multi_thread};
+use crate::signal_watch::SignalWatch;
 
 /// A running weft runtime: its scheduler, worker threads (multi-thread flavour) and blocking pool.
 /// `P` is the [`MakePark`] that made its park hook (see [`Builder`](crate::builder::Builder));
@@ -39,6 +40,9 @@ use crate::scheduler::{self, current_thread, multi_thread};
 /// ```
 pub struct Runtime<P> {
     handle: Handle,
+    /// The watches of `Builder::dump_on_signal`, ended when the runtime is dropped (after its
+    /// shutdown).
+    pub(crate) signal_watches: Vec<SignalWatch>,
     _make_park: PhantomData<fn() -> P>,
 }
 
@@ -84,6 +88,7 @@ impl<P: MakePark> Runtime<P> {
         }
         Ok(Runtime {
             handle: Handle { inner },
+            signal_watches: Vec::new(),
             _make_park: PhantomData,
         })
     }

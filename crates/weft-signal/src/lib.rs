@@ -57,6 +57,7 @@
 mod kind;
 mod listener;
 mod registry;
+mod watch;
 
 use std::future::poll_fn;
 use std::io;

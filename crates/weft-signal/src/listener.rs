@@ -76,7 +76,7 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
 }
 
 /// The signals weft refuses, with the reason.
-fn check_listenable(kind: SignalKind) -> io::Result<()> {
+pub(crate) fn check_listenable(kind: SignalKind) -> io::Result<()> {
     let signum = kind.as_raw_value();
     let reason = if signum <= 0 || signum as usize >= NSIG {
         "it is not a signal number"

@@ -20,9 +20,9 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::task::Waker;
 
@@ -62,6 +62,10 @@ pub(crate) struct Registry {
     doorbell_rx: OwnedFd,
     slots: Box<[Slot]>,
     next_listener: AtomicU64,
+    /// The write end of the watching thread's bell (`watch.rs`), non-blocking, or -1 before the
+    /// first watch: the handler writes the signal's number to it when the signal has watchers.
+    /// Once set it stays open for the life of the process.
+    thread_bell: AtomicI32,
 }
 
 struct Slot {
@@ -69,6 +73,8 @@ struct Slot {
     pending: AtomicBool,
     /// Live listeners (`Signal`s) of this signal.
     listeners: AtomicUsize,
+    /// Live watchers of this signal (`watch.rs`: callbacks run on the watching thread).
+    watchers: AtomicUsize,
     /// Whether a delivery while nobody listens must end the process, as the default action would
     /// (the disposition before weft was the default, and the default ends the process).
     emulate_default: AtomicBool,
@@ -109,6 +115,7 @@ pub(crate) fn registry() -> io::Result<&'static Registry> {
         doorbell_rx: rx.into(),
         slots: (0..NSIG).map(|_| Slot::new()).collect(),
         next_listener: AtomicU64::new(0),
+        thread_bell: AtomicI32::new(-1),
     };
     Ok(REGISTRY.get_or_init(|| registry))
 }
@@ -118,6 +125,7 @@ impl Slot {
         Slot {
             pending: AtomicBool::new(false),
             listeners: AtomicUsize::new(0),
+            watchers: AtomicUsize::new(0),
             emulate_default: AtomicBool::new(false),
             installed: Mutex::new(false),
             state: Mutex::new(SlotState {
@@ -159,18 +167,48 @@ impl Registry {
     /// The handler's work, run inside the signal handler: only atomics and async-signal-safe calls.
     fn on_signal(&self, signum: c_int) {
         let slot = self.slot(signum);
-        if slot.listeners.load(Ordering::SeqCst) == 0 {
+        let listeners = slot.listeners.load(Ordering::SeqCst);
+        let watchers = slot.watchers.load(Ordering::SeqCst);
+        if listeners == 0 && watchers == 0 {
             if slot.emulate_default.load(Ordering::SeqCst) {
                 emulate_default_action(signum);
             }
             return;
         }
-        slot.pending.store(true, Ordering::SeqCst);
-        let byte = 1u8;
-        // SAFETY: `doorbell_tx` is open for the life of the process (the registry is leaked);
-        // `byte` is a valid one-byte buffer. A full or failing write is fine: the doorbell is then
-        // already readable. `write` is async-signal-safe, and signal-hook-registry restores errno.
-        unsafe { libc::write(self.doorbell_tx.as_raw_fd(), (&byte as *const u8).cast(), 1) };
+        if listeners > 0 {
+            slot.pending.store(true, Ordering::SeqCst);
+            let byte = 1u8;
+            // SAFETY: `doorbell_tx` is open for the life of the process (the registry is
+            // leaked); `byte` is a valid one-byte buffer. A full or failing write is fine: the
+            // doorbell is then already readable. `write` is async-signal-safe, and
+            // signal-hook-registry restores errno.
+            unsafe { libc::write(self.doorbell_tx.as_raw_fd(), (&byte as *const u8).cast(), 1) };
+        }
+        let bell = self.thread_bell.load(Ordering::SeqCst);
+        if watchers > 0 && bell >= 0 {
+            // Signal numbers are below `NSIG` (65), so one byte holds it.
+            let byte = signum as u8;
+            // SAFETY: a set `thread_bell` stays open for the life of the process (see the
+            // field); `byte` is a valid one-byte buffer; a full buffer drops this delivery's
+            // byte, and the watchers still see the ones queued before it. Async-signal-safe, as
+            // above.
+            unsafe { libc::write(bell, (&byte as *const u8).cast(), 1) };
+        }
+    }
+
+    /// Sets the watching thread's bell (once, before the first watcher is counted).
+    pub(crate) fn set_thread_bell(&self, fd: RawFd) {
+        self.thread_bell.store(fd, Ordering::SeqCst);
+    }
+
+    /// Counts a watcher of `signum` (see `watch.rs`).
+    pub(crate) fn add_watcher(&self, signum: c_int) {
+        self.slot(signum).watchers.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Forgets a watcher of `signum`.
+    pub(crate) fn remove_watcher(&self, signum: c_int) {
+        self.slot(signum).watchers.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// A fresh duplicate of the doorbell's read end, for one listener to register with its reactor.

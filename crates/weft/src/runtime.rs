@@ -126,7 +126,11 @@ pub use weft_runtime::Handle;
 ///
 /// This is weft-runtime's builder with weft-io's [`MakeDriver`](weft_io::MakeDriver) as its park
 /// maker: the options are weft-runtime's (below), plus
-/// [`start_paused`](weft_runtime::builder::Builder::start_paused) for virtual time.
+/// [`start_paused`](weft_runtime::builder::Builder::start_paused) for virtual time and
+/// [`dump_on_signal`](weft_runtime::builder::Builder::dump_on_signal) (with a
+/// [`SignalKind`](crate::signal::unix::SignalKind)) for a task dump on stderr when the process
+/// receives a signal, as Go prints its goroutines on `SIGQUIT`. The dump is printed from a thread
+/// of weft's signal layer, so it comes even when every worker is stuck in a blocking call.
 ///
 /// # Examples
 ///
@@ -149,6 +153,21 @@ pub use weft_runtime::Handle;
 ///     let start = weft::time::Instant::now();
 ///     weft::time::sleep(Duration::from_secs(3600)).await;
 ///     assert!(start.elapsed() >= Duration::from_secs(3600));
+/// });
+///
+/// // `kill -QUIT <pid>` prints every task, what it waits on and the line that awaits it:
+/// //   weft: SIGQUIT received: dump of 1 live task
+/// //   ID  NAME     STATE  AGE   POLLS  SPAWNED AT       WAITING ON
+/// //   1   fetcher  idle   4.2s  1      src/main.rs:9:10 sleep at src/main.rs:10:44
+/// use weft::signal::unix::SignalKind;
+/// let server_rt = weft::runtime::Builder::new_multi_thread()
+///     .dump_on_signal(SignalKind::quit())
+///     .build()?;
+/// server_rt.block_on(async {
+///     let fetcher = weft::task::Builder::new()
+///         .name("fetcher")
+///         .spawn(async { weft::time::sleep(Duration::from_millis(5)).await });
+///     fetcher.await.unwrap();
 /// });
 /// # std::io::Result::Ok(())
 /// ```
