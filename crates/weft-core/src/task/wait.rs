@@ -178,7 +178,7 @@ impl WaitSlot {
 /// A resource and the line that awaits it, packed into the one word a `Pending` stores (made once,
 /// when the resource future is made, so recording it is a single store).
 ///
-/// The word is the location's address shifted up by [`SHIFT`] bits, the kind and a tag bit below;
+/// The word is the location's address shifted up by six bits, the kind and a tag bit below;
 /// when the address's top bits are in use the word is the bare address (tag bit clear: a
 /// `Location` is at least 4-aligned), and the kind is lost.
 #[derive(Clone, Copy, PartialEq, Eq)]
