@@ -102,6 +102,7 @@ pub mod __loom {
     pub use crate::inject::Inject;
     pub use crate::park_hook_slot::ParkHookSlot;
     pub use crate::parker::{Parker, Unparker};
+    pub use crate::scheduler::local_inbox::{Inbox, OwnerGone};
 
     /// The local run queue.
     pub mod queue {

@@ -1,7 +1,8 @@
 //! Loom models of the `LocalSet`'s cross-thread wake queue: a wake from another thread reaches
 //! the owner thread's `run_until` (no lost wake-up); a set dropped while another thread wakes
 //! (or aborts) one of its tasks drops each future exactly once, on the owner thread, and leaks no
-//! task cell.
+//! task cell. And of the inbox through which a current-thread runtime hands its local tasks back
+//! to their owner thread: a hand-over racing the owner's exit is drained there or refused.
 //!
 //! Run with `LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test
 //! --release -p weft-runtime --test loom_local_set`.
@@ -205,4 +206,58 @@ fn a_set_dropped_while_another_thread_aborts_a_task() {
         assert!(err.is_cancelled());
         assert_eq!(task::live_task_count(), base);
     });
+}
+
+/// The owner-thread inbox of a current-thread runtime's local tasks: another thread hands a task
+/// over while the owner thread exits (drains and closes the inbox). Either the hand-over is
+/// accepted and the owner drops the task, or it is refused and the caller gets it back; never
+/// accepted and then left behind.
+#[test]
+fn a_hand_over_racing_the_owner_exit_is_drained_or_refused() {
+    use weft_runtime::__loom::Inbox;
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let inbox = Arc::new(Inbox::default());
+        let g = guard(&drops);
+        // A task as a runtime's shutdown finds it: its one Runnable, queued, never run.
+        let (runnable, handle) = task::spawn(
+            async move {
+                let _g = g;
+            },
+            NeverWoken,
+            task::SpawnOptions::new(),
+        );
+        let other = {
+            let inbox = inbox.clone();
+            thread::spawn(move || inbox.hand_over(vec![runnable], Vec::new()).err())
+        };
+        inbox.drain(true);
+        let refused = other.join().unwrap();
+        let accepted = refused.is_none();
+        if let Some(gone) = refused {
+            assert_eq!(drops.load(SeqCst), 0);
+            // The caller would leak it; the model drops it here, on the owner thread.
+            drop(gone);
+        }
+        assert_eq!(drops.load(SeqCst), 1, "accepted: {accepted}");
+        assert!(block_on(handle).unwrap_err().is_cancelled());
+        // Closed: a later hand-over is refused (the caller gets the task back).
+        let (late, late_handle) = task::spawn(async {}, NeverWoken, task::SpawnOptions::new());
+        let gone = inbox.hand_over(vec![late], Vec::new()).unwrap_err();
+        assert_eq!(gone.runnables.len(), 1);
+        drop(gone);
+        assert!(block_on(late_handle).unwrap_err().is_cancelled());
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
+/// The scheduling hook of a task that is never woken.
+struct NeverWoken;
+
+impl task::Schedule for NeverWoken {
+    fn schedule(&self, _task: task::Runnable, _info: task::ScheduleInfo) {
+        unreachable!("the task is never woken");
+    }
 }

@@ -18,9 +18,9 @@ use weft_core::task::{Runnable, TaskRef};
 
 use super::cancel::cancel_runnable;
 
-/// The tasks handed to one owner thread.
+/// The tasks handed to one owner thread. (Public only for the loom models, through `__loom`.)
 #[derive(Default)]
-pub(crate) struct Inbox {
+pub struct Inbox {
     inner: Mutex<Inner>,
     /// Something is waiting in `inner` (read without the lock at each `block_on`).
     pending: AtomicBool,
@@ -35,15 +35,29 @@ struct Inner {
 }
 
 /// What [`Inbox::hand_over`] could not hand over: the owner thread exited.
-pub(crate) struct OwnerGone {
-    pub(crate) runnables: Vec<Runnable>,
-    pub(crate) tasks: Vec<TaskRef>,
+#[derive(Debug)]
+pub struct OwnerGone {
+    /// The `Runnable`s handed back.
+    pub runnables: Vec<Runnable>,
+    /// The task references handed back.
+    pub tasks: Vec<TaskRef>,
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = self.inner.lock();
+        f.debug_struct("Inbox")
+            .field("closed", &inner.closed)
+            .field("runnables", &inner.runnables.len())
+            .field("tasks", &inner.tasks.len())
+            .finish()
+    }
 }
 
 impl Inbox {
     /// Queues `runnables` (to be dropped) and `tasks` (to be aborted) for the owner thread, or
     /// gives them back if it exited.
-    pub(crate) fn hand_over(
+    pub fn hand_over(
         &self,
         runnables: Vec<Runnable>,
         tasks: Vec<TaskRef>,
@@ -64,7 +78,7 @@ impl Inbox {
     /// On the owner thread: cancels everything handed over, including what the cancellations
     /// themselves hand over (an aborted idle task comes back as a `Runnable`), until the inbox
     /// is empty; with `close`, it then refuses anything more (the thread exits).
-    fn drain(&self, close: bool) {
+    pub fn drain(&self, close: bool) {
         loop {
             let (runnables, tasks) = {
                 let mut inner = self.inner.lock();
