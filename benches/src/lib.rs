@@ -11,6 +11,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 pub mod alloc_count;
+pub mod counted;
+pub mod current_thread;
 pub mod fs_workloads;
 pub mod harness;
 pub mod io_workloads;
