@@ -85,16 +85,22 @@ impl Future for TestFuture {
     type Output = u32;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-        self.observed.polled.store(true, SeqCst);
         match self.output {
-            Output::AtOnce | Output::PanicsInDrop => {}
+            Output::AtOnce | Output::PanicsInDrop => self.observed.polled.store(true, SeqCst),
             Output::Panics => {
+                self.observed.polled.store(true, SeqCst);
                 self.observed.poll_panicked.store(true, SeqCst);
                 panic!("{}", POLL_BOOM);
             }
             Output::AfterWake => {
                 let gate = self.gate.as_mut().expect("the gate is kept until ready");
-                if Pin::new(gate).poll(cx).is_pending() {
+                let pending = Pin::new(gate).poll(cx).is_pending();
+                // Marked only after the gate was polled: a test that waits for the mark and
+                // then aborts and closes the gate must find the gate already polled, or (on a
+                // multi-thread worker still in this poll) the closed gate would make this very
+                // poll return Ready and the abort would come too late.
+                self.observed.polled.store(true, SeqCst);
+                if pending {
                     return Poll::Pending;
                 }
             }
