@@ -305,7 +305,11 @@ impl LocalSet {
     ///
     /// Dropping the returned future drops `future`; the set's tasks stay in the set.
     pub fn run_until<F: Future>(&self, future: F) -> RunUntil<'_, F> {
-        RunUntil { set: self, future }
+        RunUntil {
+            set: self,
+            future,
+            attached: false,
+        }
     }
 
     /// `rt.block_on(self.run_until(future))`.
@@ -406,6 +410,10 @@ impl Drop for Shared {
 pub struct RunUntil<'a, F> {
     set: &'a LocalSet,
     future: F,
+    /// The set was attached to the runtime around the first poll (a `RunUntil` is `!Send`, so
+    /// its later polls come from the same `block_on`, or at worst from another executor on the
+    /// same thread, which the next `run_until` sorts out).
+    attached: bool,
 }
 
 impl<F: Future> Future for RunUntil<'_, F> {
@@ -415,7 +423,10 @@ impl<F: Future> Future for RunUntil<'_, F> {
         // SAFETY: `future` is structurally pinned (never moved out of the pinned RunUntil);
         // `set` is a shared reference, not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        this.set.attach_to_current();
+        if !this.attached {
+            this.attached = true;
+            this.set.attach_to_current();
+        }
         let shared = &this.set.shared;
         shared.driver.register(cx.waker());
         let _current = EnterSet::new(Arc::as_ptr(shared));
