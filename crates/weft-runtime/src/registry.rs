@@ -2,50 +2,47 @@
 //!
 //! Shutdown needs it (to abort every task that still waits on something) and diagnostics read it
 //! ([`Handle::live_tasks`](crate::Handle::live_tasks)). It is sharded by task address over small
-//! mutex-protected sets so that spawns on different workers rarely meet on the same lock. An entry
-//! is one [`TaskRef`] (8 bytes, hashed by address); the task's `Schedule::release` removes it.
+//! mutex-protected slabs so that spawns on different workers rarely meet on the same lock. An
+//! entry is one [`TaskRef`] with its spawn stamp; the task keeps its index in the slab in its own
+//! cell ([`TaskRef::registry_slot`]), so neither insert nor remove hashes or searches: insert takes
+//! the first free slot (a free list threads through the vacant ones), remove reads the index and
+//! frees that slot. The task's `Schedule::release` removes it.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use crossbeam_utils::CachePadded;
 use weft_core::loom::sync::Mutex;
 use weft_core::task::TaskRef;
 
-/// A multiplicative hasher for task addresses.
-#[derive(Default, Clone, Copy)]
-struct IdHasher(u64);
+/// No free slot (the end of the free list).
+const NONE: u32 = u32::MAX;
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn write_usize(&mut self, x: usize) {
-        self.write_u64(x as u64);
-    }
+/// One place in a shard's slab.
+enum Slot {
+    /// A live task and its spawn time on the runtime's coarse clock.
+    Taken(TaskRef, u64),
+    /// Vacant; the next vacant slot (or [`NONE`]).
+    Free(u32),
 }
 
-/// Each live task with its spawn time on the runtime's coarse clock.
-type TaskSet = HashMap<TaskRef, u64, BuildHasherDefault<IdHasher>>;
-
+/// One shard: a slab of slots and the head of its free list.
 struct Shard {
-    tasks: TaskSet,
+    slots: Vec<Slot>,
+    free: u32,
+    live: usize,
     closed: bool,
     /// Tasks ever inserted here (for `spawned_tasks_count`; counted under the lock a spawn takes
     /// anyway).
     spawned: u64,
+}
+
+impl Shard {
+    fn tasks(&self) -> impl Iterator<Item = (&TaskRef, u64)> {
+        self.slots.iter().filter_map(|s| match s {
+            Slot::Taken(t, stamp) => Some((t, *stamp)),
+            Slot::Free(_) => None,
+        })
+    }
 }
 
 /// The set of live tasks of one runtime.
@@ -62,7 +59,9 @@ impl Registry {
             shards: (0..n)
                 .map(|_| {
                     CachePadded::new(Mutex::new(Shard {
-                        tasks: TaskSet::default(),
+                        slots: Vec::new(),
+                        free: NONE,
+                        live: 0,
                         closed: false,
                         spawned: 0,
                     }))
@@ -72,26 +71,66 @@ impl Registry {
         }
     }
 
+    /// The shard of a task: a multiplicative hash of its address (cells are spread by the
+    /// allocator; the high bits of the product mix all of the address).
+    #[inline]
     fn shard(&self, task: &TaskRef) -> &Mutex<Shard> {
-        let h = BuildHasherDefault::<IdHasher>::default().hash_one(task);
+        let h = (task.as_ptr().as_ptr() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         &self.shards[(h >> 40) as usize & self.mask]
     }
 
     /// Registers `task`, spawned at `stamp` (the coarse clock), or hands it back if the registry
     /// is closed (the runtime shut down).
     pub(crate) fn insert(&self, task: TaskRef, stamp: u64) -> Result<(), TaskRef> {
-        let mut shard = self.shard(&task).lock();
+        let mut guard = self.shard(&task).lock();
+        let shard = &mut *guard;
         if shard.closed {
             return Err(task);
         }
-        shard.tasks.insert(task, stamp);
+        if shard.free != NONE {
+            let index = shard.free;
+            let slot = &mut shard.slots[index as usize];
+            match *slot {
+                Slot::Free(next) => shard.free = next,
+                Slot::Taken(..) => unreachable!("the registry's free list names a live slot"),
+            }
+            task.set_registry_slot(index);
+            *slot = Slot::Taken(task, stamp);
+        } else {
+            let index = u32::try_from(shard.slots.len())
+                .ok()
+                .filter(|&i| i != NONE)
+                .expect("more than 2^32 - 1 live tasks in one registry shard");
+            task.set_registry_slot(index);
+            shard.slots.push(Slot::Taken(task, stamp));
+        }
+        shard.live += 1;
         shard.spawned += 1;
         Ok(())
     }
 
-    /// Forgets `task` (it ended). Our reference is dropped after the lock is released.
+    /// Forgets `task` (it ended); nothing if it is not listed (a shutdown took every entry).
+    /// Our reference is dropped after the lock is released.
     pub(crate) fn remove(&self, task: &TaskRef) {
-        let removed = self.shard(task).lock().tasks.remove_entry(task);
+        let index = task.registry_slot();
+        let removed = {
+            let mut guard = self.shard(task).lock();
+            let shard = &mut *guard;
+            let listed = matches!(
+                shard.slots.get(index as usize),
+                Some(Slot::Taken(t, _)) if t == task
+            );
+            if listed {
+                let free = std::mem::replace(&mut shard.free, index);
+                shard.live -= 1;
+                Some(std::mem::replace(
+                    &mut shard.slots[index as usize],
+                    Slot::Free(free),
+                ))
+            } else {
+                None
+            }
+        };
         drop(removed);
     }
 
@@ -111,7 +150,7 @@ impl Registry {
     pub(crate) fn snapshot(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            out.extend(shard.lock().tasks.keys().cloned());
+            out.extend(shard.lock().tasks().map(|(t, _)| t.clone()));
         }
         out
     }
@@ -120,14 +159,20 @@ impl Registry {
     pub(crate) fn take_all(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
-            out.extend(shard.lock().tasks.drain().map(|(t, _)| t));
+            let mut shard = shard.lock();
+            shard.free = NONE;
+            shard.live = 0;
+            out.extend(shard.slots.drain(..).filter_map(|s| match s {
+                Slot::Taken(t, _) => Some(t),
+                Slot::Free(_) => None,
+            }));
         }
         out
     }
 
     /// The number of live tasks.
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
+        self.shards.iter().map(|s| s.lock().live).sum()
     }
 
     /// The number of tasks ever inserted.
@@ -141,7 +186,7 @@ impl Registry {
     pub(crate) fn entries(&self, out: &mut Vec<(TaskRef, u64)>) {
         for shard in self.shards.iter() {
             let shard = shard.lock();
-            out.extend(shard.tasks.iter().map(|(t, s)| (t.clone(), *s)));
+            out.extend(shard.tasks().map(|(t, s)| (t.clone(), s)));
         }
     }
 }
@@ -152,5 +197,140 @@ impl fmt::Debug for Registry {
             .field("shards", &self.shards.len())
             .field("live", &self.len())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+    use weft_core::task::{self, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskId};
+
+    use super::*;
+
+    /// Tasks that are never scheduled: only their cells are needed.
+    struct Never;
+
+    impl Schedule for Never {
+        fn schedule(&self, _task: Runnable, _info: ScheduleInfo) {
+            unreachable!("registry tests never wake a task")
+        }
+    }
+
+    fn new_task() -> (Runnable, TaskRef) {
+        let (runnable, join) = task::spawn(async {}, Arc::new(Never), SpawnOptions::new());
+        drop(join);
+        let task = runnable.task();
+        (runnable, task)
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Insert a new task with this stamp.
+        Insert(u64),
+        /// Remove the live task at this position (modulo), if any.
+        Remove(usize),
+        /// Remove a task that was listed before (modulo) and was removed since.
+        RemoveAgain(usize),
+        /// Take every entry.
+        TakeAll,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => any::<u64>().prop_map(Op::Insert),
+            3 => any::<usize>().prop_map(Op::Remove),
+            1 => any::<usize>().prop_map(Op::RemoveAgain),
+            1 => Just(Op::TakeAll),
+        ]
+    }
+
+    fn check(registry: &Registry, model: &HashMap<TaskId, u64>, spawned: u64) {
+        assert_eq!(registry.len(), model.len());
+        assert_eq!(registry.spawned(), spawned);
+        let mut entries = Vec::new();
+        registry.entries(&mut entries);
+        let listed: HashMap<TaskId, u64> = entries.iter().map(|(t, s)| (t.id(), *s)).collect();
+        assert_eq!(listed.len(), entries.len(), "a task listed twice");
+        assert_eq!(&listed, model);
+        let mut snapshot: Vec<TaskId> = registry.snapshot().iter().map(TaskRef::id).collect();
+        let mut expected: Vec<TaskId> = model.keys().copied().collect();
+        snapshot.sort();
+        expected.sort();
+        assert_eq!(snapshot, expected);
+    }
+
+    proptest! {
+        /// The slab registry against a map: inserts, removes (also of tasks no longer listed,
+        /// whose slot another task may hold by now) and take_all, over 1, 2 and 4 shards.
+        #[test]
+        fn registry_matches_a_map(
+            ops in prop::collection::vec(op(), 1..200),
+            shards in prop::sample::select(vec![1usize, 2, 4]),
+        ) {
+            let registry = Registry::new(shards);
+            let mut model: HashMap<TaskId, u64> = HashMap::new();
+            let mut live: Vec<TaskRef> = Vec::new();
+            let mut gone: Vec<TaskRef> = Vec::new();
+            let mut runnables = Vec::new();
+            let mut spawned = 0;
+            for op in ops {
+                match op {
+                    Op::Insert(stamp) => {
+                        let (runnable, task) = new_task();
+                        runnables.push(runnable);
+                        registry.insert(task.clone(), stamp).expect("open");
+                        model.insert(task.id(), stamp);
+                        live.push(task);
+                        spawned += 1;
+                    }
+                    Op::Remove(i) if !live.is_empty() => {
+                        let task = live.swap_remove(i % live.len());
+                        registry.remove(&task);
+                        model.remove(&task.id());
+                        gone.push(task);
+                    }
+                    Op::RemoveAgain(i) if !gone.is_empty() => {
+                        registry.remove(&gone[i % gone.len()]);
+                    }
+                    Op::TakeAll => {
+                        let taken = registry.take_all();
+                        prop_assert_eq!(taken.len(), live.len());
+                        model.clear();
+                        gone.append(&mut live);
+                    }
+                    _ => {}
+                }
+                check(&registry, &model, spawned);
+            }
+            registry.close();
+            let (_runnable, task) = new_task();
+            prop_assert!(registry.insert(task, 0).is_err(), "a closed registry refuses");
+        }
+    }
+
+    #[test]
+    fn the_slot_is_reused_and_stamps_stay_with_their_task() {
+        let registry = Registry::new(1);
+        let (_ra, a) = new_task();
+        let (_rb, b) = new_task();
+        let (_rc, c) = new_task();
+        registry.insert(a.clone(), 1).unwrap();
+        registry.insert(b.clone(), 2).unwrap();
+        assert_eq!((a.registry_slot(), b.registry_slot()), (0, 1));
+        registry.remove(&a);
+        registry.insert(c.clone(), 3).unwrap();
+        assert_eq!(c.registry_slot(), 0, "the freed slot is taken first");
+        // `a` still says slot 0, which `c` holds now: removing `a` again must leave `c` alone.
+        registry.remove(&a);
+        let mut entries = Vec::new();
+        registry.entries(&mut entries);
+        let mut got: Vec<(TaskId, u64)> = entries.iter().map(|(t, s)| (t.id(), *s)).collect();
+        got.sort();
+        let mut want = vec![(b.id(), 2), (c.id(), 3)];
+        want.sort();
+        assert_eq!(got, want);
     }
 }

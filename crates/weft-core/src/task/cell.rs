@@ -4,7 +4,7 @@
 //!   Cell<F, S>  (#[repr(C)], one Box)
 //!   +-- Core<S>  (#[repr(C)])
 //!   |   +-- Header     state word, &'static Vtable, TaskId, spawn Location, name, join waker slot
-//!   |   +-- Diag       polls, what the last poll waited on (diagnostics, for task dumps)
+//!   |   +-- Diag       polls, registry slot, what the last poll waited on (for task dumps)
 //!   |   +-- S          the scheduling hook
 //!   +-- stage          UnsafeCell<Stage<F>>: the future, then its output, then Consumed
 //! ```
@@ -54,6 +54,11 @@ pub(super) struct Header {
 pub(super) struct Diag {
     /// Polls so far: written by the runner only (a relaxed load and store), read by dumps.
     pub(super) polls: std::sync::atomic::AtomicU32,
+    /// Where the runtime's task registry keeps the task (see [`TaskRef::registry_slot`]); in
+    /// what would be padding after `polls`, so it costs no byte.
+    ///
+    /// [`TaskRef::registry_slot`]: super::TaskRef::registry_slot
+    pub(super) registry_slot: std::sync::atomic::AtomicU32,
     /// What the last poll waited on (see `wait.rs`): cleared by the runner before each poll, set
     /// by weft's resource futures inside it, read by dumps.
     pub(super) waiting_on: WaitSlot,

@@ -259,6 +259,45 @@ impl TaskRef {
         self.diag().polls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The number the runtime's task registry gave this task ([`set_registry_slot`]), 0 if
+    /// none did.
+    ///
+    /// [`set_registry_slot`]: TaskRef::set_registry_slot
+    #[inline]
+    pub fn registry_slot(&self) -> u32 {
+        self.diag()
+            .registry_slot
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stores a number for the registry that lists the task (its index there), so that the
+    /// registry finds the task again without searching. One word per task, kept for whoever
+    /// registers it (a runtime lists each task in one registry); a relaxed store, so the
+    /// registry orders it with its own lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use weft_core::task::{self, Runnable, Schedule, ScheduleInfo, SpawnOptions};
+    /// # #[derive(Default)]
+    /// # struct Queue(Mutex<Vec<Runnable>>);
+    /// # impl Schedule for Queue {
+    /// #     fn schedule(&self, task: Runnable, _info: ScheduleInfo) { self.0.lock().unwrap().push(task); }
+    /// # }
+    /// let (runnable, _handle) = task::spawn(async {}, Arc::new(Queue::default()), SpawnOptions::new());
+    /// let task = runnable.task();
+    /// assert_eq!(task.registry_slot(), 0);
+    /// task.set_registry_slot(17);
+    /// assert_eq!(runnable.task().registry_slot(), 17);
+    /// ```
+    #[inline]
+    pub fn set_registry_slot(&self, slot: u32) {
+        self.diag()
+            .registry_slot
+            .store(slot, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// What the task's last poll waited on, if that was a weft resource (see
     /// [`WaitingOn`](super::WaitingOn)). Only meaningful while the task is idle.
     pub fn waiting_on(&self) -> Option<super::WaitingOn> {
