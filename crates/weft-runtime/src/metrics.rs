@@ -22,6 +22,14 @@ use crate::worker_metrics::WorkerMetrics;
 /// of counters that workers keep moving), never torn. Workers are numbered `0..num_workers()`;
 /// the current-thread runtime has one worker, the thread inside `block_on`.
 ///
+/// The tasks of a [`LocalSet`](crate::task::LocalSet) driven in the runtime are in the task
+/// counts ([`num_alive_tasks`](Self::num_alive_tasks),
+/// [`spawned_tasks_count`](Self::spawned_tasks_count)) but not in the worker counters or queue
+/// depths: the set's `run_until` runs them from its own queue, inside the poll of the future that
+/// drives the set. So their polls are not worker polls, and their time is busy time of the
+/// current-thread worker (the thread inside `block_on`) and of no multi-thread worker (there
+/// `block_on` runs on the caller's thread).
+///
 /// # Examples
 ///
 /// ```
