@@ -15,8 +15,9 @@ macro_rules! readiness_methods {
         ///
         /// # Cancel safety
         /// Cancel safe.
-        pub async fn readable(&self) -> std::io::Result<()> {
-            self.io.readable().await
+        #[track_caller]
+        pub fn readable(&self) -> impl std::future::Future<Output = std::io::Result<()>> + '_ {
+            self.io.readable()
         }
 
         /// Waits until the stream is writable. See [`readable`](Self::readable).
@@ -26,8 +27,9 @@ macro_rules! readiness_methods {
         ///
         /// # Cancel safety
         /// Cancel safe.
-        pub async fn writable(&self) -> std::io::Result<()> {
-            self.io.writable().await
+        #[track_caller]
+        pub fn writable(&self) -> impl std::future::Future<Output = std::io::Result<()>> + '_ {
+            self.io.writable()
         }
 
         /// Polls for read readiness (the poll form of [`readable`](Self::readable)).

@@ -13,24 +13,30 @@ macro_rules! impl_stream_io {
     };
     (@for $t:ty) => {
         impl futures_io::AsyncRead for $t {
+            #[track_caller]
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_read_stream(cx, &mut [std::io::IoSliceMut::new(buf)])
+                $crate::stream_io::read_recorded(
+                    self.poll_read_stream(cx, &mut [std::io::IoSliceMut::new(buf)]),
+                )
             }
 
+            #[track_caller]
             fn poll_read_vectored(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_read_stream(cx, bufs)
+                $crate::stream_io::read_recorded(self.poll_read_stream(cx, bufs))
             }
         }
 
         impl futures_io::AsyncWrite for $t {
+            // Through `Async`'s impl, which records the wait at this method's caller.
+            #[track_caller]
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -39,6 +45,7 @@ macro_rules! impl_stream_io {
                 futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut &self.io), cx, buf)
             }
 
+            #[track_caller]
             fn poll_write_vectored(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -69,3 +76,18 @@ macro_rules! impl_stream_io {
 }
 
 pub(crate) use impl_stream_io;
+
+/// `out`, after recording in the running task that it waits on a read at the caller's line if
+/// `out` is `Pending` (the line that polls the stream: an extension future's own when driven by
+/// `AsyncReadExt::read` and the like).
+#[track_caller]
+#[inline]
+pub(crate) fn read_recorded<T>(out: std::task::Poll<T>) -> std::task::Poll<T> {
+    if out.is_pending() {
+        weft_core::task::record_wait(
+            weft_core::task::Resource::Read,
+            std::panic::Location::caller(),
+        );
+    }
+    out
+}

@@ -103,8 +103,12 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe: the datagram was either sent whole or not at all.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write_with(|s| s.send(buf)).await
+    #[track_caller]
+    pub fn send<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.write_with(move |s| s.send(buf))
     }
 
     /// Receives one datagram from the connected peer into `buf`; returns its length.
@@ -114,8 +118,12 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe: no datagram is taken unless the call completes.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read_with(|s| s.recv(buf)).await
+    #[track_caller]
+    pub fn recv<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.read_with(move |s| s.recv(buf))
     }
 
     /// Sends `buf` as one datagram to `target` (its first address).
@@ -125,9 +133,16 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe: the datagram was either sent whole or not at all.
-    pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
-        let target = first(target).await?;
-        self.io.write_with(|s| s.send_to(buf, target)).await
+    #[track_caller]
+    pub fn send_to<'a>(
+        &'a self,
+        buf: &'a [u8],
+        target: impl ToSocketAddrs + 'a,
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        weft_core::task::wait_on(weft_core::task::Resource::Write, async move {
+            let target = first(target).await?;
+            self.io.write_with(|s| s.send_to(buf, target)).await
+        })
     }
 
     /// Receives one datagram into `buf`; returns its length and sender.
@@ -137,8 +152,12 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe: no datagram is taken unless the call completes.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.read_with(|s| s.recv_from(buf)).await
+    #[track_caller]
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        self.io.read_with(move |s| s.recv_from(buf))
     }
 
     /// Like [`recv_from`](UdpSocket::recv_from), but leaves the datagram queued.
@@ -148,8 +167,12 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.read_with(|s| s.peek_from(buf)).await
+    #[track_caller]
+    pub fn peek_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        self.io.read_with(move |s| s.peek_from(buf))
     }
 
     /// Like [`recv`](UdpSocket::recv), but leaves the datagram queued.
@@ -159,8 +182,12 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read_with(|s| s.peek(buf)).await
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.read_with(move |s| s.peek(buf))
     }
 
     /// Polls to receive one datagram (the poll form of [`recv_from`](UdpSocket::recv_from)).
@@ -228,8 +255,9 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readable().await
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        self.io.readable()
     }
 
     /// Waits until the socket can send.
@@ -239,8 +267,9 @@ impl UdpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.writable().await
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        self.io.writable()
     }
 
     /// Polls for read readiness.

@@ -134,10 +134,13 @@ impl Child {
     /// # Cancel safety
     /// Cancel safe: the exit is collected by the next `wait` or `try_wait` (or by the background
     /// reaper once the `Child` is dropped).
-    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
-        drop(self.stdin.take());
-        let process = self.process_mut();
-        poll_fn(|cx| process.poll_wait(cx)).await
+    #[track_caller]
+    pub fn wait(&mut self) -> impl std::future::Future<Output = io::Result<ExitStatus>> + '_ {
+        weft_core::task::wait_on(weft_core::task::Resource::ChildWait, async move {
+            drop(self.stdin.take());
+            let process = self.process_mut();
+            poll_fn(|cx| process.poll_wait(cx)).await
+        })
     }
 
     /// The exit status if the child has exited (collecting it), `None` if it is still running.

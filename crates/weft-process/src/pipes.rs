@@ -113,6 +113,7 @@ impl ChildStderr {
 }
 
 impl AsyncWrite for ChildStdin {
+    #[track_caller]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -124,6 +125,7 @@ impl AsyncWrite for ChildStdin {
         }
     }
 
+    #[track_caller]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -150,6 +152,7 @@ impl AsyncWrite for ChildStdin {
 macro_rules! async_read_for {
     ($ty:ty) => {
         impl AsyncRead for $ty {
+            #[track_caller]
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -158,6 +161,7 @@ macro_rules! async_read_for {
                 Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
             }
 
+            #[track_caller]
             fn poll_read_vectored(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,

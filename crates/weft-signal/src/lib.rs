@@ -98,9 +98,12 @@ pub mod unix {
 /// stopped?;
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
-pub async fn ctrl_c() -> io::Result<()> {
-    let mut interrupts = unix::signal(unix::SignalKind::interrupt())?;
-    poll_fn(|cx| interrupts.poll_delivery(cx)).await
+#[track_caller]
+pub fn ctrl_c() -> impl std::future::Future<Output = io::Result<()>> {
+    weft_core::task::wait_on(weft_core::task::Resource::Signal, async {
+        let mut interrupts = unix::signal(unix::SignalKind::interrupt())?;
+        poll_fn(|cx| interrupts.poll_delivery(cx)).await
+    })
 }
 
 /// Not public API: a runtime for doc examples.

@@ -134,8 +134,12 @@ impl Signal {
     /// # Cancel safety
     ///
     /// Cancel safe: a delivery not yet returned stays for the next call.
-    pub async fn recv(&mut self) -> Option<()> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+    #[track_caller]
+    pub fn recv(&mut self) -> impl std::future::Future<Output = Option<()>> + '_ {
+        weft_core::task::wait_on(
+            weft_core::task::Resource::Signal,
+            poll_fn(|cx| self.poll_recv(cx)),
+        )
     }
 
     /// Polls for the next delivery (see [`recv`](Signal::recv)).

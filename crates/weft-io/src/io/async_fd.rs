@@ -1,7 +1,7 @@
 //! `Async<T>`: any file descriptor, registered with the reactor.
 
 use std::fmt;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
@@ -10,6 +10,7 @@ use std::task::{ready, Context, Poll, Waker};
 use futures_io::{AsyncRead, AsyncWrite};
 use weft_core::coop;
 use weft_core::loom::sync::Arc;
+use weft_core::task::{record_wait, wait_on, Resource};
 
 use crate::driver::Handle;
 use crate::reactor::scheduled_io::ScheduledIo;
@@ -143,9 +144,12 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future loses nothing.
-    pub async fn readable(&self) -> io::Result<()> {
-        let mut waiter = Waiter::new(self.registration.io(), Direction::Read);
-        poll_fn(|cx| self.poll_ready(Direction::Read, cx, Some(&mut waiter.key))).await
+    #[track_caller]
+    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + '_ {
+        wait_on(Resource::Readable, async move {
+            let mut waiter = Waiter::new(self.registration.io(), Direction::Read);
+            poll_fn(|cx| self.poll_ready(Direction::Read, cx, Some(&mut waiter.key))).await
+        })
     }
 
     /// Waits until the source is writable.
@@ -155,9 +159,12 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future loses nothing.
-    pub async fn writable(&self) -> io::Result<()> {
-        let mut waiter = Waiter::new(self.registration.io(), Direction::Write);
-        poll_fn(|cx| self.poll_ready(Direction::Write, cx, Some(&mut waiter.key))).await
+    #[track_caller]
+    pub fn writable(&self) -> impl Future<Output = io::Result<()>> + '_ {
+        wait_on(Resource::Writable, async move {
+            let mut waiter = Waiter::new(self.registration.io(), Direction::Write);
+            poll_fn(|cx| self.poll_ready(Direction::Write, cx, Some(&mut waiter.key))).await
+        })
     }
 
     /// Polls for readability: ready when the reactor has seen the source readable since the last
@@ -206,8 +213,12 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Cancel safety
     /// Cancel safe if `op` is: a dropped future never calls `op` again.
-    pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.wait_with(Direction::Read, op).await
+    #[track_caller]
+    pub fn read_with<'a, R: 'a>(
+        &'a self,
+        op: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        wait_on(Resource::Read, self.wait_with(Direction::Read, op))
     }
 
     /// Like [`read_with`](Async::read_with), with `&mut T`.
@@ -217,11 +228,12 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Cancel safety
     /// As for [`read_with`](Async::read_with).
-    pub async fn read_with_mut<R>(
-        &mut self,
-        op: impl FnMut(&mut T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.wait_with_mut(Direction::Read, op).await
+    #[track_caller]
+    pub fn read_with_mut<'a, R: 'a>(
+        &'a mut self,
+        op: impl FnMut(&mut T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        wait_on(Resource::Read, self.wait_with_mut(Direction::Read, op))
     }
 
     /// Runs `op` until it stops returning `WouldBlock`, waiting for writability between tries.
@@ -231,8 +243,12 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Cancel safety
     /// Cancel safe if `op` is.
-    pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.wait_with(Direction::Write, op).await
+    #[track_caller]
+    pub fn write_with<'a, R: 'a>(
+        &'a self,
+        op: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        wait_on(Resource::Write, self.wait_with(Direction::Write, op))
     }
 
     /// The body of [`read_with`](Async::read_with) and [`write_with`](Async::write_with): the
@@ -265,11 +281,12 @@ impl<T: AsFd> Async<T> {
     ///
     /// # Cancel safety
     /// Cancel safe if `op` is.
-    pub async fn write_with_mut<R>(
-        &mut self,
-        op: impl FnMut(&mut T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.wait_with_mut(Direction::Write, op).await
+    #[track_caller]
+    pub fn write_with_mut<'a, R: 'a>(
+        &'a mut self,
+        op: impl FnMut(&mut T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        wait_on(Resource::Write, self.wait_with_mut(Direction::Write, op))
     }
 
     /// [`wait_with`](Async::wait_with) with `&mut T`.
@@ -591,26 +608,32 @@ fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
 }
 
 impl<T: AsFd + Read> AsyncRead for Async<T> {
+    #[track_caller]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .poll_io_mut(Direction::Read, cx, partial(buf.len()), &mut |io| {
-                io.read(buf)
-            })
+        recorded(Resource::Read, {
+            self.get_mut()
+                .poll_io_mut(Direction::Read, cx, partial(buf.len()), &mut |io| {
+                    io.read(buf)
+                })
+        })
     }
 
+    #[track_caller]
     fn poll_read_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .poll_io_mut(Direction::Read, cx, partial(total_len(bufs)), &mut |io| {
-                io.read_vectored(bufs)
-            })
+        recorded(Resource::Read, {
+            self.get_mut()
+                .poll_io_mut(Direction::Read, cx, partial(total_len(bufs)), &mut |io| {
+                    io.read_vectored(bufs)
+                })
+        })
     }
 }
 
@@ -618,47 +641,59 @@ impl<T: AsFd> AsyncRead for &Async<T>
 where
     for<'a> &'a T: Read,
 {
+    #[track_caller]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let mut io = self.get_ref();
-        self.poll_stream(Direction::Read, cx, partial(buf.len()), || io.read(buf))
+        recorded(Resource::Read, {
+            let mut io = self.get_ref();
+            self.poll_stream(Direction::Read, cx, partial(buf.len()), || io.read(buf))
+        })
     }
 
+    #[track_caller]
     fn poll_read_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        let len = total_len(bufs);
-        let mut io = self.get_ref();
-        self.poll_stream(Direction::Read, cx, partial(len), || io.read_vectored(bufs))
+        recorded(Resource::Read, {
+            let len = total_len(bufs);
+            let mut io = self.get_ref();
+            self.poll_stream(Direction::Read, cx, partial(len), || io.read_vectored(bufs))
+        })
     }
 }
 
 impl<T: AsFd + Write> AsyncWrite for Async<T> {
+    #[track_caller]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .poll_io_mut(Direction::Write, cx, partial(buf.len()), &mut |io| {
-                io.write(buf)
-            })
+        recorded(Resource::Write, {
+            self.get_mut()
+                .poll_io_mut(Direction::Write, cx, partial(buf.len()), &mut |io| {
+                    io.write(buf)
+                })
+        })
     }
 
+    #[track_caller]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .poll_io_mut(Direction::Write, cx, partial(total_len(bufs)), &mut |io| {
-                io.write_vectored(bufs)
-            })
+        recorded(Resource::Write, {
+            self.get_mut()
+                .poll_io_mut(Direction::Write, cx, partial(total_len(bufs)), &mut |io| {
+                    io.write_vectored(bufs)
+                })
+        })
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -675,23 +710,29 @@ impl<T: AsFd> AsyncWrite for &Async<T>
 where
     for<'a> &'a T: Write,
 {
+    #[track_caller]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let mut io = self.get_ref();
-        self.poll_stream(Direction::Write, cx, partial(buf.len()), || io.write(buf))
+        recorded(Resource::Write, {
+            let mut io = self.get_ref();
+            self.poll_stream(Direction::Write, cx, partial(buf.len()), || io.write(buf))
+        })
     }
 
+    #[track_caller]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let mut io = self.get_ref();
-        self.poll_stream(Direction::Write, cx, partial(total_len(bufs)), || {
-            io.write_vectored(bufs)
+        recorded(Resource::Write, {
+            let mut io = self.get_ref();
+            self.poll_stream(Direction::Write, cx, partial(total_len(bufs)), || {
+                io.write_vectored(bufs)
+            })
         })
     }
 
@@ -702,4 +743,16 @@ where
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_flush(cx)
     }
+}
+
+/// `out`, after recording in the running task that it waits on `resource` at the caller's line
+/// if `out` is `Pending` (the futures-io impls: their caller is the line that polls them, which
+/// is an extension future's own when they are driven by `AsyncReadExt::read` and the like).
+#[track_caller]
+#[inline]
+fn recorded<T>(resource: Resource, out: Poll<T>) -> Poll<T> {
+    if out.is_pending() {
+        record_wait(resource, std::panic::Location::caller());
+    }
+    out
 }

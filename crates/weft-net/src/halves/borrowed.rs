@@ -30,8 +30,12 @@ impl<S: SplitStream> ReadHalf<'_, S> {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.peek(buf).await
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a mut self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.0.peek(buf)
     }
 
     /// See the stream's `readable`.
@@ -41,8 +45,9 @@ impl<S: SplitStream> ReadHalf<'_, S> {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.0.readable().await
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        self.0.readable()
     }
 
     /// See the stream's `try_read`.
@@ -78,8 +83,9 @@ impl<S: SplitStream> WriteHalf<'_, S> {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.0.writable().await
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        self.0.writable()
     }
 
     /// See the stream's `try_write`.
@@ -112,6 +118,7 @@ impl<S> AsyncRead for ReadHalf<'_, S>
 where
     for<'s> &'s S: AsyncRead,
 {
+    #[track_caller]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -120,6 +127,7 @@ where
         Pin::new(&mut &*self.0).poll_read(cx, buf)
     }
 
+    #[track_caller]
     fn poll_read_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -134,6 +142,7 @@ impl<S> AsyncWrite for WriteHalf<'_, S>
 where
     for<'s> &'s S: AsyncWrite,
 {
+    #[track_caller]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -142,6 +151,7 @@ where
         Pin::new(&mut &*self.0).poll_write(cx, buf)
     }
 
+    #[track_caller]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -74,8 +74,12 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.peek(buf).await
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a mut self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.inner.peek(buf)
     }
 
     /// See the stream's `readable`.
@@ -85,8 +89,9 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.inner.readable().await
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        self.inner.readable()
     }
 
     /// See the stream's `try_read`.
@@ -135,8 +140,9 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.inner.writable().await
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        self.inner.writable()
     }
 
     /// See the stream's `try_write`.
@@ -177,6 +183,7 @@ impl<S> AsyncRead for OwnedReadHalf<S>
 where
     for<'s> &'s S: AsyncRead,
 {
+    #[track_caller]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -185,6 +192,7 @@ where
         Pin::new(&mut &*self.inner).poll_read(cx, buf)
     }
 
+    #[track_caller]
     fn poll_read_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -199,6 +207,7 @@ impl<S: SplitStream> AsyncWrite for OwnedWriteHalf<S>
 where
     for<'s> &'s S: AsyncWrite,
 {
+    #[track_caller]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -207,6 +216,7 @@ where
         Pin::new(&mut &*self.inner).poll_write(cx, buf)
     }
 
+    #[track_caller]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -79,6 +79,7 @@ impl SplitStream for TcpStream {
         ReuniteError(read, write)
     }
 
+    #[track_caller]
     fn peek<'a>(
         &'a self,
         buf: &'a mut [u8],
@@ -86,10 +87,12 @@ impl SplitStream for TcpStream {
         TcpStream::peek(self, buf)
     }
 
+    #[track_caller]
     fn readable(&self) -> impl Future<Output = io::Result<()>> + Send + '_ {
         TcpStream::readable(self)
     }
 
+    #[track_caller]
     fn writable(&self) -> impl Future<Output = io::Result<()>> + Send + '_ {
         TcpStream::writable(self)
     }

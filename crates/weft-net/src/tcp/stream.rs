@@ -228,8 +228,12 @@ impl TcpStream {
     ///
     /// # Cancel safety
     /// Cancel safe: peeking consumes nothing.
-    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read_with(|s| s.peek(buf)).await
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.read_with(move |s| s.peek(buf))
     }
 
     /// Polls a read into memory that may be uninitialised, for buffers that are never zeroed

@@ -109,8 +109,12 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel safe: the datagram was either sent whole or not at all.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write_with(|s| s.send(buf)).await
+    #[track_caller]
+    pub fn send<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.write_with(move |s| s.send(buf))
     }
 
     /// Receives one datagram from the connected peer.
@@ -120,8 +124,12 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel safe: no datagram is taken unless the call completes.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read_with(|s| s.recv(buf)).await
+    #[track_caller]
+    pub fn recv<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.read_with(move |s| s.recv(buf))
     }
 
     /// Sends one datagram to the socket bound at `path`.
@@ -131,9 +139,13 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel safe: the datagram was either sent whole or not at all.
-    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
-        let path = path.as_ref();
-        self.io.write_with(|s| s.send_to(buf, path)).await
+    #[track_caller]
+    pub fn send_to<'a>(
+        &'a self,
+        buf: &'a [u8],
+        path: impl AsRef<Path> + 'a,
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.write_with(move |s| s.send_to(buf, path.as_ref()))
     }
 
     /// Receives one datagram and its sender's address.
@@ -143,8 +155,12 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel safe: no datagram is taken unless the call completes.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.read_with(|s| s.recv_from(buf)).await
+    #[track_caller]
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        self.io.read_with(move |s| s.recv_from(buf))
     }
 
     /// Sends to the connected peer without waiting.
@@ -170,8 +186,9 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.readable().await
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        self.io.readable()
     }
 
     /// Waits until the socket can send.
@@ -181,8 +198,9 @@ impl UnixDatagram {
     ///
     /// # Cancel safety
     /// Cancel safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.writable().await
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        self.io.writable()
     }
 
     /// The local address.

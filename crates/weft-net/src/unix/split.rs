@@ -74,6 +74,7 @@ impl SplitStream for UnixStream {
         ReuniteError(read, write)
     }
 
+    #[track_caller]
     fn peek<'a>(
         &'a self,
         buf: &'a mut [u8],
@@ -81,10 +82,12 @@ impl SplitStream for UnixStream {
         UnixStream::peek(self, buf)
     }
 
+    #[track_caller]
     fn readable(&self) -> impl Future<Output = io::Result<()>> + Send + '_ {
         UnixStream::readable(self)
     }
 
+    #[track_caller]
     fn writable(&self) -> impl Future<Output = io::Result<()>> + Send + '_ {
         UnixStream::writable(self)
     }

@@ -145,8 +145,12 @@ impl UnixStream {
     ///
     /// # Cancel safety
     /// Cancel safe: peeking consumes nothing.
-    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read_with(|s| peek(s.as_fd(), buf)).await
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        self.io.read_with(move |s| peek(s.as_fd(), buf))
     }
 
     /// Polls a read into memory that may be uninitialised (see
