@@ -81,3 +81,40 @@ fn a_panic_inside_a_scope_restores_the_outer_context() {
     }));
     assert_eq!(caught, Some(6));
 }
+
+#[test]
+fn a_task_run_inside_another_tasks_scope_neither_sees_nor_passes_on_that_scope() {
+    let queue = Arc::new(Queue::default());
+    // `inner` inherited nothing; it reads, and spawns a child that reads.
+    let child_queue = queue.clone();
+    let (inner, inner_handle) = task::spawn(
+        async move {
+            let (child, child_handle) =
+                task::spawn(async { read() }, child_queue, SpawnOptions::new());
+            child.run();
+            (read(), futures_executor::block_on(child_handle).unwrap())
+        },
+        queue.clone(),
+        SpawnOptions::new(),
+    );
+    // `outer` runs `inner` inside its own scope (as a LocalSet inside a task would), then reads.
+    let (outer, outer_handle) = task::spawn(
+        KEY.scope(7, async move {
+            inner.run();
+            read()
+        }),
+        queue,
+        SpawnOptions::new(),
+    );
+    outer.run();
+    assert_eq!(
+        futures_executor::block_on(inner_handle).unwrap(),
+        (None, None),
+        "the inner task and its child see nothing of the outer task's scope"
+    );
+    assert_eq!(
+        futures_executor::block_on(outer_handle).unwrap(),
+        Some(7),
+        "the outer task's scope is back after the inner task's poll"
+    );
+}

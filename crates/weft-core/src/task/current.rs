@@ -1,24 +1,30 @@
-//! The id of the task being polled on this thread, for `task::id()` / `try_id()`, and the
-//! runner's reset of the task-local context.
+//! The task being polled on this thread, for `task::id()` / `try_id()`, task dumps and
+//! task-locals.
 //!
-//! The runner sets the id around each poll of a task (and around the drop of a cancelled task's
+//! The runner sets it around each poll of a task (and around the drop of a cancelled task's
 //! future), restoring the previous value afterwards, so a task polled inside another's poll (a
-//! `LocalSet` inside `block_on`, say) sees its own id and the outer one sees its own again. It
-//! clears the task-local context the same way: a task sees only the context it inherited (its
-//! future installs that itself, see `local.rs`), never the one of the code that polls it.
+//! `LocalSet` inside `block_on`, say) sees its own id and the outer one sees its own again. That
+//! is all the runner does per poll: the task-local context remembers which task installed it
+//! (`local.rs`), so a task polled inside code that has a context in scope does not see it
+//! without the runner clearing and restoring it.
 
 use std::cell::Cell;
 use std::ptr::NonNull;
 
 use super::cell::{Diag, Header};
 
-use super::local::{self, Raw};
 use super::TaskId;
 
 thread_local! {
     /// The header of the task being polled (or cancelled) on this thread. Valid while set: the
     /// runner holds a reference to the task until after the guard that set it is dropped.
     static CURRENT: Cell<Option<NonNull<Header>>> = const { Cell::new(None) };
+}
+
+/// The task being polled (or cancelled) on this thread, if any: only compared, for task-locals.
+#[inline]
+pub(super) fn current_task() -> Option<NonNull<Header>> {
+    CURRENT.try_with(Cell::get).ok().flatten()
 }
 
 /// Runs `f` on the header of the task being polled on this thread, if any.
@@ -67,29 +73,24 @@ pub fn try_current_id() -> Option<TaskId> {
     id
 }
 
-/// Sets the current task id until dropped, then restores the previous one.
-/// Also clears the task-local context until dropped.
+/// Sets the current task until dropped, then restores the previous one.
 pub(super) struct CurrentIdGuard {
     prev: Option<NonNull<Header>>,
-    prev_locals: Raw,
 }
 
 impl CurrentIdGuard {
-    #[inline]
-    ///
     /// The caller (the runner) holds a reference to the task `header` belongs to until the guard
     /// is dropped.
+    #[inline]
     pub(super) fn enter(header: NonNull<Header>) -> CurrentIdGuard {
         let prev = CURRENT.try_with(|c| c.replace(Some(header))).ok().flatten();
-        let prev_locals = local::replace_raw(Raw::NONE);
-        CurrentIdGuard { prev, prev_locals }
+        CurrentIdGuard { prev }
     }
 }
 
 impl Drop for CurrentIdGuard {
     #[inline]
     fn drop(&mut self) {
-        local::replace_raw(self.prev_locals);
         let _ = CURRENT.try_with(|c| c.set(self.prev));
     }
 }

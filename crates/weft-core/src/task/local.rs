@@ -10,9 +10,11 @@
 //! own `scope` adds a node the parent never sees, and the innermost node of a key wins.
 //!
 //! A task spawned outside any scope is spawned unwrapped: its cell is exactly as big as without
-//! task-locals, and spawning it reads one thread-local. The runner clears the current context
-//! around every poll (together with the current task id), so a task that inherited nothing sees
-//! nothing, even when polled inside another future's poll.
+//! task-locals, and spawning it reads one thread-local. A task that inherited nothing sees
+//! nothing, even when polled inside another future's poll: the installed context remembers the
+//! task whose poll installed it (`None` outside tasks), and counts only while that task is the
+//! one being polled (`current.rs`). So the runner touches no context around a poll, and a task
+//! that does not use task-locals pays nothing for them per poll.
 //!
 //! The current context is a thread-local *borrowed* pointer: whoever installs it (a scope's
 //! poll, a task's poll, [`LocalKey::sync_scope`]) owns a reference for longer than it stays
@@ -29,6 +31,9 @@ use std::ptr::NonNull;
 use std::sync::atomic::AtomicU8;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
+
+use super::cell::Header;
+use super::current;
 
 /// One scoped value and the context it was added to.
 struct Node<V: ?Sized> {
@@ -50,23 +55,30 @@ type DynNode = Node<dyn Any + Send + Sync>;
 #[derive(Clone)]
 pub(super) struct Snapshot(Arc<DynNode>);
 
+/// An installed context: the innermost node, and the task being polled when it was installed
+/// (`None`: outside any task, in `block_on`'s own future say).
+type Installed = (Option<NonNull<DynNode>>, Option<NonNull<Header>>);
+
 thread_local! {
     /// The context of the code running on this thread; see the module docs for who may set it.
-    static CURRENT: Cell<Option<NonNull<DynNode>>> = const { Cell::new(None) };
+    static CURRENT: Cell<Installed> = const { Cell::new((None, None)) };
 }
 
 /// Makes `ctx` the current context until the guard drops, then restores the previous one.
 ///
 /// The caller must keep the node `ctx` points to alive (hold a reference) until the guard drops.
 struct Enter {
-    prev: Option<NonNull<DynNode>>,
+    prev: Installed,
     _not_send: PhantomData<*const ()>,
 }
 
 impl Enter {
     #[inline]
     fn new(ctx: Option<NonNull<DynNode>>) -> Enter {
-        let prev = CURRENT.try_with(|c| c.replace(ctx)).ok().flatten();
+        let installed = (ctx, current::current_task());
+        let prev = CURRENT
+            .try_with(|c| c.replace(installed))
+            .unwrap_or((None, None));
         Enter {
             prev,
             _not_send: PhantomData,
@@ -81,28 +93,21 @@ impl Drop for Enter {
     }
 }
 
-/// A current context as the runner saves it around a poll (a borrowed pointer; see the module
-/// docs).
-#[derive(Clone, Copy)]
-pub(super) struct Raw(Option<NonNull<DynNode>>);
-
-impl Raw {
-    /// No context: what a task that inherited nothing runs with.
-    pub(super) const NONE: Raw = Raw(None);
-}
-
-/// Makes `raw` the current context and returns the previous one. The runner installs
-/// [`Raw::NONE`] before polling a task and puts the previous one back afterwards.
+/// The context of the code running here: the installed one if the task being polled installed
+/// it (or none is being polled and none was), else none (a task polled inside a scope's poll
+/// did not inherit that scope).
 #[inline]
-pub(super) fn replace_raw(raw: Raw) -> Raw {
-    Raw(CURRENT.try_with(|c| c.replace(raw.0)).ok().flatten())
+fn current_context() -> Option<NonNull<DynNode>> {
+    let (ctx, owner) = CURRENT.try_with(Cell::get).ok()?;
+    let ctx = ctx?;
+    (owner == current::current_task()).then_some(ctx)
 }
 
 /// The context a task spawned here inherits: `None` outside every scope (the common case: one
 /// thread-local read), else one reference-count increment.
 #[inline]
 pub(super) fn capture() -> Option<Snapshot> {
-    let ptr = CURRENT.try_with(Cell::get).ok().flatten()?;
+    let ptr = current_context()?;
     // SAFETY: whoever installed `ptr` holds a reference to the node until it restores the
     // previous context, which it has not done yet (we are inside its poll or call); `ptr` came
     // from `Arc::as_ptr` of that `Arc`.
@@ -118,7 +123,7 @@ fn as_raw(node: &Arc<DynNode>) -> NonNull<DynNode> {
 
 /// Looks `key` up in the current context.
 fn with_current<T: 'static, R>(key: *const (), f: impl FnOnce(Option<&T>) -> R) -> R {
-    let mut node = CURRENT.try_with(Cell::get).ok().flatten();
+    let mut node = current_context();
     while let Some(ptr) = node {
         // SAFETY: the installed node is alive (see `capture`), and so are its ancestors, which it
         // owns through `parent`; `f` runs before this function returns, inside that lifetime.
