@@ -9,7 +9,8 @@
 //! built with a slow-poll threshold, so that poll is reported on stderr (asyncio's debug-mode
 //! warning "Executing <Task ...> took 0.2 seconds"), with the task's name and spawn site. Then the
 //! program prints a task dump (`python -m asyncio pstree`): every task, its state, age, polls, and
-//! what it is waiting on, with the line that waits.
+//! what it is waiting on, with the line that waits. While it runs, `kill -QUIT <pid>` prints the
+//! same dump from outside (`dump_on_signal`), even while a worker is stuck.
 
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ fn main() -> std::io::Result<()> {
     let rt = weft::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .slow_poll_threshold(Duration::from_millis(100))
+        .dump_on_signal(weft::signal::unix::SignalKind::quit())
         .build()?;
     rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await?;

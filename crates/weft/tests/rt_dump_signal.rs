@@ -22,7 +22,8 @@ fn child(how: &str) -> ! {
     let mut words = how.split(' ');
     let flavor = words.next().unwrap();
     let signum: i32 = words.next().unwrap().parse().unwrap();
-    let stuck = words.next() == Some("stuck");
+    let what = words.next();
+    let stuck = what == Some("stuck");
     let mut builder = match flavor {
         "current_thread" => Builder::new_current_thread(),
         _ => Builder::new_multi_thread(),
@@ -32,6 +33,14 @@ fn child(how: &str) -> ! {
         .dump_on_signal(SignalKind::from_raw(signum))
         .build()
         .unwrap();
+    if what == Some("dropped") {
+        // The watch ends with the runtime: the signal's default action is back.
+        drop(rt);
+        println!("READY 0");
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
     rt.block_on(async {
         let (line_tx, line_rx) = weft::sync::oneshot::channel();
         let _sleeper = weft::task::Builder::new()
@@ -170,4 +179,51 @@ fn multi_thread_dumps_on_sigusr1() {
         SignalKind::user_defined1(),
         false,
     );
+}
+
+/// A runtime's watch ends when it is dropped: the signal then ends the process again, as it would
+/// have without weft.
+#[test]
+fn the_watch_ends_with_the_runtime() {
+    if let Ok(how) = std::env::var(CHILD_ENV) {
+        child(&how);
+    }
+    use std::os::unix::process::ExitStatusExt;
+    let kind = SignalKind::user_defined1();
+    let mut child = Killed(
+        Command::new(std::env::current_exe().unwrap())
+            .args(["the_watch_ends_with_the_runtime", "--exact", "--nocapture"])
+            .env(
+                CHILD_ENV,
+                format!("multi_thread {} dropped", kind.as_raw_value()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = BufReader::new(child.0.stdout.take().unwrap());
+    assert!(
+        stdout
+            .lines()
+            .map(Result::unwrap)
+            .any(|l| l.contains("READY ")),
+        "the child dropped its runtime"
+    );
+    let pid = child.0.id() as libc::pid_t;
+    // SAFETY: kill with the child's pid and a valid signal number has no memory effects.
+    let sent = unsafe { libc::kill(pid, kind.as_raw_value()) };
+    assert_eq!(sent, 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "SIGUSR1 did not end the child"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.signal(), Some(kind.as_raw_value()), "{status:?}");
 }
