@@ -175,8 +175,6 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter_runtime(&self.inner);
-        // Local tasks of a runtime shut down on another thread, handed back to this one.
-        scheduler::local_inbox::drain_here();
         let common = self.inner.common();
         if common.config.unhandled_panic != crate::panic_policy::UnhandledPanic::ShutdownRuntime {
             return self.block_on_inner(future);
@@ -197,6 +195,13 @@ impl Handle {
     }
 
     fn block_on_inner<F: Future>(&self, future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        // A thread that owns local tasks of a current-thread runtime cancels, here, those handed
+        // back to it by a shutdown on another thread (see `local_inbox`).
+        let future = std::future::poll_fn(move |cx| {
+            scheduler::local_inbox::on_block_on_poll(cx.waker());
+            future.as_mut().poll(cx)
+        });
         match &self.inner {
             scheduler::Handle::CurrentThread(s) => {
                 scheduler::current_thread::Shared::block_on(s, future)

@@ -1,7 +1,8 @@
 //! A current-thread runtime's `spawn_local` tasks are only ever dropped on their owner thread:
 //! dropped there, the runtime cancels them all; dropped on another thread, it hands them back to
-//! the owner, which cancels them when it next enters a runtime or when it exits; only if the
-//! owner already exited are they leaked (with a message). The multi-thread flavour has no
+//! the owner, which cancels them at its next `block_on` poll (woken by the hand-over, even while
+//! it waits inside another runtime on one of them) or when it exits; only if the owner already
+//! exited are they leaked (with a message). The multi-thread flavour has no
 //! `spawn_local` outside a `LocalSet`, and a `LocalSet` cannot leave its thread (it is `!Send`).
 //! The stderr case runs in a child process.
 #![allow(missing_docs)]
@@ -102,7 +103,7 @@ fn dropped_on_the_owner_thread_the_runtime_cancels_every_local_task_there() {
 }
 
 #[test]
-fn dropped_off_the_owner_thread_the_owner_cancels_them_when_it_next_enters_a_runtime() {
+fn dropped_off_the_owner_thread_the_owner_cancels_them_at_its_next_block_on() {
     let _s = serial();
     let base = live_task_count();
     let drops = Drops::default();
@@ -185,4 +186,39 @@ fn an_owner_that_exited_first_leaves_its_tasks_leaked_and_named() {
             && stderr.contains("so they are leaked"),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_owner_blocked_on_another_runtime_is_woken_to_cancel_them() {
+    let _s = serial();
+    // The owner awaits one of the local tasks inside another runtime's block_on (either
+    // flavour) while a third thread drops the runtime the task belongs to: the hand-over wakes
+    // that block_on, which cancels the tasks here, and the JoinHandle resolves.
+    for other in [
+        new_rt(),
+        Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap(),
+    ] {
+        let base = live_task_count();
+        let drops = Drops::default();
+        let rt = new_rt();
+        let (handles, tx) = spawn_locals(&rt, &drops);
+        let mut handles = handles.into_iter();
+        let idle = handles.next().unwrap();
+        drop(handles.collect::<Vec<_>>());
+        let dropper = thread::spawn(move || {
+            // Most often after the owner is waiting below; either order must work.
+            thread::sleep(std::time::Duration::from_millis(20));
+            drop(rt);
+        });
+        let joined = other.block_on(idle);
+        assert!(joined.unwrap_err().is_cancelled());
+        dropper.join().unwrap();
+        only(&drops, 4, thread::current().id());
+        drop(tx);
+        drop(other);
+        assert_eq!(live_task_count(), base, "a task cell leaked");
+    }
 }

@@ -15,9 +15,9 @@
 //! - a shutdown on another thread does not cancel the local tasks there: it hands them (queued
 //!   `Runnable`s and registry references) to the owner thread's inbox
 //!   ([`local_inbox`](super::local_inbox)), and so does a wake that reaches a local task off the
-//!   owner thread after the shutdown; the owner cancels them when it next enters a runtime
-//!   (`block_on`) or when it exits. Only if the owner thread has already exited are they leaked,
-//!   with a message on stderr.
+//!   owner thread after the shutdown; the owner cancels them at its next `block_on` poll (the
+//!   hand-over wakes it) or when it exits. Only if the owner thread has already exited are they
+//!   leaked, with a message on stderr.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

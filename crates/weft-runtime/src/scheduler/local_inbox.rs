@@ -4,17 +4,21 @@
 //! the one that spawned its `spawn_local` tasks, where their futures may not be dropped. The
 //! shutdown then hands those tasks (their queued `Runnable`s and their registry references) to
 //! the owner thread's [`Inbox`]; so does a wake that reaches such a task on another thread after
-//! the shutdown. The owner cancels them (each future's destructor runs there) the next time it
-//! enters a runtime (`block_on`) or, at the latest, when it exits (the inbox's thread-local
+//! the shutdown. The owner cancels them (each future's destructor runs there) in its next poll
+//! of a `block_on` future (a hand-over wakes the `block_on` the owner is in, so a `JoinHandle` of
+//! such a task awaited there resolves) or, at the latest, when it exits (the inbox's thread-local
 //! destructor). Only if the owner thread has already exited are the tasks leaked, with a
 //! message on stderr: no thread may drop them any more.
+//!
+//! Threads that never owned local tasks pay one thread-local load per `block_on` poll.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
+use std::task::Waker;
 
 use weft_core::loom::sync::atomic::{AtomicBool, Ordering::*};
 use weft_core::loom::sync::Mutex;
-use weft_core::task::{Runnable, TaskRef};
+use weft_core::task::{AtomicWaker, Runnable, TaskRef};
 
 use super::cancel::cancel_runnable;
 
@@ -22,8 +26,10 @@ use super::cancel::cancel_runnable;
 #[derive(Default)]
 pub struct Inbox {
     inner: Mutex<Inner>,
-    /// Something is waiting in `inner` (read without the lock at each `block_on`).
+    /// Something is waiting in `inner` (read without the lock at each `block_on` poll).
     pending: AtomicBool,
+    /// The `block_on` the owner thread is in, woken by a hand-over.
+    owner_waker: AtomicWaker,
 }
 
 #[derive(Default)]
@@ -72,6 +78,8 @@ impl Inbox {
         inner.runnables.extend(runnables);
         inner.tasks.extend(tasks);
         self.pending.store(true, Release);
+        drop(inner);
+        self.owner_waker.wake();
         Ok(())
     }
 
@@ -119,6 +127,7 @@ struct Slot(RefCell<Option<Arc<Inbox>>>);
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        let _ = HAS_INBOX.try_with(|h| h.set(false));
         // The thread exits: cancel what was handed over, then refuse more.
         if let Some(inbox) = self.0.borrow_mut().take() {
             inbox.drain(true);
@@ -128,27 +137,43 @@ impl Drop for Slot {
 
 thread_local! {
     static SLOT: Slot = const { Slot(RefCell::new(None)) };
+    /// Whether `SLOT` holds an inbox: what each `block_on` poll reads (no destructor, so one
+    /// load).
+    static HAS_INBOX: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The calling thread's inbox (made on first use), or `None` while the thread exits.
 pub(crate) fn this_thread() -> Option<Arc<Inbox>> {
-    SLOT.try_with(|s| {
-        s.0.borrow_mut()
-            .get_or_insert_with(Default::default)
-            .clone()
-    })
-    .ok()
-}
-
-/// Cancels, here, the local tasks handed back to this thread, if any: called when the thread
-/// enters a runtime, so a thread that keeps using weft frees them at once.
-pub(crate) fn drain_here() {
     let inbox = SLOT
         .try_with(|s| {
-            s.0.borrow()
-                .as_ref()
-                .filter(|i| i.pending.load(Acquire))
-                .cloned()
+            s.0.borrow_mut()
+                .get_or_insert_with(Default::default)
+                .clone()
+        })
+        .ok()?;
+    let _ = HAS_INBOX.try_with(|h| h.set(true));
+    Some(inbox)
+}
+
+/// Called at each poll of a `block_on` future: on a thread that owns local tasks, registers
+/// `waker` to be woken by a hand-over, and cancels, here, what was handed back.
+#[inline]
+pub(crate) fn on_block_on_poll(waker: &Waker) {
+    if HAS_INBOX.try_with(Cell::get).unwrap_or(false) {
+        owner_poll(waker);
+    }
+}
+
+#[cold]
+fn owner_poll(waker: &Waker) {
+    let inbox = SLOT
+        .try_with(|s| {
+            let slot = s.0.borrow();
+            let inbox = slot.as_ref()?;
+            inbox.owner_waker.register(waker);
+            // Cloned out only when there is work: the drain runs destructors, which may use
+            // this thread-local again.
+            inbox.pending.load(Acquire).then(|| inbox.clone())
         })
         .ok()
         .flatten();
