@@ -3,7 +3,8 @@
 //! ```text
 //!   Cell<F, S>  (#[repr(C)], one Box)
 //!   +-- Core<S>  (#[repr(C)])
-//!   |   +-- Header     state word, &'static Vtable, TaskId, spawn Location, name, join waker slot
+//!   |   +-- Header     state word, &'static Vtable, TaskId, spawn site (location + name, one
+//!   |   |              word: see `site.rs`), join waker slot
 //!   |   +-- Diag       polls, registry slot, what the last poll waited on (for task dumps)
 //!   |   +-- S          the scheduling hook
 //!   +-- stage          UnsafeCell<Stage<F>>: the future, then its output, then Consumed
@@ -16,12 +17,13 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::panic::Location;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::task::Waker;
 
 use crate::loom::cell::UnsafeCell;
 
+use super::site::SpawnSite;
 use super::state::State;
 use super::wait::WaitSlot;
 use super::{ScheduleInfo, TaskId};
@@ -30,7 +32,7 @@ use super::{ScheduleInfo, TaskId};
 ///
 /// # Invariants
 ///
-/// - `vtable`, `id`, `location` and `name` never change after spawn.
+/// - `vtable`, `id` and `site` never change after spawn.
 /// - `join_waker` is accessed only under the rules of the [task module docs](super), rule 5.
 /// - `vtable` was built for the `F` and `S` this header's cell was allocated with.
 #[repr(C)]
@@ -38,15 +40,17 @@ pub(super) struct Header {
     pub(super) state: State,
     pub(super) vtable: &'static Vtable,
     pub(super) id: TaskId,
-    pub(super) location: &'static Location<'static>,
-    pub(super) name: Option<Box<str>>,
+    /// Spawn location and name (one word; a named task's pair lives in a small heap block).
+    /// Dropped by `dealloc` itself (rule 8), which keeps the cell's drop glue small enough to
+    /// inline.
+    pub(super) site: ManuallyDrop<SpawnSite>,
     /// The waker of the task awaiting the output. One slot is enough: only the `JoinHandle`
     /// reads the output, it is not `Clone`, and it is polled through `Pin<&mut JoinHandle>`, so
     /// at most one task waits here (`AbortHandle` and the registry never wait on the output).
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
 }
 
-/// A task's diagnostics, right after its header (outside the header's one cache line).
+/// A task's diagnostics, right after its header.
 ///
 /// Relaxed atomics, written only by the thread polling the task (the runner and the task's own
 /// resource futures), read by anyone holding a reference.

@@ -42,8 +42,7 @@ pub(super) fn allocate<F: Future, S: Schedule>(
                 state: super::state::State::new(),
                 vtable: vtable::<F, S>(),
                 id: TaskId::next(),
-                location: opts.location,
-                name: opts.name,
+                site: ManuallyDrop::new(super::site::SpawnSite::new(opts.location, opts.name)),
                 join_waker: crate::loom::cell::UnsafeCell::new(None),
             },
             diag: Diag::default(),
@@ -434,7 +433,9 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 /// `ptr` is an `allocate::<F, S>` cell whose reference count just reached zero (rule 8).
 pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: rule 8: no reference is left, so nothing else can touch the cell.
-    let cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
+    let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
+    // SAFETY: rule 8 (exclusive); the site is dropped once, here, and never read again.
+    unsafe { ManuallyDrop::drop(&mut cell.core.header.site) };
     // SAFETY: rule 8 (exclusive).
     if let Err(payload) = unsafe { drop_stage(&cell.stage) } {
         drop_quietly(payload);

@@ -158,7 +158,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
         let h = self.header();
         f.debug_struct("JoinHandle")
             .field("id", &h.id)
-            .field("name", &h.name)
+            .field("name", &h.site.name())
             .field("state", &h.state)
             .finish()
     }
@@ -219,7 +219,7 @@ impl JoinError {
     pub(super) fn cancelled(header: &Header) -> JoinError {
         JoinError {
             id: header.id,
-            name: header.name.clone(),
+            name: header.site.name().map(Box::from),
             repr: Repr::Cancelled,
         }
     }
@@ -227,7 +227,7 @@ impl JoinError {
     pub(super) fn panic(header: &Header, payload: Box<dyn Any + Send>) -> JoinError {
         JoinError {
             id: header.id,
-            name: header.name.clone(),
+            name: header.site.name().map(Box::from),
             repr: Repr::Panic(SyncPayload(payload)),
         }
     }

@@ -141,7 +141,7 @@ impl fmt::Debug for Runnable {
         let h = self.header();
         f.debug_struct("Runnable")
             .field("id", &h.id)
-            .field("name", &h.name)
+            .field("name", &h.site.name())
             .field("state", &h.state)
             .finish()
     }
@@ -246,12 +246,12 @@ impl TaskRef {
 
     /// The task's name, if it was spawned with one.
     pub fn name(&self) -> Option<&str> {
-        self.header().name.as_deref()
+        self.header().site.name()
     }
 
     /// Where the task was spawned.
     pub fn location(&self) -> &'static Location<'static> {
-        self.header().location
+        self.header().site.location()
     }
 
     /// How many times the task has been polled.
@@ -425,8 +425,8 @@ impl fmt::Debug for TaskRef {
         let h = self.header();
         f.debug_struct("TaskRef")
             .field("id", &h.id)
-            .field("name", &h.name)
-            .field("location", &format_args!("{}", h.location))
+            .field("name", &h.site.name())
+            .field("location", &format_args!("{}", h.site.location()))
             .field("state", &h.state)
             .finish()
     }
