@@ -111,8 +111,9 @@ pub fn chained_spawn<R: Rt>(rt: &R) {
     assert_eq!(n, CHAIN_DEPTH);
 }
 
-/// Spawns `n` tasks that stay pending and returns the heap bytes they cost, per task.
-pub fn bytes_per_pending_task<R: Rt>(rt: &R, n: usize) -> f64 {
+/// Spawns `n` tasks that stay pending and returns the heap bytes they cost, per task: as
+/// requested, and as the allocator holds them (see `alloc_count`).
+pub fn bytes_per_pending_task<R: Rt>(rt: &R, n: usize) -> (f64, f64) {
     let sp = rt.spawner();
     let started = Arc::new(AtomicUsize::new(0));
     // Warm the runtime's own structures (queues, registries) before measuring.
@@ -125,6 +126,7 @@ pub fn bytes_per_pending_task<R: Rt>(rt: &R, n: usize) -> f64 {
         }
     });
     let before = crate::alloc_count::live_bytes();
+    let before_footprint = crate::alloc_count::live_footprint();
     let handles: Vec<_> = (0..n)
         .map(|_| {
             let started = started.clone();
@@ -139,9 +141,14 @@ pub fn bytes_per_pending_task<R: Rt>(rt: &R, n: usize) -> f64 {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     let after = crate::alloc_count::live_bytes();
-    // The handles Vec itself is not task memory.
+    let after_footprint = crate::alloc_count::live_footprint();
+    // The handles Vec itself is not task memory (one large block: its footprint is its size plus
+    // the chunk header, nothing worth subtracting separately).
     let handles_vec = (handles.capacity() * std::mem::size_of::<R::Handle<()>>()) as f64;
-    let per_task = (after as f64 - before as f64 - handles_vec) / n as f64;
+    let per_task = (
+        (after as f64 - before as f64 - handles_vec) / n as f64,
+        (after_footprint as f64 - before_footprint as f64 - handles_vec) / n as f64,
+    );
     std::mem::forget(handles); // dropping smol's Task cancels; keep the three equal and cheap
     std::mem::forget(warm);
     per_task
