@@ -57,7 +57,7 @@ pub fn median(v: &mut [f64]) -> f64 {
 }
 
 /// `0..n` in a pseudo-random order (xorshift; deterministic across runs of the program).
-fn shuffled(n: usize, seed: &mut u64) -> Vec<usize> {
+pub fn shuffled(n: usize, seed: &mut u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
         *seed ^= *seed << 13;

@@ -15,6 +15,7 @@ pub mod counted;
 pub mod current_thread;
 pub mod fs_workloads;
 pub mod harness;
+pub mod idle_workloads;
 pub mod io_workloads;
 pub mod net_workloads;
 pub mod proc_load;
