@@ -14,9 +14,9 @@
 //! the next comes sooner, after [`HOT_EVENT_INTERVAL`] ticks, so a stream of I/O wakes is picked
 //! up while the workers are still busy instead of in one batch when they run dry. Idle
 //! bookkeeping ([`Idle`]) makes sure one wake unparks at most one worker and only when nobody is
-//! already searching. A worker that parks while another waits in the park hook spins for
-//! [`PARK_SPIN`] before it sleeps: the worker in the hook usually hands it work within
-//! microseconds (see [`crate::parker`]).
+//! already searching. A worker that parks while another waits in the park hook may spin for up to
+//! [`PARK_SPIN`] before it sleeps: the worker in the hook often hands it work within
+//! microseconds; the spin adapts to how soon recent parks were notified (see [`crate::parker`]).
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -52,12 +52,13 @@ const MAX_LIFO_POLLS: u8 = 3;
 /// docs/architecture.md ("Measurements behind the constants") has the runs that chose 16.
 const HOT_EVENT_INTERVAL: u32 = 16;
 
-/// How long a worker that cannot take the park hook's token spins, waiting for a notification,
+/// The most a worker that cannot take the park hook's token spins, waiting for a notification,
 /// before it sleeps on its condvar: long enough to catch the usual hand-off from the worker in the
-/// hook (which wakes a parked worker to steal half of a batch of wakes), short enough that a worker
-/// that is really idle wastes little CPU, once per park. Not used when there are more workers than
-/// CPUs, where a spinner would hold a CPU that a busy worker waits for. docs/architecture.md
-/// ("Measurements behind the constants") has the timings that chose 30 µs.
+/// hook (which wakes a parked worker to steal half of a batch of wakes). The spin adapts below
+/// this cap to how soon the worker's recent parks were notified ([`crate::parker`]), so a worker
+/// that is really idle soon stops spinning. Not used when there are more workers than CPUs,
+/// where a spinner would hold a CPU that a busy worker waits for. docs/architecture.md
+/// ("Measurements behind the constants") has the timings that chose 30 µs and the adaptation.
 const PARK_SPIN: Duration = Duration::from_micros(30);
 
 /// State shared by the workers and every handle.
