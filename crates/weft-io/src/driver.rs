@@ -483,11 +483,10 @@ impl Handle {
         if let Ok(Some(entered)) = ENTERED.try_with(|e| e.borrow().last().cloned()) {
             return Some(entered);
         }
-        let runtime = weft_runtime::Handle::try_current().ok()?;
-        let driver = weft_runtime::park_hook(&runtime)?
-            .as_any()
-            .downcast_ref::<Driver>()?;
-        Some(driver.handle())
+        weft_runtime::with_current_park_hook(|hook| {
+            let driver = hook?.as_any().downcast_ref::<Driver>()?;
+            Some(driver.handle())
+        })
     }
 
     /// Makes this handle the current one on this thread until the guard is dropped: for running

@@ -352,6 +352,25 @@ impl fmt::Debug for Handle {
     }
 }
 
+/// Runs `f` with the park hook of the runtime current on this thread (as [`park_hook`] gives it
+/// for that runtime's handle), or with `None` outside a runtime or when it has no hook. Unlike
+/// `park_hook(&Handle::try_current()?)` it clones no handle (two atomic updates of a count that
+/// every worker shares): weft-io looks its driver up this way for every timer and socket.
+///
+/// # Examples
+///
+/// ```
+/// let rt = weft_runtime::Builder::new_current_thread().build().unwrap();
+/// assert!(weft_runtime::with_current_park_hook(|hook| hook.is_none())); // outside
+/// rt.block_on(async {
+///     // Inside the runtime; built without a hook.
+///     assert!(weft_runtime::with_current_park_hook(|hook| hook.is_none()));
+/// });
+/// ```
+pub fn with_current_park_hook<R>(f: impl FnOnce(Option<&Arc<dyn Park>>) -> R) -> R {
+    context::with_current(|h| f(h.and_then(|h| h.common().park_hook.hook())))
+}
+
 /// The park hook of `handle`'s runtime, for the layer that installed it to find it again
 /// (downcast through [`Park::as_any`]): how weft-io's `Handle::current()` reaches its reactor.
 /// A free function rather than a method, so the facade's `Handle` does not show it.

@@ -80,7 +80,7 @@ pub mod slow_poll;
 mod worker_metrics; // the counters each worker keeps, in its own cache line // SlowPoll reports and the watchdog
 
 pub use config::RuntimeFlavor;
-pub use handle::{park_hook, EnterGuard, Handle, TryCurrentError};
+pub use handle::{park_hook, with_current_park_hook, EnterGuard, Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 pub use panic_policy::UnhandledPanic;
 pub use park::Park;

@@ -13,7 +13,18 @@ pub(crate) const NEVER: u64 = u64::MAX;
 
 /// One tick is a millisecond: the resolution `sleep` and `timeout` promise (as the OS's poll
 /// timeout has), and coarse enough that the wheel's 2^36 ticks cover years.
-const NANOS_PER_TICK: u128 = 1_000_000;
+const NANOS_PER_TICK: u32 = 1_000_000;
+/// Ticks in a second.
+const TICKS_PER_SEC: u64 = 1_000_000_000 / NANOS_PER_TICK as u64;
+
+/// The ticks in `d`'s whole seconds plus `sub` (its sub-second ticks, rounded as the caller
+/// wants), saturating at [`NEVER`]. Whole seconds and the nanoseconds below one are counted
+/// apart so that no 128-bit division is needed: every `sleep` converts its deadline.
+fn ticks(d: Duration, sub: u32) -> u64 {
+    d.as_secs()
+        .saturating_mul(TICKS_PER_SEC)
+        .saturating_add(u64::from(sub))
+}
 
 /// Real or paused (virtual) time; [`pause`](Clock::pause) and [`resume`](Clock::resume) switch
 /// between the two without ever moving the clock back.
@@ -74,7 +85,8 @@ impl Clock {
         }
         // Rounded up to a whole tick, so that virtual deadlines from here on are exact ticks.
         let since_base = self.now().saturating_duration_since(self.base).as_nanos();
-        let nanos = since_base.div_ceil(NANOS_PER_TICK) * NANOS_PER_TICK;
+        let tick = u128::from(NANOS_PER_TICK);
+        let nanos = since_base.div_ceil(tick) * tick;
         let nanos = u64::try_from(nanos).unwrap_or(u64::MAX);
         self.virtual_nanos.store(nanos, Ordering::Release);
         self.paused.store(true, Ordering::Release);
@@ -116,17 +128,14 @@ impl Clock {
 
     /// The tick of `now()`, rounded down.
     pub(crate) fn now_tick(&self) -> u64 {
-        let nanos = self.now().saturating_duration_since(self.base).as_nanos();
-        u64::try_from(nanos / NANOS_PER_TICK).unwrap_or(NEVER - 1)
+        let since = self.now().saturating_duration_since(self.base);
+        ticks(since, since.subsec_nanos() / NANOS_PER_TICK).min(NEVER - 1)
     }
 
     /// The tick of a deadline, rounded up; [`NEVER`] if it cannot be represented.
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let nanos = deadline.saturating_duration_since(self.base).as_nanos();
-        u64::try_from(nanos.div_ceil(NANOS_PER_TICK))
-            .ok()
-            .filter(|&t| t < NEVER)
-            .unwrap_or(NEVER)
+        let since = deadline.saturating_duration_since(self.base);
+        ticks(since, since.subsec_nanos().div_ceil(NANOS_PER_TICK))
     }
 
     /// The instant at which `tick` begins.
@@ -192,6 +201,28 @@ mod tests {
         clock.pause(); // idempotent
         clock.resume();
         clock.resume(); // idempotent
+    }
+
+    #[test]
+    fn ticks_round_at_the_second_boundary() {
+        let clock = Clock::new(true);
+        let base = clock.tick_instant(0).unwrap();
+        let at = |ns: u64| base + Duration::from_nanos(ns);
+        assert_eq!(clock.deadline_tick(at(0)), 0);
+        assert_eq!(clock.deadline_tick(at(1)), 1);
+        assert_eq!(clock.deadline_tick(at(999_999_999)), 1_000);
+        assert_eq!(clock.deadline_tick(at(1_000_000_000)), 1_000);
+        assert_eq!(clock.deadline_tick(at(1_000_000_001)), 1_001);
+        assert_eq!(clock.deadline_tick(at(7_250_000_000)), 7_250);
+        clock.advance(Duration::from_nanos(2_999_999_999));
+        assert_eq!(clock.now_tick(), 2_999);
+        clock.advance(Duration::from_nanos(1));
+        assert_eq!(clock.now_tick(), 3_000);
+        // Too far to represent.
+        assert_eq!(
+            clock.deadline_tick(base + Duration::from_secs(u64::MAX / 999)),
+            NEVER
+        );
     }
 
     #[test]
