@@ -482,9 +482,10 @@ impl CoreHolder {
         let core = slot.as_mut()?;
         core.tick = core.tick.wrapping_add(1);
 
-        let owner = shared.local_owner.get().map(|(t, _)| t) == Some(&self.thread);
+        // Whether this thread owns the local tasks is asked only when the other queues are empty
+        // (or at the global-queue tick), not at every task.
         let from_local = || {
-            if owner {
+            if shared.local_owner.get().map(|(t, _)| t) == Some(&self.thread) {
                 shared.local_inject.pop()
             } else {
                 None
