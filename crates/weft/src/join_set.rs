@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 use weft_core::future::poll_fn;
-use weft_core::task::{AbortHandle, JoinError, JoinHandle, TaskId};
+use weft_core::task::{wait_on, AbortHandle, JoinError, JoinHandle, Resource, TaskId};
 
 /// A set of tasks spawned on the current runtime, whose results are collected as they finish.
 ///
@@ -153,8 +153,11 @@ impl<T> JoinSet<T> {
     ///
     /// Cancel safe: a result is removed from the set only in the poll that returns it, so if
     /// `join_next` loses a `select!`, no task's result is lost.
-    pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
-        poll_fn(|cx| self.poll_join_next(cx)).await
+    #[track_caller]
+    pub fn join_next(&mut self) -> impl Future<Output = Option<Result<T, JoinError>>> + '_ {
+        wait_on(Resource::Join, async move {
+            poll_fn(|cx| self.poll_join_next(cx)).await
+        })
     }
 
     /// Polls for the next task to finish (the `poll_*` form of [`join_next`](JoinSet::join_next)).
@@ -209,26 +212,31 @@ impl<T> JoinSet<T> {
     ///
     /// Not cancel safe: dropping the future drops the set, which aborts the tasks not yet joined,
     /// and the outputs already joined are lost.
-    pub async fn join_all(mut self) -> Vec<T> {
-        let mut outputs = Vec::with_capacity(self.len());
-        while let Some(joined) = self.join_next().await {
-            match joined {
-                Ok(output) => outputs.push(output),
-                Err(err) => match err.try_into_panic() {
-                    Ok(payload) => {
-                        // Abort the rest before unwinding: the set's drop would too, but only
-                        // after the unwinding started.
-                        self.abort_all();
-                        std::panic::resume_unwind(payload)
-                    }
+    #[track_caller]
+    pub fn join_all(mut self) -> impl Future<Output = Vec<T>> {
+        wait_on(Resource::Join, async move {
+            let mut outputs = Vec::with_capacity(self.len());
+            while let Some(joined) = poll_fn(|cx| self.poll_join_next(cx)).await {
+                match joined {
+                    Ok(output) => outputs.push(output),
                     Err(err) => {
-                        self.abort_all();
-                        panic!("JoinSet::join_all: {err}; join_next gives cancellations as values")
+                        match err.try_into_panic() {
+                            Ok(payload) => {
+                                // Abort the rest before unwinding: the set's drop would too, but only
+                                // after the unwinding started.
+                                self.abort_all();
+                                std::panic::resume_unwind(payload)
+                            }
+                            Err(err) => {
+                                self.abort_all();
+                                panic!("JoinSet::join_all: {err}; join_next gives cancellations as values")
+                            }
+                        }
                     }
-                },
+                }
             }
-        }
-        outputs
+            outputs
+        })
     }
 
     /// Returns the result of a task that has already finished, if any, without waiting.

@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use weft_core::future::poll_fn;
 use weft_core::loom::sync::Mutex;
-use weft_core::task::{AbortHandle, JoinError, JoinHandle, TaskId};
+use weft_core::task::{wait_on, AbortHandle, JoinError, JoinHandle, Resource, TaskId};
 
 use crate::join_set::{JoinSet, Joined};
 
@@ -353,9 +353,12 @@ impl<T> TaskGroup<T> {
     ///
     /// Dropping the `join_all` future drops the group, which aborts every task not yet finished;
     /// the outputs already collected are dropped.
-    pub async fn join_all(self) -> Result<Vec<T>, JoinError> {
-        let joined = self.join_in_order(Ok::<T, Infallible>).await?;
-        Ok(joined.unwrap_or_else(|never| match never {}))
+    #[track_caller]
+    pub fn join_all(self) -> impl Future<Output = Result<Vec<T>, JoinError>> {
+        wait_on(Resource::Join, async move {
+            let joined = self.join_in_order(Ok::<T, Infallible>).await?;
+            Ok(joined.unwrap_or_else(|never| match never {}))
+        })
     }
 
     /// Waits for every task and returns the outputs, split by `split`, in spawn order; stops at
@@ -504,12 +507,15 @@ impl<U, E> TaskGroup<Result<U, E>> {
     /// # Cancel safety
     ///
     /// As [`join_all`](TaskGroup::join_all).
-    pub async fn try_join_all(self) -> Result<Vec<U>, GroupError<E>> {
-        match self.join_in_order(|output| output).await {
-            Ok(Ok(values)) => Ok(values),
-            Ok(Err(error)) => Err(GroupError::Task(error)),
-            Err(join) => Err(GroupError::Join(join)),
-        }
+    #[track_caller]
+    pub fn try_join_all(self) -> impl Future<Output = Result<Vec<U>, GroupError<E>>> {
+        wait_on(Resource::Join, async move {
+            match self.join_in_order(|output| output).await {
+                Ok(Ok(values)) => Ok(values),
+                Ok(Err(error)) => Err(GroupError::Task(error)),
+                Err(join) => Err(GroupError::Join(join)),
+            }
+        })
     }
 }
 
