@@ -2,7 +2,8 @@
 //! the owner thread's `run_until` (no lost wake-up); a set dropped while another thread wakes
 //! (or aborts) one of its tasks drops each future exactly once, on the owner thread, and leaks no
 //! task cell. And of the inbox through which a current-thread runtime hands its local tasks back
-//! to their owner thread: a hand-over racing the owner's exit is drained there or refused.
+//! to their owner thread: a hand-over racing the owner's exit is drained there or refused, and
+//! one made while the owner waits in `block_on` wakes it.
 //!
 //! Run with `LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test
 //! --release -p weft-runtime --test loom_local_set`.
@@ -260,4 +261,43 @@ impl task::Schedule for NeverWoken {
     fn schedule(&self, _task: task::Runnable, _info: task::ScheduleInfo) {
         unreachable!("the task is never woken");
     }
+}
+
+/// The owner thread waits in a `block_on` (as when it awaits one of the tasks) while another
+/// thread hands a task over: the hand-over wakes it (a lost wake-up would leave it parked, which
+/// loom reports as a deadlock) and the owner drops the task.
+#[test]
+fn a_hand_over_wakes_the_owner_waiting_in_block_on() {
+    use weft_runtime::__loom::Inbox;
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let inbox = Arc::new(Inbox::default());
+        let g = guard(&drops);
+        let (runnable, handle) = task::spawn(
+            async move {
+                let _g = g;
+            },
+            NeverWoken,
+            task::SpawnOptions::new(),
+        );
+        let other = {
+            let inbox = inbox.clone();
+            thread::spawn(move || assert!(inbox.hand_over(vec![runnable], Vec::new()).is_ok()))
+        };
+        block_on(std::future::poll_fn(|cx| {
+            if inbox.owner_poll(cx.waker()) {
+                inbox.drain(false);
+            }
+            if drops.load(SeqCst) == 1 {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }));
+        other.join().unwrap();
+        assert!(block_on(handle).unwrap_err().is_cancelled());
+        assert_eq!(task::live_task_count(), base);
+    });
 }

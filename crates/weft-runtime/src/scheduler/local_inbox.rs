@@ -83,6 +83,15 @@ impl Inbox {
         Ok(())
     }
 
+    /// On the owner thread, at each poll of a `block_on` future: registers `waker` to be woken
+    /// by the next hand-over, then says whether something was handed over (to
+    /// [`drain`](Self::drain)). Registered before the check, so a hand-over racing it is either
+    /// seen now or wakes `waker`.
+    pub fn owner_poll(&self, waker: &Waker) -> bool {
+        self.owner_waker.register(waker);
+        self.pending.load(Acquire)
+    }
+
     /// On the owner thread: cancels everything handed over, including what the cancellations
     /// themselves hand over (an aborted idle task comes back as a `Runnable`), until the inbox
     /// is empty; with `close`, it then refuses anything more (the thread exits).
@@ -170,10 +179,9 @@ fn owner_poll(waker: &Waker) {
         .try_with(|s| {
             let slot = s.0.borrow();
             let inbox = slot.as_ref()?;
-            inbox.owner_waker.register(waker);
             // Cloned out only when there is work: the drain runs destructors, which may use
             // this thread-local again.
-            inbox.pending.load(Acquire).then(|| inbox.clone())
+            inbox.owner_poll(waker).then(|| inbox.clone())
         })
         .ok()
         .flatten();
