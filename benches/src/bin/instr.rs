@@ -103,9 +103,15 @@ fn count(exe: &Path, dir: &Path, runtime: &str, workload: &str, n: usize, rep: u
         .unwrap_or_else(|| panic!("no summary line in {}", out.display()))
 }
 
+/// The median (the mean of the middle two for an even count).
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let mid = v.len() / 2;
+    if v.len() % 2 == 0 {
+        (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
+    }
 }
 
 struct Options {
