@@ -107,7 +107,7 @@ fn count(exe: &Path, dir: &Path, runtime: &str, workload: &str, n: usize, rep: u
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
-    if v.len() % 2 == 0 {
+    if v.len().is_multiple_of(2) {
         (v[mid - 1] + v[mid]) / 2.0
     } else {
         v[mid]
