@@ -106,8 +106,11 @@ pub(super) enum Stage<F: Future> {
     Running(F),
     /// Finished with a value.
     Finished(F::Output),
-    /// The poll panicked (or the future's destructor did): the payload.
-    Panicked(Box<dyn Any + Send>),
+    /// The poll panicked (or the future's destructor did): the payload, boxed once more so that
+    /// this variant is one word: a stage is then no bigger than a small future (`async {}`) and
+    /// its tag, where the two-word `Box<dyn Any>` would add a word to every such task. A panic
+    /// costs one more small allocation.
+    Panicked(Box<Box<dyn Any + Send>>),
     /// Aborted or dropped before finishing.
     Cancelled,
     /// The output was taken (or dropped).

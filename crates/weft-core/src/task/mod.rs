@@ -497,6 +497,13 @@ mod tests {
         println!("task cell for `async {{}}` with an Arc scheduler: {size} bytes");
         // Header: state, vtable, id, spawn site (one word), join waker (two).
         assert_eq!(std::mem::size_of::<cell::Header>(), 48);
-        assert!(size <= 96, "empty task cell is {size} bytes");
+        // Diag: polls, registry slot, waiting_on.
+        assert_eq!(std::mem::size_of::<cell::Diag>(), 16);
+        // The stage of a small future: one word for the payload (a thin panic box), one for the tag.
+        assert_eq!(
+            std::mem::size_of::<cell::Stage<std::future::Ready<()>>>(),
+            16
+        );
+        assert!(size <= 88, "empty task cell is {size} bytes");
     }
 }
