@@ -112,10 +112,51 @@ pub fn chained_spawn<R: Rt>(rt: &R) {
 }
 
 /// Spawns `n` tasks that stay pending and returns the heap bytes they cost, per task: as
-/// requested, and as the allocator holds them (see `alloc_count`).
+/// requested, and as the allocator holds them (see `alloc_count`). Each task's future captures an
+/// `Arc` (8 bytes), the counter that says when every task was polled.
 pub fn bytes_per_pending_task<R: Rt>(rt: &R, n: usize) -> (f64, f64) {
-    let sp = rt.spawner();
     let started = Arc::new(AtomicUsize::new(0));
+    let polled = started.clone();
+    pending_task_bytes(
+        rt,
+        n,
+        move || {
+            let started = started.clone();
+            async move {
+                started.fetch_add(1, Ordering::Relaxed);
+                std::future::pending::<()>().await
+            }
+        },
+        move || polled.load(Ordering::Relaxed),
+    )
+}
+
+/// [`bytes_per_pending_task`] for the smallest task: a future that captures nothing (the size of
+/// `async {}`; it counts itself in a static).
+pub fn bytes_per_pending_empty_task<R: Rt>(rt: &R, n: usize) -> (f64, f64) {
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    let base = STARTED.load(Ordering::Relaxed);
+    pending_task_bytes(
+        rt,
+        n,
+        || async {
+            STARTED.fetch_add(1, Ordering::Relaxed);
+            std::future::pending::<()>().await
+        },
+        move || STARTED.load(Ordering::Relaxed) - base,
+    )
+}
+
+fn pending_task_bytes<R: Rt, F>(
+    rt: &R,
+    n: usize,
+    task: impl Fn() -> F,
+    polled: impl Fn() -> usize,
+) -> (f64, f64)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let sp = rt.spawner();
     // Warm the runtime's own structures (queues, registries) before measuring.
     let warm: Vec<_> = (0..1024)
         .map(|_| R::spawn(&sp, std::future::pending::<()>()))
@@ -127,17 +168,9 @@ pub fn bytes_per_pending_task<R: Rt>(rt: &R, n: usize) -> (f64, f64) {
     });
     let before = crate::alloc_count::live_bytes();
     let before_footprint = crate::alloc_count::live_footprint();
-    let handles: Vec<_> = (0..n)
-        .map(|_| {
-            let started = started.clone();
-            R::spawn(&sp, async move {
-                started.fetch_add(1, Ordering::Relaxed);
-                std::future::pending::<()>().await
-            })
-        })
-        .collect();
+    let handles: Vec<_> = (0..n).map(|_| R::spawn(&sp, task())).collect();
     // Wait until every task was polled once, so each sits pending in its cell.
-    while started.load(Ordering::Relaxed) < n {
+    while polled() < n {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     let after = crate::alloc_count::live_bytes();
