@@ -60,7 +60,7 @@ async fn full_tcp_pair() -> (weft::net::TcpStream, weft::net::TcpStream) {
 }
 
 /// How many kinds of waits `fifty_waiting_tasks` spreads its tasks over.
-const KINDS: usize = 28;
+const KINDS: usize = 29;
 
 fn fifty_waiting_tasks(rt: Runtime) {
     let lines: Lines = Arc::default();
@@ -311,6 +311,27 @@ fn fifty_waiting_tasks(rt: Runtime) {
                     keep.push(b.spawn(async move {
                         note(&l, &n, Resource::Signal, line!() + 1);
                         let _ = signal.recv().await;
+                    }));
+                }
+                28 => {
+                    // A listener that never accepts, its backlog full: connecting waits.
+                    let socket = weft::net::TcpSocket::new_v4().unwrap();
+                    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+                    let listener = socket.listen(0).unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let mut queued = Vec::new();
+                    loop {
+                        let attempt = weft::net::TcpStream::connect(addr);
+                        match weft::time::timeout(Duration::from_millis(50), attempt).await {
+                            Ok(stream) => queued.push(stream),
+                            Err(_) => break,
+                        }
+                        assert!(queued.len() < 1000, "the backlog never filled");
+                    }
+                    other_ends.push(Box::new((listener, queued)));
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::Connect, line!() + 1);
+                        let _ = weft::net::TcpStream::connect(addr).await;
                     }));
                 }
                 _ => unreachable!(),

@@ -65,9 +65,11 @@ pub enum Resource {
     ChildWait,
     /// Waiting for a signal (`Signal::recv`, `ctrl_c`).
     Signal,
+    /// Connecting a socket (`TcpStream::connect`, `TcpSocket::connect`, `UnixStream::connect`).
+    Connect,
 }
 
-const KINDS: [Resource; 20] = [
+const KINDS: [Resource; 21] = [
     Resource::Sleep,
     Resource::Recv,
     Resource::Send,
@@ -88,6 +90,7 @@ const KINDS: [Resource; 20] = [
     Resource::Barrier,
     Resource::ChildWait,
     Resource::Signal,
+    Resource::Connect,
 ];
 
 /// Bits a packed word spends below the location's address: one tag bit (1: packed) and five for
@@ -123,6 +126,7 @@ impl Resource {
             Resource::Barrier => "barrier wait",
             Resource::ChildWait => "child wait",
             Resource::Signal => "signal",
+            Resource::Connect => "connect",
         }
     }
 }

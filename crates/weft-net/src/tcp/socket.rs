@@ -240,8 +240,14 @@ impl TcpSocket {
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future closes the half-open socket.
-    pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        TcpStream::connect_socket(self.inner, addr).await
+    #[track_caller]
+    pub fn connect(
+        self,
+        addr: SocketAddr,
+    ) -> impl std::future::Future<Output = io::Result<TcpStream>> {
+        weft_core::task::wait_on(weft_core::task::Resource::Connect, async move {
+            TcpStream::connect_socket(self.inner, addr).await
+        })
     }
 
     /// Listens for connections, with a queue of `backlog` waiting connections (the kernel caps

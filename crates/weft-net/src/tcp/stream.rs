@@ -71,8 +71,13 @@ impl TcpStream {
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future closes the half-open socket.
-    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        try_each(addr, Self::connect_addr).await
+    #[track_caller]
+    pub fn connect(
+        addr: impl ToSocketAddrs,
+    ) -> impl std::future::Future<Output = io::Result<TcpStream>> {
+        weft_core::task::wait_on(weft_core::task::Resource::Connect, async move {
+            try_each(addr, Self::connect_addr).await
+        })
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {

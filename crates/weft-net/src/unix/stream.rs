@@ -59,15 +59,20 @@ impl UnixStream {
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future closes the socket.
-    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let addr = SockAddr::unix(path)?;
-        let socket = nonblocking_socket(Domain::UNIX, Type::STREAM, None)?;
-        let pending = start_connect(&socket, &addr)?;
-        let stream = UnixStream::from_std(socket.into())?;
-        if pending {
-            finish_connect(&stream.io).await?;
-        }
-        Ok(stream)
+    #[track_caller]
+    pub fn connect(
+        path: impl AsRef<Path>,
+    ) -> impl std::future::Future<Output = io::Result<UnixStream>> {
+        weft_core::task::wait_on(weft_core::task::Resource::Connect, async move {
+            let addr = SockAddr::unix(path)?;
+            let socket = nonblocking_socket(Domain::UNIX, Type::STREAM, None)?;
+            let pending = start_connect(&socket, &addr)?;
+            let stream = UnixStream::from_std(socket.into())?;
+            if pending {
+                finish_connect(&stream.io).await?;
+            }
+            Ok(stream)
+        })
     }
 
     /// A pair of connected, unnamed sockets.
