@@ -106,15 +106,58 @@ pub(super) enum Stage<F: Future> {
     Running(F),
     /// Finished with a value.
     Finished(F::Output),
-    /// The poll panicked (or the future's destructor did): the payload, boxed once more so that
-    /// this variant is one word: a stage is then no bigger than a small future (`async {}`) and
-    /// its tag, where the two-word `Box<dyn Any>` would add a word to every such task. A panic
-    /// costs one more small allocation.
-    Panicked(Box<Box<dyn Any + Send>>),
+    /// The poll panicked (or the future's destructor did): the payload, in one word (see
+    /// [`Payload`]).
+    Panicked(Payload),
     /// Aborted or dropped before finishing.
     Cancelled,
     /// The output was taken (or dropped).
     Consumed,
+}
+
+/// A panic payload boxed once more, so that it is one word: a stage is then no bigger than a
+/// small future (`async {}`) and its tag, where the two-word `Box<dyn Any>` would add a word to
+/// every such task. A panic costs one more small allocation.
+///
+/// Freeing it is kept out of line (a cold function), so that the stage's drop glue stays small
+/// enough to be inlined where tasks complete and are freed.
+///
+/// # Invariants
+///
+/// The box is taken out of the `ManuallyDrop` at most once: by `into_inner` (which forgets
+/// `self`) or by `Drop`.
+pub(super) struct Payload(ManuallyDrop<Box<Box<dyn Any + Send>>>);
+
+impl Payload {
+    pub(super) fn new(payload: Box<dyn Any + Send>) -> Payload {
+        Payload(ManuallyDrop::new(Box::new(payload)))
+    }
+
+    /// The payload.
+    pub(super) fn get(&self) -> &(dyn Any + Send) {
+        &***self.0
+    }
+
+    /// The payload, unboxed once.
+    pub(super) fn into_inner(self) -> Box<dyn Any + Send> {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: invariant: `this` is never dropped (ManuallyDrop), so the box is taken once.
+        *unsafe { ManuallyDrop::take(&mut this.0) }
+    }
+}
+
+impl Drop for Payload {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: invariant: the value is being dropped, so the box is taken once, here.
+        free_payload(unsafe { ManuallyDrop::take(&mut self.0) });
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn free_payload(payload: Box<Box<dyn Any + Send>>) {
+    drop(payload);
 }
 
 /// The functions that need the cell's concrete types, one table per `(F, S)`.

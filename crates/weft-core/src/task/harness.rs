@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Waker};
 
-use super::cell::{Cell, Core, Diag, Header, Stage, Vtable};
+use super::cell::{Cell, Core, Diag, Header, Payload, Stage, Vtable};
 use super::current::CurrentIdGuard;
 use super::guard::AbortOnPanic;
 use super::join::JoinError;
@@ -166,7 +166,7 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
                 Err(payload) => {
                     // The future's destructor panicked: that is what the joiner sees.
                     drop_quietly(output);
-                    Stage::Panicked(Box::new(payload))
+                    Stage::Panicked(Payload::new(payload))
                 }
             }
         }
@@ -175,7 +175,7 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
             if let Err(second) = unsafe { drop_stage(&cell.stage) } {
                 drop_quietly(second);
             }
-            Stage::Panicked(Box::new(payload))
+            Stage::Panicked(Payload::new(payload))
         }
     };
     drop(id);
@@ -212,7 +212,7 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: rule 3 (RUNNING).
     let outcome = match unsafe { drop_stage(&cell.stage) } {
         Ok(()) => Stage::Cancelled,
-        Err(payload) => Stage::Panicked(Box::new(payload)),
+        Err(payload) => Stage::Panicked(Payload::new(payload)),
     };
     drop(id);
     // SAFETY: rule 3; the stage is Consumed.
@@ -247,7 +247,7 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             // SAFETY: rule 4.
             if let Stage::Panicked(payload) = unsafe { &*stage } {
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                    scheduler.unhandled_panic(&task, &***payload)
+                    scheduler.unhandled_panic(&task, payload.get())
                 }))
                 .map_err(drop_quietly);
             }
@@ -317,7 +317,7 @@ unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()
         .with_mut(|stage| unsafe { ptr::replace(stage, Stage::Consumed) });
     let result = match stage {
         Stage::Finished(output) => Ok(output),
-        Stage::Panicked(payload) => Err(JoinError::panic(header, *payload)),
+        Stage::Panicked(payload) => Err(JoinError::panic(header, payload.into_inner())),
         Stage::Cancelled => Err(JoinError::cancelled(header)),
         Stage::Running(_) | Stage::Consumed => {
             panic!("JoinHandle polled after it returned Ready: a finished JoinHandle must not be polled again")
@@ -404,7 +404,7 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 // SAFETY: the handle's reference outlives `task`.
                 let task = unsafe { borrowed_task_ref(ptr) };
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                    scheduler.unhandled_panic(&task, &***payload)
+                    scheduler.unhandled_panic(&task, payload.get())
                 }))
                 .map_err(drop_quietly);
             }
