@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::{TcpListener, TcpStream};
 use weft::task::JoinSet;
 
@@ -75,7 +74,7 @@ async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
 
 /// One client connection: round trips until `deadline`; returns how many.
 async fn client(addr: SocketAddr, size: usize, deadline: Instant) -> std::io::Result<u64> {
-    let mut stream = TcpStream::connect(addr).await?;
+    let stream = TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
     let message: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
     let mut back = vec![0u8; size];

@@ -117,7 +117,6 @@ async fn timers() {
 
 /// Sockets: an echo server and 100 concurrent clients (asyncio's start_server / open_connection).
 async fn tcp_echo() -> std::io::Result<()> {
-    use weft::io::{AsyncReadExt, AsyncWriteExt};
     use weft::net::{TcpListener, TcpStream};
 
     section("tcp: an echo server and 100 concurrent clients");
@@ -125,7 +124,7 @@ async fn tcp_echo() -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let server = weft::spawn(async move {
         // One task per connection, as asyncio's start_server runs one handler per client.
-        while let Ok((mut conn, _peer)) = listener.accept().await {
+        while let Ok((conn, _peer)) = listener.accept().await {
             weft::spawn(async move {
                 let mut buf = vec![0; 1024];
                 loop {
@@ -146,7 +145,7 @@ async fn tcp_echo() -> std::io::Result<()> {
     let clients: Vec<_> = (0..100)
         .map(|i| {
             weft::spawn(async move {
-                let mut stream = TcpStream::connect(addr).await?;
+                let stream = TcpStream::connect(addr).await?;
                 let mut echoed = Vec::new();
                 for round in 0..10 {
                     let msg = format!("client {i} round {round}\n");

@@ -114,7 +114,7 @@ impl IdleRt for Weft {
         let addr = l.local_addr().unwrap();
         let h = sp.clone().spawn(async move {
             loop {
-                let (mut s, _) = l.accept().await.unwrap();
+                let (s, _) = l.accept().await.unwrap();
                 let count = count.clone();
                 sp.spawn(async move {
                     let mut b = vec![0u8; 1024];

@@ -29,7 +29,7 @@ pub fn server_weft(rt: &Weft, buf: usize) -> Server {
         let addr = l.local_addr().unwrap();
         Weft::detach(Weft::spawn(&sp.clone(), async move {
             loop {
-                let (mut s, _) = l.accept().await.unwrap();
+                let (s, _) = l.accept().await.unwrap();
                 s.set_nodelay(true).unwrap();
                 acc.fetch_add(1, Ordering::Release);
                 Weft::detach(Weft::spawn(&sp, async move {
@@ -124,7 +124,7 @@ pub fn echo_weft(rt: &Weft, addr: SocketAddr, conns: usize, size: usize, trips: 
         let hs: Vec<_> = (0..conns)
             .map(|_| {
                 Weft::spawn(&sp, async move {
-                    let mut s = weft::net::TcpStream::connect(addr).await.unwrap();
+                    let s = weft::net::TcpStream::connect(addr).await.unwrap();
                     s.set_nodelay(true).unwrap();
                     let msg = vec![7u8; size];
                     let mut back = vec![0u8; size];

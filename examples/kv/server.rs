@@ -8,7 +8,6 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::{TcpListener, TcpStream};
 use weft::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
@@ -48,7 +47,7 @@ struct Subscriptions {
     channels: BTreeSet<Vec<u8>>,
 }
 
-async fn connection(mut stream: TcpStream, store: Arc<Store>, id: u64) {
+async fn connection(stream: TcpStream, store: Arc<Store>, id: u64) {
     // `input[start..filled]` is received and not yet parsed; `input` is zero-filled once and
     // grows only for a command bigger than it.
     let mut input = vec![0u8; READ_CHUNK];

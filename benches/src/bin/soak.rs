@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::{TcpListener, TcpStream};
 use weft::sync::{broadcast, mpsc, oneshot, watch};
 use weft_benches::alloc_count::{live_bytes, Counting};
@@ -185,7 +184,7 @@ async fn channels_round() {
 async fn tcp_round(addr: std::net::SocketAddr) {
     let msg = [0x5au8; 1024];
     for _ in 0..4 {
-        let mut s = TcpStream::connect(addr).await.unwrap();
+        let s = TcpStream::connect(addr).await.unwrap();
         s.write_all(&msg).await.unwrap();
         let mut back = [0u8; 1024];
         s.read_exact(&mut back).await.unwrap();

@@ -11,7 +11,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use support::{open_fds, serial_flavors, settle_fds, start_server};
-use weft_io::io::{AsyncReadExt, AsyncWriteExt};
 use weft_net::TcpStream;
 
 const HEAD_TIMEOUT: Duration = Duration::from_millis(300);
@@ -131,7 +130,7 @@ serial_flavors! {
         let addr = server().await;
         let baseline = open_fds();
         for _ in 0..20 {
-            let mut stream = TcpStream::connect(addr).await.unwrap();
+            let stream = TcpStream::connect(addr).await.unwrap();
             stream
                 .write_all(b"POST /len HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n")
                 .await

@@ -13,7 +13,7 @@ use hyper::body::Bytes;
 use hyper::Request;
 use support::{flavors, join, start_server};
 use weft_hyper::{HyperExecutor, HyperIo};
-use weft_io::io::{AsyncReadExt, AsyncWriteExt};
+use weft_io::io::AsyncReadExt;
 use weft_net::TcpStream;
 use weft_runtime::task::JoinHandle;
 use weft_sync::oneshot;

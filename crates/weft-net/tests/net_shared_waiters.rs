@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::{flavors, join, TempDir};
-use weft_io::io::{AsyncReadExt, AsyncWriteExt};
 use weft_net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
 
 /// Waiting tasks per test.
@@ -65,7 +64,7 @@ flavors! {
                 let (listener, started, taken) = (listener.clone(), started.clone(), taken.clone());
                 weft_runtime::spawn(async move {
                     started.fetch_add(1, Ordering::SeqCst);
-                    let (mut s, _) = listener.accept().await.unwrap();
+                    let (s, _) = listener.accept().await.unwrap();
                     taken.fetch_add(1, Ordering::SeqCst);
                     s.write_all(b"x").await.unwrap();
                 })
@@ -80,7 +79,7 @@ flavors! {
         for t in tasks {
             join(t).await;
         }
-        for mut c in clients {
+        for c in clients {
             let mut b = [0u8; 1];
             c.read_exact(&mut b).await.unwrap();
         }
@@ -143,7 +142,7 @@ flavors! {
     async fn tcp_stream_readable_and_peek_wake_every_task() {
         // `&TcpStream` shared by eight tasks waiting `readable` and eight waiting in `peek`:
         // one byte from the peer wakes all sixteen (readiness is not consumed by a waiter).
-        let (mut client, server) = support::tcp_pair().await;
+        let (client, server) = support::tcp_pair().await;
         let server = Arc::new(server);
         let (started, done) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let mut tasks = Vec::new();
@@ -197,7 +196,7 @@ flavors! {
         all_waiting(&started, WAITERS).await;
         // (No check that none is done yet: loopback TCP may grow its buffers after the
         // `WouldBlock` and report the room on its own; that edge must wake all eight as well.)
-        let mut client = client;
+        let client = client;
         let mut buf = vec![0u8; sent];
         client.read_exact(&mut buf).await.unwrap();
         reaches(&done, WAITERS, "writable waiters woken").await;

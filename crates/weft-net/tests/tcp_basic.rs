@@ -117,12 +117,12 @@ flavors! {
         assert_eq!(a.local_addr().unwrap(), a_addr);
         let b = br.reunite(bw).unwrap();
         // Reuniting did not shut the write direction down.
-        let mut b = b;
+        let b = b;
         b.write_all(b"x").await.unwrap();
     }
 
     async fn forgetting_the_write_half_keeps_the_write_direction_open() {
-        let (client, mut server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         let (rd, wr) = client.into_split();
         wr.forget();
         // No shutdown happened: the server sees no end of stream yet.
@@ -133,13 +133,13 @@ flavors! {
     }
 
     async fn peek_does_not_consume() {
-        let (mut client, server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         client.write_all(b"peekaboo").await.unwrap();
         let mut buf = [0u8; 4];
         let n = server.peek(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], &b"peek"[..n]);
         let mut all = [0u8; 8];
-        (&server).read_exact(&mut all).await.unwrap();
+        server.read_exact(&mut all).await.unwrap();
         assert_eq!(&all, b"peekaboo");
     }
 
@@ -227,7 +227,7 @@ flavors! {
         let clients = weft_runtime::spawn(async move {
             let mut streams = Vec::new();
             for i in 0..5u8 {
-                let mut s = TcpStream::connect(addr).await.unwrap();
+                let s = TcpStream::connect(addr).await.unwrap();
                 s.write_all(&[i]).await.unwrap();
                 streams.push(s);
             }
@@ -236,7 +236,7 @@ flavors! {
         let mut seen = Vec::new();
         let mut incoming = listener.incoming();
         while seen.len() < 5 {
-            let mut conn = incoming.next().await.unwrap().unwrap();
+            let conn = incoming.next().await.unwrap().unwrap();
             let mut b = [0u8; 1];
             conn.read_exact(&mut b).await.unwrap();
             seen.push(b[0]);
@@ -254,10 +254,10 @@ flavors! {
         let (server, _) = listener.accept().await.unwrap();
         // Out to std and back in: the connection survives.
         let std_client = client.into_std().unwrap();
-        let mut client = TcpStream::try_from(std_client).unwrap();
+        let client = TcpStream::try_from(std_client).unwrap();
         client.write_all(b"kept").await.unwrap();
         let mut buf = [0u8; 4];
-        let mut server = server;
+        let server = server;
         server.read_exact(&mut buf).await.unwrap();
         assert_eq!(&buf, b"kept");
         let back = listener.into_std().unwrap();
@@ -282,8 +282,8 @@ flavors! {
         };
         let addr: SocketAddr = listener.local_addr().unwrap();
         assert!(addr.is_ipv6());
-        let mut client = TcpStream::connect(addr).await.unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
         client.write_all(b"six").await.unwrap();
         let mut buf = [0u8; 3];
         server.read_exact(&mut buf).await.unwrap();

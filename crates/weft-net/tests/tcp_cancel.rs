@@ -7,7 +7,6 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::{flavors, tcp_pair, Flavor};
-use weft_io::io::{AsyncReadExt, AsyncWriteExt};
 use weft_io::time::timeout;
 use weft_net::{TcpListener, TcpStream};
 
@@ -16,8 +15,8 @@ flavors! {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         // Nobody connects: the accept times out and is dropped while waiting.
         assert!(timeout(Duration::from_millis(20), listener.accept()).await.is_err());
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
         client.write_all(b"still served").await.unwrap();
         let mut buf = [0u8; 12];
         server.read_exact(&mut buf).await.unwrap();
@@ -25,7 +24,7 @@ flavors! {
     }
 
     async fn a_cancelled_read_loses_no_data() {
-        let (mut client, mut server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         let mut buf = [0u8; 4];
         for _ in 0..3 {
             assert!(timeout(Duration::from_millis(10), server.read(&mut buf)).await.is_err());
@@ -68,7 +67,7 @@ fn runtime_drop_with_waiting_tasks(flavor: Flavor) {
         let outside = std::net::TcpStream::connect(listener_addr).unwrap();
         let (inside, _) = listener.accept().await.unwrap();
         weft_runtime::spawn(async move {
-            let mut inside = inside;
+            let inside = inside;
             let mut buf = [0u8; 8];
             let _ = inside.read(&mut buf).await; // waits for ever
         });

@@ -58,11 +58,11 @@ flavors! {
     }
 
     async fn reset_by_peer_mid_write_is_an_error() {
-        let (mut client, server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         // The peer reads a little, then aborts: SO_LINGER 0 makes close send a reset.
         let peer = weft_runtime::spawn(async move {
             let mut buf = [0u8; 1024];
-            let mut server = server;
+            let server = server;
             server.read_exact(&mut buf).await.unwrap();
             server.set_linger(Some(Duration::ZERO)).unwrap();
             drop(server);
@@ -90,7 +90,7 @@ flavors! {
     }
 
     async fn reset_while_reading_wakes_the_reader_with_an_error() {
-        let (mut client, server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         let aborter = weft_runtime::spawn(async move {
             sleep(Duration::from_millis(30)).await;
             server.set_linger(Some(Duration::ZERO)).unwrap();
@@ -105,7 +105,7 @@ flavors! {
     async fn dropping_the_peer_wakes_a_waiting_reader() {
         let (client, server) = tcp_pair().await;
         let reader = weft_runtime::spawn(async move {
-            let mut client = client;
+            let client = client;
             let mut buf = [0u8; 16];
             client.read(&mut buf).await
         });
@@ -119,7 +119,7 @@ flavors! {
     async fn dropping_the_peer_wakes_a_blocked_writer() {
         let (client, server) = tcp_pair().await;
         let writer = weft_runtime::spawn(async move {
-            let mut client = client;
+            let client = client;
             let chunk = vec![1u8; 256 * 1024];
             loop {
                 if let Err(e) = client.write_all(&chunk).await {

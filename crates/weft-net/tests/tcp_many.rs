@@ -23,7 +23,7 @@ flavors! {
             .map(|_| {
                 let (listener, taken) = (listener.clone(), taken.clone());
                 weft_runtime::spawn(async move {
-                    let (mut stream, _) = listener.accept().await.unwrap();
+                    let (stream, _) = listener.accept().await.unwrap();
                     taken.fetch_add(1, Ordering::SeqCst);
                     stream.write_all(b"x").await.unwrap();
                 })
@@ -35,7 +35,7 @@ flavors! {
         }
         let mut clients = Vec::new();
         for _ in 0..4 {
-            let mut c = TcpStream::connect(addr).await.unwrap();
+            let c = TcpStream::connect(addr).await.unwrap();
             let mut b = [0u8; 1];
             c.read_exact(&mut b).await.unwrap();
             clients.push(c);
@@ -69,7 +69,7 @@ flavors! {
         let clients: Vec<_> = (0..CONNECTIONS)
             .map(|i| {
                 weft_runtime::spawn(async move {
-                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    let stream = TcpStream::connect(addr).await.unwrap();
                     let msg = format!("hello from client {i:04}");
                     stream.write_all(msg.as_bytes()).await.unwrap();
                     let mut back = vec![0; msg.len()];

@@ -13,7 +13,7 @@ use weft_io::time::{sleep, timeout};
 
 flavors! {
     async fn a_full_read_that_leaves_bytes_queued_reads_them_without_a_new_event() {
-        let (mut client, mut server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         client.write_all(&[9; 4096]).await.unwrap();
         // The reactor reports the bytes (its one event for them) before the first read.
         sleep(Duration::from_millis(5)).await;
@@ -29,7 +29,7 @@ flavors! {
     }
 
     async fn exact_reads_wake_for_each_later_message() {
-        let (mut client, mut server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         let writer = weft_runtime::spawn(async move {
             for i in 0..300u32 {
                 if i % 50 == 0 {
@@ -65,7 +65,7 @@ flavors! {
     }
 
     async fn end_of_stream_after_an_exact_read_wakes_the_reader() {
-        let (mut client, mut server) = tcp_pair().await;
+        let (mut client, server) = tcp_pair().await;
         client.write_all(&[5; 64]).await.unwrap();
         let mut msg = [0u8; 64];
         server.read_exact(&mut msg).await.unwrap();
@@ -81,7 +81,7 @@ flavors! {
     }
 
     async fn a_drained_split_half_wakes_for_later_data() {
-        let (mut client, server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         let (mut rd, _wr) = server.into_split();
         client.write_all(b"first").await.unwrap();
         let mut buf = [0u8; 5];
@@ -95,9 +95,9 @@ flavors! {
     }
 
     async fn a_shared_stream_reader_sees_data_after_an_exact_read() {
-        let (mut client, server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         client.write_all(&[1; 8]).await.unwrap();
-        let mut reader = &server;
+        let reader = &server;
         let mut buf = [0u8; 8];
         reader.read_exact(&mut buf).await.unwrap();
         let late = weft_runtime::spawn(async move {

@@ -81,7 +81,7 @@ flavors! {
             let counts = counts.clone();
             weft_runtime::spawn(async move {
                 loop {
-                    let (mut conn, _) = l.accept().await.unwrap();
+                    let (conn, _) = l.accept().await.unwrap();
                     let mut byte = [0u8];
                     conn.read_exact(&mut byte).await.unwrap();
                     counts[i].fetch_add(1, Ordering::SeqCst);
@@ -91,7 +91,7 @@ flavors! {
         let (a, b) = (accept_all(first, 0), accept_all(second, 1));
         let mut clients = Vec::new();
         for _ in 0..32 {
-            let mut c = TcpSocket::new_v4().unwrap().connect(addr).await.unwrap();
+            let c = TcpSocket::new_v4().unwrap().connect(addr).await.unwrap();
             c.write_all(&[1]).await.unwrap();
             clients.push(c);
         }

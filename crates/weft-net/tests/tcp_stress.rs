@@ -64,7 +64,7 @@ flavors! {
 
     async fn exact_size_ping_pong_never_loses_a_wake() {
         const ROUNDS: u32 = 50_000;
-        let (mut client, mut server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         client.set_nodelay(true).unwrap();
         server.set_nodelay(true).unwrap();
         let echo = weft_runtime::spawn(async move {
@@ -88,7 +88,7 @@ flavors! {
         // The writer never waits for the reader, so messages land at any moment relative to the
         // reader's recvmsg and its drained clear: one that lands in between must not be lost.
         const MESSAGES: u32 = 100_000;
-        let (mut client, mut server) = tcp_pair().await;
+        let (client, server) = tcp_pair().await;
         client.set_nodelay(true).unwrap();
         let writer = weft_runtime::spawn(async move {
             for i in 0..MESSAGES {

@@ -8,7 +8,7 @@ use std::io::IoSlice;
 
 use proptest::prelude::*;
 use support::Flavor;
-use weft_io::io::{AsyncReadExt, AsyncWriteExt};
+use weft_io::io::AsyncWriteExt;
 use weft_net::{UnixDatagram, UnixStream};
 
 fn flavor(multi: bool) -> Flavor {
@@ -31,7 +31,7 @@ proptest! {
         let total: usize = writes.iter().map(|(n, _)| n).sum();
         let data: Vec<u8> = (0..total).map(|i| (i * 7 % 253) as u8).collect();
         let got = support::run(flavor(multi), async move {
-            let (mut a, mut b) = UnixStream::pair().unwrap();
+            let (mut a, b) = UnixStream::pair().unwrap();
             let expected = data.clone();
             let writer = weft_runtime::spawn(async move {
                 let mut at = 0;

@@ -112,7 +112,7 @@ flavors! {
     async fn dropping_the_peer_wakes_a_waiting_reader() {
         let (a, b) = UnixStream::pair().unwrap();
         let reader = weft_runtime::spawn(async move {
-            let mut a = a;
+            let a = a;
             let mut buf = [0u8; 8];
             a.read(&mut buf).await
         });
@@ -126,7 +126,7 @@ flavors! {
     async fn dropping_the_peer_wakes_a_blocked_writer() {
         let (a, b) = UnixStream::pair().unwrap();
         let writer = weft_runtime::spawn(async move {
-            let mut a = a;
+            let a = a;
             let chunk = vec![3u8; 64 * 1024];
             loop {
                 if let Err(e) = a.write_all(&chunk).await {
@@ -146,10 +146,10 @@ flavors! {
 
     async fn std_round_trip() {
         let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-        let mut a = UnixStream::from_std(a).unwrap();
+        let a = UnixStream::from_std(a).unwrap();
         let b = UnixStream::from_std(b).unwrap();
         let b = b.into_std().unwrap();
-        let mut b = UnixStream::from_std(b).unwrap();
+        let b = UnixStream::from_std(b).unwrap();
         a.write_all(b"ok").await.unwrap();
         let mut buf = [0u8; 2];
         b.read_exact(&mut buf).await.unwrap();

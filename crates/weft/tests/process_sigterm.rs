@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use weft::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use weft::io::{AsyncBufReadExt, BufReader};
 use weft::net::{TcpListener, TcpStream};
 use weft::process::{Command, Stdio};
 use weft::signal::unix::{signal, SignalKind};
@@ -26,7 +26,7 @@ fn serve_until_sigterm(flavor: &str) -> ! {
         loop {
             weft::select! {
                 accepted = listener.accept() => {
-                    let (mut stream, _) = accepted.unwrap();
+                    let (stream, _) = accepted.unwrap();
                     open.push(weft::spawn(async move {
                         let mut request = [0; 8];
                         stream.read_exact(&mut request).await.unwrap();
@@ -69,7 +69,7 @@ async fn sigterm_finishes_the_request_in_flight_then_exits_0(test: &str, server_
             break addr.to_owned();
         }
     };
-    let mut client = TcpStream::connect(addr.as_str()).await.unwrap();
+    let client = TcpStream::connect(addr.as_str()).await.unwrap();
     client.write_all(b"request!").await.unwrap();
     let mut reply = BufReader::new(client);
     let mut line = String::new();

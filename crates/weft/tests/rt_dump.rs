@@ -60,7 +60,7 @@ async fn full_tcp_pair() -> (weft::net::TcpStream, weft::net::TcpStream) {
 }
 
 /// How many kinds of waits `fifty_waiting_tasks` spreads its tasks over.
-const KINDS: usize = 29;
+const KINDS: usize = 31;
 
 fn fifty_waiting_tasks(rt: Runtime) {
     let lines: Lines = Arc::default();
@@ -218,7 +218,7 @@ fn fifty_waiting_tasks(rt: Runtime) {
                     keep.push(b.spawn(async move {
                         let mut buf = [0u8; 8];
                         note_ext(&l, &n, Resource::Read);
-                        let _ = stream.read(&mut buf).await;
+                        let _ = AsyncReadExt::read(&mut stream, &mut buf).await;
                     }));
                 }
                 18 => {
@@ -332,6 +332,25 @@ fn fifty_waiting_tasks(rt: Runtime) {
                     keep.push(b.spawn(async move {
                         note(&l, &n, Resource::Connect, line!() + 1);
                         let _ = weft::net::TcpStream::connect(addr).await;
+                    }));
+                }
+                29 => {
+                    // The stream's own `read` (found before `AsyncReadExt::read`, which is in
+                    // scope): the awaiting line is known.
+                    let (stream, peer) = tcp_pair().await;
+                    other_ends.push(Box::new(peer));
+                    keep.push(b.spawn(async move {
+                        let mut buf = [0u8; 8];
+                        note(&l, &n, Resource::Read, line!() + 1);
+                        let _ = stream.read(&mut buf).await;
+                    }));
+                }
+                30 => {
+                    let (stream, peer) = full_tcp_pair().await;
+                    other_ends.push(Box::new(peer));
+                    keep.push(b.spawn(async move {
+                        note(&l, &n, Resource::Write, line!() + 1);
+                        let _ = stream.write_all(&[7u8; 256 * 1024]).await;
                     }));
                 }
                 _ => unreachable!(),

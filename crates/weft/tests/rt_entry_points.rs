@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::{TcpListener, TcpStream};
 
 /// Sleeps, then echoes one byte over loopback TCP: needs timers and the reactor.
@@ -18,12 +17,12 @@ async fn timers_and_io() -> u8 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = weft::spawn(async move {
-        let (mut conn, _) = listener.accept().await.unwrap();
+        let (conn, _) = listener.accept().await.unwrap();
         let mut byte = [0u8; 1];
         conn.read_exact(&mut byte).await.unwrap();
         conn.write_all(&[byte[0] + 1]).await.unwrap();
     });
-    let mut client = TcpStream::connect(addr).await.unwrap();
+    let client = TcpStream::connect(addr).await.unwrap();
     client.write_all(&[41]).await.unwrap();
     let mut reply = [0u8; 1];
     client.read_exact(&mut reply).await.unwrap();

@@ -8,7 +8,6 @@ use std::io;
 use std::pin::pin;
 use std::task::Poll;
 
-use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::{TcpListener, TcpStream};
 use weft::runtime::{Builder, Runtime, ShutdownError};
 
@@ -46,7 +45,7 @@ fn assert_shutdown<T: std::fmt::Debug>(result: io::Result<T>) {
 fn a_socket_used_after_its_runtime_ended_reports_shutdown() {
     for make in flavours() {
         let first = make();
-        let (mut client, server) = pair_on(&first);
+        let (client, server) = pair_on(&first);
         drop(first);
         let second = make();
         second.block_on(async {
@@ -61,7 +60,7 @@ fn a_socket_used_after_its_runtime_ended_reports_shutdown() {
 fn a_read_waiting_when_its_runtime_ended_reports_shutdown() {
     for make in flavours() {
         let first = make();
-        let (mut client, _server) = pair_on(&first);
+        let (client, _server) = pair_on(&first);
         let mut buf = [0; 8];
         let mut read = pin!(client.read(&mut buf));
         // One poll on the first runtime: nothing to read, so the read waits on its reactor.

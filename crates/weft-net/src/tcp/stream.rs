@@ -283,6 +283,8 @@ impl TcpStream {
 
     crate::readiness::readiness_methods!();
 
+    crate::stream_io::waiting_io_methods!("```\n# weft_net::__private::run(async {\nuse weft_net::{TcpListener, TcpStream};\n\nlet listener = TcpListener::bind(\"127.0.0.1:0\").await?;\nlet a = TcpStream::connect(listener.local_addr()?).await?;\nlet (b, _) = listener.accept().await?;\n\na.write_all(b\"ping\").await?;\nlet mut buf = [0; 4];\nb.read_exact(&mut buf).await?;\nassert_eq!(&buf, b\"ping\");\nb.write(b\"pong\").await?;\nlet n = a.read(&mut buf).await?;\nassert!(n >= 1 && b\"pong\".starts_with(&buf[..n]));\n# Ok::<(), std::io::Error>(())\n# }).unwrap();\n```");
+
     /// Splits the stream into owned halves that can move to different tasks: the same as
     /// [`into_split`](Self::into_split). Costs one allocation (the halves share an `Arc`), and no
     /// lock. Dropping the write half shuts down the write direction;
