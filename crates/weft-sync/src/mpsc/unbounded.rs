@@ -135,9 +135,10 @@ impl<T> UnboundedReceiver<T> {
     /// Cancel safe: a value is removed from the channel only when `recv` returns it.
     #[track_caller]
     pub fn recv(&mut self) -> impl std::future::Future<Output = Option<T>> + '_ {
-        weft_core::task::wait_on(weft_core::task::Resource::Recv, async move {
-            std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
-        })
+        weft_core::task::wait_on(
+            weft_core::task::Resource::Recv,
+            std::future::poll_fn(move |cx| self.rx.poll_recv(cx)),
+        )
     }
 
     /// Polls for the next value (the `Stream` and hand-written-future form of `recv`).
