@@ -199,11 +199,10 @@ impl Shared {
                  or use spawn for Send futures"
             );
         }
-        // SAFETY: this thread is the owner, and local `Runnable`s are run and dropped only on the
-        // owner: only the owner pops local queues (`CoreHolder::next_task`); off the owner after
-        // shutdown, `LocalTasks::schedule` and the shutdown hand them to the owner's inbox, which
-        // only the owner drains (or leak them if the owner exited); a spawn after shutdown
-        // cancels the task right here, on the owner.
+        // SAFETY: this thread is the owner, and local `Runnable`s are run and dropped only on it:
+        // only the owner pops local queues (`CoreHolder::next_task`) and drains its inbox, where
+        // `LocalTasks::schedule` and shutdown put them off the owner (or leak them if it exited);
+        // a spawn after shutdown cancels the task right here, on the owner.
         unsafe { TaskHook::spawn_unchecked(&LocalTasks(this.clone()), future, opts) }
     }
 
