@@ -20,6 +20,10 @@ use weft_benches::{Smol, Tokio, Weft};
 const WORKERS: usize = 2;
 /// Time for connections to be accepted and the first ticks to pass before the window opens.
 const SETTLE: Duration = Duration::from_millis(300);
+
+/// CPU medians below this many ms (over the whole window) are too small for a ratio: a runtime
+/// with nothing to do uses a few µs in 10 s, and the ratio of two such figures is noise.
+const MIN_RATIO_MS: f64 = 1.0;
 const RUNTIMES: [&str; 3] = ["weft", "tokio", "smol"];
 
 /// One measurement.
@@ -153,15 +157,23 @@ fn main() {
             let col = |f: fn(&Sample) -> f64| {
                 median(&mut samples[si][k].iter().map(f).collect::<Vec<_>>())
             };
+            // A ratio of two near-zero CPU times (a runtime with nothing to do) says nothing:
+            // below MIN_RATIO_MS on either side it prints as "-".
             let ratio = |f: fn(&Sample) -> f64| {
+                let resolvable = |k: usize| {
+                    median(&mut samples[si][k].iter().map(f).collect::<Vec<_>>()) >= MIN_RATIO_MS
+                };
+                if !resolvable(0) || !resolvable(k) {
+                    return format!("{:>7}", "-");
+                }
                 let mut r: Vec<f64> = (0..rounds)
                     .map(|i| f(&samples[si][0][i]) / f(&samples[si][k][i]).max(1e-9))
                     .collect();
-                median(&mut r)
+                format!("{:>7.2}", median(&mut r))
             };
             let rt = |x: &Sample| x.cpu - x.load;
             println!(
-                "  {:<6} {:>9.1} {:>8.3} {:>9.1} {:>8.1} {:>10.0} {:>12.0} {:>7.2} {:>7.2}",
+                "  {:<6} {:>9.1} {:>8.3} {:>9.1} {:>8.1} {:>10.0} {:>12.0} {} {}",
                 name,
                 col(|x| x.cpu),
                 col(|x| x.cpu) / (secs * 10.0),
