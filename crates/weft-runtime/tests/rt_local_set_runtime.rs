@@ -14,26 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::{yield_now, DropCounter};
+use support::{runtime_reporting, runtimes_with_policy, yield_now, DropCounter};
 use weft_core::task::{Resource, TaskState};
 use weft_runtime::task::LocalSet;
-use weft_runtime::{spawn, spawn_local, Builder, Handle, Runtime, UnhandledPanic};
-
-fn runtimes(policy: UnhandledPanic) -> [Runtime; 2] {
-    [
-        Builder::new_current_thread()
-            .unhandled_panic(policy)
-            .report_unhandled_panics(false)
-            .build()
-            .unwrap(),
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .unhandled_panic(policy)
-            .report_unhandled_panics(false)
-            .build()
-            .unwrap(),
-    ]
-}
+use weft_runtime::{spawn, spawn_local, Handle, UnhandledPanic};
 
 fn expect_block_on_panic<T>(f: impl FnOnce() -> T) -> String {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -44,7 +28,7 @@ fn expect_block_on_panic<T>(f: impl FnOnce() -> T) -> String {
 
 #[test]
 fn a_detached_local_panic_shuts_the_runtime_down() {
-    for rt in runtimes(UnhandledPanic::ShutdownRuntime) {
+    for rt in runtimes_with_policy(UnhandledPanic::ShutdownRuntime) {
         let drops = DropCounter::default();
         let (send_token, local_token) = (drops.token(), drops.token());
         let local = LocalSet::new();
@@ -81,7 +65,7 @@ fn a_detached_local_panic_shuts_the_runtime_down() {
 
 #[test]
 fn a_local_join_handle_dropped_holding_a_panic_counts_as_unhandled() {
-    for rt in runtimes(UnhandledPanic::ShutdownRuntime) {
+    for rt in runtimes_with_policy(UnhandledPanic::ShutdownRuntime) {
         let local = LocalSet::new();
         let msg = expect_block_on_panic(|| {
             local.block_on(&rt, async {
@@ -99,7 +83,7 @@ fn a_local_join_handle_dropped_holding_a_panic_counts_as_unhandled() {
 
 #[test]
 fn a_set_spawned_into_before_it_runs_uses_the_runtime_it_runs_in() {
-    for rt in runtimes(UnhandledPanic::ShutdownRuntime) {
+    for rt in runtimes_with_policy(UnhandledPanic::ShutdownRuntime) {
         let local = LocalSet::new();
         // Spawned before the set ever ran: the policy is the runtime's it then runs in.
         drop(local.spawn_local(async { panic!("early and unseen") }));
@@ -110,7 +94,7 @@ fn a_set_spawned_into_before_it_runs_uses_the_runtime_it_runs_in() {
 
 #[test]
 fn handled_local_panics_and_the_default_policy_change_nothing() {
-    for rt in runtimes(UnhandledPanic::ShutdownRuntime) {
+    for rt in runtimes_with_policy(UnhandledPanic::ShutdownRuntime) {
         let local = LocalSet::new();
         let out = local.block_on(&rt, async {
             let err = spawn_local(async { panic!("seen") }).await.unwrap_err();
@@ -120,7 +104,7 @@ fn handled_local_panics_and_the_default_policy_change_nothing() {
         assert_eq!(out, 7);
         assert!(!rt.handle().is_shut_down());
     }
-    for rt in runtimes(UnhandledPanic::Ignore) {
+    for rt in runtimes_with_policy(UnhandledPanic::Ignore) {
         let local = LocalSet::new();
         let out = local.block_on(&rt, async {
             let h = spawn_local(async { panic!("ignored") });
@@ -150,7 +134,7 @@ fn wait_live(handle: &Handle, n: usize) {
 
 #[test]
 fn local_tasks_are_in_dumps_and_counts() {
-    for rt in runtimes(UnhandledPanic::Ignore) {
+    for rt in runtimes_with_policy(UnhandledPanic::Ignore) {
         let handle = rt.handle().clone();
         let before = handle.metrics().spawned_tasks_count();
         let local = LocalSet::new();
@@ -204,7 +188,7 @@ fn local_tasks_are_in_dumps_and_counts() {
 
 #[test]
 fn a_set_moves_to_the_runtime_it_is_driven_in() {
-    let [a, b] = runtimes(UnhandledPanic::Ignore);
+    let [a, b] = runtimes_with_policy(UnhandledPanic::Ignore);
     let local = LocalSet::new();
     drop(local.spawn_local(pending::<()>()));
     local.block_on(&a, yield_now());
@@ -226,21 +210,6 @@ fn a_set_moves_to_the_runtime_it_is_driven_in() {
 const CHILD_ENV: &str = "WEFT_RT_LOCAL_SET_RUNTIME_CHILD";
 const TEST_NAME: &str = "stderr_cases";
 
-fn runtime(flavour: &str, report: bool) -> Runtime {
-    if flavour == "multi" {
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .report_unhandled_panics(report)
-            .build()
-            .unwrap()
-    } else {
-        Builder::new_current_thread()
-            .report_unhandled_panics(report)
-            .build()
-            .unwrap()
-    }
-}
-
 async fn detached_local_panic() {
     drop(
         weft_runtime::task::Builder::new()
@@ -260,7 +229,7 @@ fn child(spec: &str) {
     match case {
         "report" => {
             let report = parts.next().unwrap() == "true";
-            let rt = runtime(flavour, report);
+            let rt = runtime_reporting(flavour, report);
             let local = LocalSet::new();
             local.block_on(&rt, detached_local_panic());
         }
@@ -274,7 +243,7 @@ fn child(spec: &str) {
         }
         "shutdown-timeout" => {
             // A local task stuck in a poll on another thread outlives shutdown_timeout: listed.
-            let rt = runtime(flavour, true);
+            let rt = runtime_reporting(flavour, true);
             let handle = rt.handle().clone();
             let started = Arc::new(AtomicBool::new(false));
             let release = Arc::new(AtomicBool::new(false));

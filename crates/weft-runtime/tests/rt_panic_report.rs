@@ -3,9 +3,9 @@
 //! stderr can be read.
 #![allow(missing_docs)]
 
-use std::process::Command;
+mod support;
 
-use weft_runtime::{Builder, Runtime};
+use std::process::Command;
 
 const CHILD_ENV: &str = "WEFT_RT_PANIC_REPORT_CHILD";
 const TEST_NAME: &str = "unhandled_panic_report";
@@ -13,18 +13,7 @@ const TEST_NAME: &str = "unhandled_panic_report";
 fn child(spec: &str) {
     let (flavour, report) = spec.split_once(':').unwrap();
     let report = report == "true";
-    let rt: Runtime = if flavour == "multi" {
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .report_unhandled_panics(report)
-            .build()
-            .unwrap()
-    } else {
-        Builder::new_current_thread()
-            .report_unhandled_panics(report)
-            .build()
-            .unwrap()
-    };
+    let rt = support::runtime_reporting(flavour, report);
     rt.block_on(async {
         drop(
             weft_runtime::task::Builder::new()

@@ -8,24 +8,8 @@ mod support;
 use std::future::pending;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use support::{yield_now, DropCounter};
-use weft_runtime::{spawn, Builder, Runtime, UnhandledPanic};
-
-fn runtimes(policy: UnhandledPanic) -> [Runtime; 2] {
-    [
-        Builder::new_current_thread()
-            .unhandled_panic(policy)
-            .report_unhandled_panics(false)
-            .build()
-            .unwrap(),
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .unhandled_panic(policy)
-            .report_unhandled_panics(false)
-            .build()
-            .unwrap(),
-    ]
-}
+use support::{runtimes_with_policy, yield_now, DropCounter};
+use weft_runtime::{spawn, Runtime, UnhandledPanic};
 
 fn block_on_panic<T>(rt: &Runtime, f: impl std::future::Future<Output = T>) -> String {
     let caught = catch_unwind(AssertUnwindSafe(|| rt.block_on(f)));
@@ -37,7 +21,7 @@ fn block_on_panic<T>(rt: &Runtime, f: impl std::future::Future<Output = T>) -> S
 
 #[test]
 fn a_detached_panic_shuts_the_runtime_down_and_block_on_panics_with_it() {
-    for rt in runtimes(UnhandledPanic::ShutdownRuntime) {
+    for rt in runtimes_with_policy(UnhandledPanic::ShutdownRuntime) {
         let drops = DropCounter::default();
         let tokens = (drops.token(), drops.token());
         let msg = block_on_panic(&rt, async move {
@@ -74,7 +58,7 @@ fn a_detached_panic_shuts_the_runtime_down_and_block_on_panics_with_it() {
 
 #[test]
 fn a_join_handle_dropped_holding_a_panic_counts_as_unhandled() {
-    for rt in runtimes(UnhandledPanic::ShutdownRuntime) {
+    for rt in runtimes_with_policy(UnhandledPanic::ShutdownRuntime) {
         let msg = block_on_panic(&rt, async {
             let h = spawn(async { panic!("dropped unread") });
             while !h.is_finished() {
@@ -89,7 +73,7 @@ fn a_join_handle_dropped_holding_a_panic_counts_as_unhandled() {
 
 #[test]
 fn a_panic_someone_awaits_is_handled() {
-    for rt in runtimes(UnhandledPanic::ShutdownRuntime) {
+    for rt in runtimes_with_policy(UnhandledPanic::ShutdownRuntime) {
         let out = rt.block_on(async {
             let err = spawn(async { panic!("seen") }).await.unwrap_err();
             assert!(err.is_panic());
@@ -101,7 +85,7 @@ fn a_panic_someone_awaits_is_handled() {
 
 #[test]
 fn by_default_the_runtime_carries_on() {
-    for rt in runtimes(UnhandledPanic::default()) {
+    for rt in runtimes_with_policy(UnhandledPanic::default()) {
         let out = rt.block_on(async {
             let h = spawn(async { panic!("ignored") });
             let id = h.id();

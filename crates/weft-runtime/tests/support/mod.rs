@@ -145,3 +145,40 @@ pub fn wait_no_live_tasks(handle: &weft_runtime::Handle) {
         std::thread::yield_now();
     }
 }
+
+/// One runtime of each flavour (the multi-thread one with 2 workers) with `policy` for panics no
+/// `JoinHandle` sees, and their stderr reports off.
+pub fn runtimes_with_policy(policy: weft_runtime::UnhandledPanic) -> [weft_runtime::Runtime; 2] {
+    use weft_runtime::Builder;
+    [
+        Builder::new_current_thread()
+            .unhandled_panic(policy)
+            .report_unhandled_panics(false)
+            .build()
+            .unwrap(),
+        Builder::new_multi_thread()
+            .worker_threads(2)
+            .unhandled_panic(policy)
+            .report_unhandled_panics(false)
+            .build()
+            .unwrap(),
+    ]
+}
+
+/// A runtime of the flavour named `"multi"` (2 workers) or any other name (current-thread),
+/// reporting unhandled panics on stderr if `report`: for the child processes of stderr tests.
+pub fn runtime_reporting(flavour: &str, report: bool) -> weft_runtime::Runtime {
+    use weft_runtime::Builder;
+    if flavour == "multi" {
+        Builder::new_multi_thread()
+            .worker_threads(2)
+            .report_unhandled_panics(report)
+            .build()
+            .unwrap()
+    } else {
+        Builder::new_current_thread()
+            .report_unhandled_panics(report)
+            .build()
+            .unwrap()
+    }
+}
