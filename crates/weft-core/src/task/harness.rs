@@ -393,26 +393,40 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the handle's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let header = &cell.core.header;
+    // Without a published waker (the usual case: a handle awaited to the end, or dropped without
+    // being polled), the handle does its part first and then clears JOIN_INTEREST and releases its
+    // reference in one atomic step.
+    let mut seen = header.state.load();
+    while !seen.is_join_waker() {
+        // Rule 5: JOIN_INTEREST without JOIN_WAKER: the slot is the handle's (only the handle
+        // sets JOIN_WAKER, so it stays clear). Empty before complete; after it, it may hold the
+        // waker the runner woke.
+        // SAFETY: rule 5.
+        if let Some(old) = header.join_waker.with_mut(|slot| unsafe { (*slot).take() }) {
+            drop_quietly(old);
+        }
+        if seen.is_complete() {
+            // SAFETY: rule 4: complete while the handle is alive: the handle owns the output; we
+            // hold its reference.
+            unsafe { drop_output::<F, S>(ptr) };
+        }
+        match header.state.transition_to_join_handle_released(seen) {
+            Ok(last) => {
+                if last {
+                    // SAFETY: ours was the last reference.
+                    unsafe { dealloc::<F, S>(ptr) };
+                }
+                return;
+            }
+            // Completed meanwhile: the output is ours now.
+            Err(now) => seen = now,
+        }
+    }
     let dropped = header.state.transition_to_join_handle_dropped();
     if dropped.drop_output {
-        // Rule 4: complete while the handle was alive: the handle owns the output.
-        cell.stage.with_mut(|stage| {
-            // SAFETY: rule 4.
-            if let Stage::Panicked(payload) = unsafe { &*stage } {
-                // SAFETY: the handle's reference.
-                let scheduler = unsafe { scheduler::<S>(ptr) };
-                // SAFETY: the handle's reference outlives `task`.
-                let task = unsafe { borrowed_task_ref(ptr) };
-                let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                    scheduler.unhandled_panic(&task, payload.get())
-                }))
-                .map_err(drop_quietly);
-            }
-        });
-        // SAFETY: rule 4.
-        if let Err(payload) = unsafe { drop_stage(&cell.stage) } {
-            drop_quietly(payload);
-        }
+        // SAFETY: rule 4: complete while the handle was alive: the handle owns the output; we
+        // hold its reference.
+        unsafe { drop_output::<F, S>(ptr) };
     }
     if dropped.drop_waker {
         // SAFETY: rule 5: the transition gave the slot to the handle.
@@ -422,6 +436,34 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     if header.state.ref_dec() {
         // SAFETY: ours was the last reference.
         unsafe { dealloc::<F, S>(ptr) };
+    }
+}
+
+/// The `JoinHandle` drops an output it never returned, reporting a panic nobody saw.
+///
+/// # Safety
+///
+/// The caller is the `JoinHandle` of an `allocate::<F, S>` cell, holds its reference, and owns the
+/// output (rule 4: the task completed while the handle was alive).
+unsafe fn drop_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the handle's reference.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    cell.stage.with_mut(|stage| {
+        // SAFETY: rule 4.
+        if let Stage::Panicked(payload) = unsafe { &*stage } {
+            // SAFETY: the handle's reference.
+            let scheduler = unsafe { scheduler::<S>(ptr) };
+            // SAFETY: the handle's reference outlives `task`.
+            let task = unsafe { borrowed_task_ref(ptr) };
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+                scheduler.unhandled_panic(&task, payload.get())
+            }))
+            .map_err(drop_quietly);
+        }
+    });
+    // SAFETY: rule 4.
+    if let Err(payload) = unsafe { drop_stage(&cell.stage) } {
+        drop_quietly(payload);
     }
 }
 

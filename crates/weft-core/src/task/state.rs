@@ -124,6 +124,7 @@ impl State {
     }
 
     /// Reads the state word.
+    #[inline]
     pub(super) fn load(&self) -> Snapshot {
         Snapshot(self.val.load(Acquire))
     }
@@ -308,6 +309,47 @@ impl State {
         })
     }
 
+    /// (7) + (9) in one step: the `JoinHandle` is dropped and releases its reference, when it has
+    /// nothing left to do in the cell afterwards. `seen` is a word the handle read with
+    /// `JOIN_WAKER` clear (so it owns the slot and has emptied it); if `seen` is complete, the
+    /// handle has dropped the output too. Fails, returning the current word, if the task completed
+    /// after `seen` (the handle then owns the output and calls again). Returns whether the
+    /// reference was the last: the caller must deallocate.
+    #[inline]
+    pub(super) fn transition_to_join_handle_released(
+        &self,
+        seen: Snapshot,
+    ) -> Result<bool, Snapshot> {
+        debug_assert!(!seen.is_join_waker());
+        if seen.is_complete() {
+            // COMPLETE never clears and only the handle sets JOIN_WAKER (clear in `seen`), so the
+            // two bits are known: one subtraction clears JOIN_INTEREST and drops the reference.
+            let prev = Snapshot(self.val.fetch_sub(JOIN_INTEREST | REF_ONE, AcqRel));
+            if !prev.is_join_interested() || prev.is_join_waker() || prev.ref_count() == 0 {
+                released_in_wrong_state(prev);
+            }
+            return Ok(prev.ref_count() == 1);
+        }
+        // Not written with `transition`: this loop is short enough to inline where handles drop.
+        let mut curr = seen;
+        loop {
+            if curr.is_complete() {
+                return Err(curr);
+            }
+            if !curr.is_join_interested() || curr.is_join_waker() || curr.ref_count() == 0 {
+                released_in_wrong_state(curr);
+            }
+            let next = (curr.0 & !JOIN_INTEREST) - REF_ONE;
+            match self
+                .val
+                .compare_exchange_weak(curr.0, next, AcqRel, Acquire)
+            {
+                Ok(_) => return Ok(Snapshot(next).ref_count() == 0),
+                Err(actual) => curr = Snapshot(actual),
+            }
+        }
+    }
+
     /// (8) The `JoinHandle` stored a waker in the slot and publishes it by setting `JOIN_WAKER`.
     /// Fails (returning the current word) if the task completed meanwhile; the handle still owns
     /// the slot then.
@@ -379,6 +421,14 @@ impl State {
         }
         prev.ref_count() == 1
     }
+}
+
+/// A broken invariant in [`State::transition_to_join_handle_released`]: aborts.
+#[cold]
+#[inline(never)]
+fn released_in_wrong_state(word: Snapshot) -> ! {
+    let _guard = AbortOnPanic("transition_to_join_handle_released");
+    panic!("JoinHandle released in the wrong state: {word:?}");
 }
 
 /// Adds one reference to a word, aborting on overflow.
@@ -514,6 +564,32 @@ mod tests {
         assert!(!s.ref_dec());
         assert!(s.ref_dec());
         assert_eq!(format!("{s:?}"), "State { COMPLETE, refs: 0 }");
+    }
+
+    #[test]
+    fn join_handle_released_in_one_step() {
+        // After completion: the handle's reference and JOIN_INTEREST go together.
+        let s = State::new();
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        let _ = s.transition_to_complete();
+        assert!(!s.ref_dec(), "the runner's reference");
+        assert_eq!(s.transition_to_join_handle_released(s.load()), Ok(true));
+        assert_eq!(format!("{s:?}"), "State { COMPLETE, refs: 0 }");
+
+        // Before completion: the runner keeps its reference and will own the output.
+        let s = State::new();
+        let seen = s.load();
+        assert_eq!(s.transition_to_join_handle_released(seen), Ok(false));
+        assert_eq!(format!("{s:?}"), "State { NOTIFIED, refs: 1 }");
+
+        // Completed after the handle looked: it is told so, and nothing changes.
+        let s = State::new();
+        let seen = s.load();
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        let done = s.transition_to_complete();
+        assert_eq!(s.transition_to_join_handle_released(seen), Err(done));
+        assert_eq!(s.transition_to_join_handle_released(done), Ok(false));
+        assert_eq!(format!("{s:?}"), "State { COMPLETE, refs: 1 }");
     }
 
     #[test]
