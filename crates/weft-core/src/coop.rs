@@ -77,6 +77,7 @@ thread_local! {
 pub fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
     struct Restore(Budget);
     impl Drop for Restore {
+        #[inline]
         fn drop(&mut self) {
             let _ = CURRENT.try_with(|c| c.set(self.0));
         }

@@ -73,7 +73,9 @@ pub(crate) struct Shared {
 struct Core {
     /// `(runnable, is_local)`.
     tasks: VecDeque<(Runnable, bool)>,
-    tick: u32,
+    /// Calls of `next_task` until the next one that looks at the injectors first (counting down
+    /// from `global_queue_interval`).
+    until_global: u32,
 }
 
 /// The context of the thread holding the core (inside `block_on`).
@@ -133,6 +135,7 @@ pub(crate) fn build(
     settings: &ThreadSettings,
     hook: Option<Arc<dyn Park>>,
 ) -> Arc<Shared> {
+    let global_queue_interval = config.global_queue_interval;
     let common = Common::new(config, settings, hook, REGISTRY_SHARDS, 1);
     let parker = Parker::new(common.park_hook.clone());
     let unparker = parker.unparker();
@@ -144,7 +147,7 @@ pub(crate) fn build(
         local_owner: OnceLock::new(),
         core: Mutex::new(Some(Box::new(Core {
             tasks: VecDeque::with_capacity(64),
-            tick: 0,
+            until_global: global_queue_interval,
         }))),
         core_released: Condvar::new(),
         core_waiters: Mutex::new(Vec::new()),
@@ -163,6 +166,7 @@ fn this_thread() -> Option<ThreadId> {
 }
 
 impl Shared {
+    #[inline]
     fn is_shutdown(&self) -> bool {
         self.shutdown.load(SeqCst)
     }
@@ -475,38 +479,47 @@ impl Shared {
 }
 
 impl CoreHolder {
+    /// The next task to run: the core's own queue first, except at every
+    /// `global_queue_interval`-th call, which looks at the injectors first (so that tasks woken
+    /// from other threads are not starved by a busy core).
+    #[inline]
     fn next_task(&self) -> Option<Runnable> {
-        let shared = &*self.shared;
         let mut slot = self.core.borrow_mut();
         let core = slot.as_mut()?;
-        core.tick = core.tick.wrapping_add(1);
+        core.until_global -= 1;
+        let global_tick = core.until_global == 0;
+        if global_tick {
+            core.until_global = self.shared.common.config.global_queue_interval;
+        } else if let Some((task, _)) = core.tasks.pop_front() {
+            return Some(task);
+        }
+        self.next_task_elsewhere(core, global_tick)
+    }
 
-        // Whether this thread owns the local tasks is asked only when the other queues are empty
-        // (or at the global-queue tick), not at every task.
-        let from_local = || {
-            if shared.local_owner.get().map(|(t, _)| t) == Some(&self.thread) {
-                shared.local_inject.pop()
-            } else {
-                None
+    /// [`next_task`](Self::next_task) at the global-queue tick (injectors, then the core), or
+    /// when the core is empty (injectors).
+    #[inline(never)]
+    fn next_task_elsewhere(&self, core: &mut Core, global_tick: bool) -> Option<Runnable> {
+        let shared = &*self.shared;
+        if let Some(task) = shared.inject.pop() {
+            return Some(task);
+        }
+        // Whether this thread owns the local tasks is asked only here, not at every task.
+        if shared.local_owner.get().map(|(t, _)| t) == Some(&self.thread) {
+            if let Some(task) = shared.local_inject.pop() {
+                return Some(task);
             }
-        };
-        if core.tick % shared.common.config.global_queue_interval == 0 {
-            shared
-                .inject
-                .pop()
-                .or_else(from_local)
-                .or_else(|| core.tasks.pop_front().map(|(t, _)| t))
+        }
+        if global_tick {
+            core.tasks.pop_front().map(|(t, _)| t)
         } else {
-            core.tasks
-                .pop_front()
-                .map(|(t, _)| t)
-                .or_else(|| shared.inject.pop())
-                .or_else(from_local)
+            None
         }
     }
 
     /// Pushes into the core if this thread holds `shared`'s core right now; else hands `task`
     /// back.
+    #[inline]
     fn try_push(shared: &Shared, task: Runnable, local: bool) -> Option<Runnable> {
         let mut slot = Some(task);
         let _ = CORE_HOLDER.try_with(|h| {
@@ -527,6 +540,7 @@ impl CoreHolder {
 }
 
 impl TaskQueue for Arc<Shared> {
+    #[inline]
     fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
         if let Some(task) = CoreHolder::try_push(self, task, false) {
             self.schedule_remote(task);
