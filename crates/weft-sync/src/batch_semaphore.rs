@@ -21,12 +21,38 @@
 //!                    next waiter gets them (a cancelled waiter never swallows a wakeup)
 //! ```
 //!
+//! ## Deferred releases (the bounded mpsc channel's receiver)
+//!
+//! A semaphore made with a [`DeferredCell`] also takes releases on a second word that lives on a
+//! cache line of its own, so that one thread releasing permits one at a time (a channel's
+//! receiver, once per value) does not pull the line of `state` away from the threads acquiring
+//! them (its senders) every time:
+//!
+//! ```text
+//!   deferred: AtomicUsize = pending << 1 | WAITING      (WAITING mirrors QUEUED)
+//!
+//!   release_deferred(n): fetch_add pending += n; done unless WAITING was set
+//!                        else lock; move all pending into the wait list as release(n) does
+//!   try_acquire(n):      as above; when `state` is short, move pending into it (release) and retry
+//!   acquire(n) slow:     lock; move pending into `state`; take what is free; if a waiter is
+//!                        queued, set WAITING and move whatever was released meanwhile to the list
+//! ```
+//!
+//! A deferred release is one uncontended atomic add on the releaser's line; the acquirers touch
+//! that line only when `state` runs dry, and then take everything released since at once.
+//!
 //! # Invariants
 //!
 //! - `QUEUED` is set exactly when the wait list has linked waiters; it changes only under the lock.
 //! - While `QUEUED` is set, `permits` is 0: every released permit goes to the head waiter first.
 //!   This is what makes the semaphore fair: `try_acquire` cannot barge past a queued waiter.
 //! - A waiter's slot is freed only by its future (on completion or drop).
+//! - `WAITING` (deferred word) is set exactly when `QUEUED` is, apart from the moments inside the
+//!   lock between the two changes; it too changes only under the lock. While it is set every
+//!   deferred release takes the lock and hands its permits to the waiters, and a waiter is queued
+//!   only after it set `WAITING` and moved the pending permits: no permit stays pending while a
+//!   waiter waits.
+//! - The free permits are `state`'s count plus the deferred word's pending count.
 
 use std::fmt;
 use std::task::{ready, Context, Poll, Waker};
@@ -44,6 +70,9 @@ const CLOSED: usize = 0b01;
 const QUEUED: usize = 0b10;
 /// The permit count sits above the two flag bits.
 const SHIFT: u32 = 2;
+
+/// The deferred word's flag: the wait list has waiters (see `# Invariants`).
+const WAITING: usize = 0b1;
 
 /// The largest number of permits a semaphore holds: the count, shifted above the flags, fits the
 /// word with one bit to spare, so even the sum of two full counts cannot carry out of it.
@@ -66,12 +95,45 @@ struct Waiter {
     needed: usize,
 }
 
-pub(crate) struct RawSemaphore {
-    state: AtomicUsize,
-    waiters: Mutex<WaitList<Waiter>>,
+/// Where a semaphore keeps deferred releases: nowhere (`()`, every lock), or a [`DeferredCell`].
+pub(crate) trait Deferred {
+    fn new() -> Self;
+    /// The deferred word, if this semaphore has one.
+    fn cell(&self) -> Option<&AtomicUsize>;
 }
 
-impl RawSemaphore {
+impl Deferred for () {
+    fn new() -> Self {}
+
+    #[inline(always)]
+    fn cell(&self) -> Option<&AtomicUsize> {
+        None
+    }
+}
+
+/// The deferred word (`pending << 1 | WAITING`) on a cache line of its own (128 bytes: the
+/// adjacent-line prefetcher moves lines in pairs), so the releasing thread keeps it in its cache.
+#[repr(align(128))]
+pub(crate) struct DeferredCell(AtomicUsize);
+
+impl Deferred for DeferredCell {
+    fn new() -> Self {
+        DeferredCell(AtomicUsize::new(0))
+    }
+
+    #[inline(always)]
+    fn cell(&self) -> Option<&AtomicUsize> {
+        Some(&self.0)
+    }
+}
+
+pub(crate) struct RawSemaphore<D: Deferred = ()> {
+    state: AtomicUsize,
+    waiters: Mutex<WaitList<Waiter>>,
+    deferred: D,
+}
+
+impl<D: Deferred> RawSemaphore<D> {
     pub(crate) fn new(permits: usize) -> Self {
         assert!(
             permits <= MAX_PERMITS,
@@ -80,11 +142,13 @@ impl RawSemaphore {
         RawSemaphore {
             state: AtomicUsize::new(permits << SHIFT),
             waiters: Mutex::new(WaitList::new()),
+            deferred: D::new(),
         }
     }
 
     pub(crate) fn available_permits(&self) -> usize {
-        self.state.load(Acquire) >> SHIFT
+        let pending = self.deferred.cell().map_or(0, |c| c.load(Acquire) >> 1);
+        (self.state.load(Acquire) >> SHIFT) + pending
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -92,6 +156,61 @@ impl RawSemaphore {
     }
 
     pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquireError> {
+        loop {
+            match self.try_acquire_state(n) {
+                Err(TryAcquireError::NoPermits) if self.collect_deferred() => {}
+                result => return result,
+            }
+        }
+    }
+
+    /// Moves the permits of deferred releases into `state` (through `release`, so queued waiters
+    /// get them first). Returns whether there were any.
+    #[inline]
+    fn collect_deferred(&self) -> bool {
+        let Some(cell) = self.deferred.cell() else {
+            return false;
+        };
+        // A plain load first: the common "nothing pending" case leaves the releaser's line shared.
+        if cell.load(Relaxed) >> 1 == 0 {
+            return false;
+        }
+        let pending = cell.fetch_and(WAITING, AcqRel) >> 1;
+        self.release(pending);
+        pending != 0
+    }
+
+    /// Under the lock: moves the permits of deferred releases to the waiters, then to `state`.
+    fn collect_deferred_locked(&self, list: &mut WaitList<Waiter>, wakers: &mut WakeList) {
+        if let Some(cell) = self.deferred.cell() {
+            let pending = cell.fetch_and(WAITING, AcqRel) >> 1;
+            self.release_locked(list, pending, wakers);
+        }
+    }
+
+    /// Returns `n` permits like [`release`](Self::release), but for the semaphore of a bounded
+    /// channel's receiver: the permits wait in the deferred word until an acquirer runs short (or
+    /// go to the waiters at once if any wait). Without a deferred word this is `release`.
+    #[inline]
+    pub(crate) fn release_deferred(&self, n: usize) {
+        let Some(cell) = self.deferred.cell() else {
+            return self.release(n);
+        };
+        if n == 0 {
+            return;
+        }
+        if cell.fetch_add(n << 1, AcqRel) & WAITING == 0 {
+            return;
+        }
+        let mut wakers = WakeList::new();
+        {
+            let mut list = self.waiters.lock();
+            self.collect_deferred_locked(&mut list, &mut wakers);
+        }
+        wakers.wake_all();
+    }
+
+    fn try_acquire_state(&self, n: usize) -> Result<(), TryAcquireError> {
         let mut s = self.state.load(Acquire);
         loop {
             if s & CLOSED != 0 {
@@ -111,7 +230,7 @@ impl RawSemaphore {
     }
 
     /// A future acquiring `n` permits.
-    pub(crate) fn acquire(&self, n: usize) -> Acquire<'_> {
+    pub(crate) fn acquire(&self, n: usize) -> Acquire<'_, D> {
         assert!(
             n <= MAX_PERMITS,
             "cannot acquire {n} permits: a semaphore holds at most {MAX_PERMITS}"
@@ -195,6 +314,10 @@ impl RawSemaphore {
                     Err(actual) => s = actual,
                 }
             }
+            if let Some(cell) = self.deferred.cell() {
+                // Permits released from here on may wait in the deferred word: nobody waits.
+                cell.fetch_and(!WAITING, AcqRel);
+            }
         } else {
             debug_assert_eq!(n, 0, "permits left over while waiters are queued");
         }
@@ -212,12 +335,15 @@ impl RawSemaphore {
                 }
             }
             self.state.fetch_and(!QUEUED, AcqRel);
+            if let Some(cell) = self.deferred.cell() {
+                cell.fetch_and(!WAITING, AcqRel);
+            }
         }
         wakers.wake_all();
     }
 }
 
-impl fmt::Debug for RawSemaphore {
+impl<D: Deferred> fmt::Debug for RawSemaphore<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.state.load(Relaxed);
         f.debug_struct("Semaphore")
@@ -237,13 +363,13 @@ enum AcquireState {
 
 /// Acquires `n` permits of a [`RawSemaphore`]. Unpin; dropping it while queued hands the permits it
 /// collected to the next waiter.
-pub(crate) struct Acquire<'a> {
-    sem: &'a RawSemaphore,
+pub(crate) struct Acquire<'a, D: Deferred = ()> {
+    sem: &'a RawSemaphore<D>,
     n: usize,
     state: AcquireState,
 }
 
-impl Acquire<'_> {
+impl<D: Deferred> Acquire<'_, D> {
     pub(crate) fn poll_acquire(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), AcquireError>> {
         let sem = self.sem;
         match self.state {
@@ -261,10 +387,15 @@ impl Acquire<'_> {
                     }
                     Err(TryAcquireError::NoPermits) => {}
                 }
+                let mut wakers = WakeList::new();
                 let mut list = sem.waiters.lock();
+                // Deferred releases count as free permits from here on (queued waiters first).
+                sem.collect_deferred_locked(&mut list, &mut wakers);
                 let mut s = sem.state.load(Acquire);
                 let needed = loop {
                     if s & CLOSED != 0 {
+                        drop(list);
+                        wakers.wake_all();
                         self.state = AcquireState::Done;
                         return Poll::Ready(Err(AcquireError));
                     }
@@ -281,6 +412,7 @@ impl Acquire<'_> {
                 };
                 if needed == 0 {
                     drop(list);
+                    wakers.wake_all();
                     coop.made_progress();
                     self.state = AcquireState::Done;
                     return Poll::Ready(Ok(()));
@@ -289,6 +421,25 @@ impl Acquire<'_> {
                     waker: Some(cx.waker().clone()),
                     needed,
                 });
+                if let Some(cell) = sem.deferred.cell() {
+                    // From now on deferred releases come to the list; those made since the
+                    // collection above are moved here (they may complete this very waiter).
+                    if cell.fetch_or(WAITING, AcqRel) >> 1 != 0 {
+                        sem.collect_deferred_locked(&mut list, &mut wakers);
+                    }
+                    if !list.is_linked(key) {
+                        let w = list.remove(key);
+                        debug_assert_eq!(w.needed, 0, "unlinked without its permits");
+                        drop(list);
+                        // (Our own waker is among these: one spurious wake-up, on a rare path.)
+                        wakers.wake_all();
+                        coop.made_progress();
+                        self.state = AcquireState::Done;
+                        return Poll::Ready(Ok(()));
+                    }
+                }
+                drop(list);
+                wakers.wake_all();
                 self.state = AcquireState::Waiting(key);
                 Poll::Pending
             }
@@ -323,7 +474,7 @@ impl Acquire<'_> {
     }
 }
 
-impl std::future::Future for Acquire<'_> {
+impl<D: Deferred> std::future::Future for Acquire<'_, D> {
     type Output = Result<(), AcquireError>;
 
     fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -331,7 +482,7 @@ impl std::future::Future for Acquire<'_> {
     }
 }
 
-impl Drop for Acquire<'_> {
+impl<D: Deferred> Drop for Acquire<'_, D> {
     fn drop(&mut self) {
         if let AcquireState::Waiting(key) = self.state {
             let mut wakers = WakeList::new();
@@ -348,7 +499,7 @@ impl Drop for Acquire<'_> {
     }
 }
 
-impl fmt::Debug for Acquire<'_> {
+impl<D: Deferred> fmt::Debug for Acquire<'_, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
             .field("permits", &self.n)

@@ -1,5 +1,6 @@
 //! Loom models of the bounded and unbounded mpsc channels: no lost wakeup, no double delivery,
-//! a cancelled reservation passes its slot on.
+//! a cancelled reservation passes its slot on, and the receiver's deferred slot releases (kept
+//! apart from the senders' counter until a sender runs short) reach waiting and trying senders.
 #![cfg(loom)]
 
 mod support;
@@ -50,6 +51,62 @@ fn bounded_back_pressure_wakes_sender() {
         });
         assert_eq!(got, [1, 2]);
         t.join().unwrap();
+    });
+}
+
+#[test]
+fn two_senders_wait_for_one_slot() {
+    // Both senders may find the one slot taken; each freed slot is a deferred release that must
+    // reach a queued sender (or be found by one that is about to queue), and no slot is lost.
+    model(|| {
+        let (tx, mut rx) = mpsc::channel(1);
+        let tx2 = tx.clone();
+        let a = thread::spawn(move || loom_block_on(tx.send(1)).unwrap());
+        let b = thread::spawn(move || loom_block_on(tx2.send(2)).unwrap());
+        let mut got = Vec::new();
+        loom_block_on(async {
+            while let Some(v) = rx.recv().await {
+                got.push(v);
+            }
+        });
+        got.sort();
+        assert_eq!(got, [1, 2]);
+        a.join().unwrap();
+        b.join().unwrap();
+        assert_eq!(rx.capacity(), 1, "the slot is free again");
+    });
+}
+
+#[test]
+fn released_slot_goes_to_a_waiting_or_a_trying_sender() {
+    // The receiver frees the slot while one sender waits for it (queued, or about to queue) and
+    // the receiving thread itself then tries to send: exactly one of the two gets the slot first,
+    // and a failed try_send means the slot really was taken.
+    model(|| {
+        let (tx, mut rx) = mpsc::channel(1);
+        tx.try_send(0).unwrap();
+        let tx2 = tx.clone();
+        let a = thread::spawn(move || loom_block_on(tx2.send(1)).unwrap());
+        assert_eq!(loom_block_on(rx.recv()), Some(0));
+        let tried = tx.try_send(2);
+        let mut got = Vec::new();
+        match tried {
+            Ok(()) => {
+                got.push(loom_block_on(rx.recv()).unwrap());
+                got.push(loom_block_on(rx.recv()).unwrap());
+            }
+            Err(e) => {
+                assert!(matches!(e, mpsc::error::TrySendError::Full(2)));
+                got.push(loom_block_on(rx.recv()).unwrap());
+            }
+        }
+        a.join().unwrap();
+        drop(tx);
+        assert_eq!(loom_block_on(rx.recv()), None);
+        got.sort();
+        let want: &[i32] = if tried.is_ok() { &[1, 2] } else { &[1] };
+        assert_eq!(got, want);
+        assert_eq!(rx.capacity(), 1, "the slot is free again");
     });
 }
 

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use super::chan::{self, Chan, Rx, Tx, WeakTx};
 use super::error::{SendError, TryRecvError, TrySendError};
-use crate::batch_semaphore::{RawSemaphore, TryAcquireError};
+use crate::batch_semaphore::{DeferredCell, RawSemaphore, TryAcquireError};
 
 /// Creates a bounded channel holding at most `capacity` values.
 ///
@@ -53,7 +53,7 @@ pub struct Receiver<T> {
     rx: Rx<T>,
 }
 
-fn sem<T>(chan: &Chan<T>) -> &RawSemaphore {
+fn sem<T>(chan: &Chan<T>) -> &RawSemaphore<DeferredCell> {
     &chan
         .sem
         .as_ref()

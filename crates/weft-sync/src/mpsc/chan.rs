@@ -2,7 +2,8 @@
 //!
 //! ```text
 //!   senders --push--> Mutex<Shared { queue, rx_waker, tx_closed, rx_closed }> --swap--> Receiver.local
-//!       \-- bounded: one semaphore permit per value; the receiver releases it on each receive
+//!       \-- bounded: one semaphore permit per value; the receiver releases it on each receive,
+//!           through the semaphore's deferred word (a line of its own: see `batch_semaphore`)
 //! ```
 //!
 //! A send is one short lock: push, take the receiver's waker (if it is waiting), unlock, wake.
@@ -23,7 +24,7 @@ use weft_core::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use weft_core::loom::sync::Arc;
 use weft_core::loom::sync::Mutex;
 
-use crate::batch_semaphore::RawSemaphore;
+use crate::batch_semaphore::{DeferredCell, RawSemaphore};
 use crate::notify::Notify;
 
 use super::error::TryRecvError;
@@ -45,7 +46,7 @@ pub(crate) struct Shared<T> {
 pub(crate) struct Chan<T> {
     shared: Mutex<Shared<T>>,
     /// Free slots of a bounded channel (`None`: unbounded).
-    pub(crate) sem: Option<(RawSemaphore, usize)>,
+    pub(crate) sem: Option<(RawSemaphore<DeferredCell>, usize)>,
     /// Live senders; only `Tx` (clone, drop) and `WeakTx::upgrade` change it.
     tx_count: AtomicUsize,
     /// Live weak senders; only `WeakTx` (and `Tx::downgrade`) change it.
@@ -160,9 +161,10 @@ impl<T> Chan<T> {
         }
     }
 
-    fn release_permit(&self) {
+    /// The receiver's release of the permits of `n` received values.
+    fn release_received(&self, n: usize) {
         if let Some((sem, _)) = &self.sem {
-            sem.release(1);
+            sem.release_deferred(n);
         }
     }
 
@@ -300,7 +302,7 @@ impl<T> Unpin for Rx<T> {}
 impl<T> Rx<T> {
     fn take_local(&mut self) -> Option<T> {
         let v = self.local.pop_front()?;
-        self.chan.release_permit();
+        self.chan.release_received(1);
         Some(v)
     }
 
@@ -352,9 +354,7 @@ impl<T> Rx<T> {
         coop.made_progress();
         let n = limit.min(self.local.len());
         buffer.extend(self.local.drain(..n));
-        if let Some((sem, _)) = &self.chan.sem {
-            sem.release(n);
-        }
+        self.chan.release_received(n);
         Poll::Ready(n)
     }
 
