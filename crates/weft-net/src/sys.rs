@@ -5,9 +5,10 @@
 //! Elsewhere a socket is made non-blocking right after `socket(2)` (before any `connect`), and an
 //! accepted one by `Async::new`.
 //!
-//! On Linux, TCP streams turn on `TCP_INQ` and read with `recvmsg`, which then tells how many
-//! bytes are still queued: a read that empties the socket marks it drained even when it filled
-//! the buffer (see `sys/inq_linux.rs`). Elsewhere only a short read does.
+//! On Linux, TCP streams turn on `TCP_INQ`; a stream whose reads fill their buffer then reads with
+//! `recvmsg`, which tells how many bytes are still queued: a read that empties the socket marks
+//! it drained even when it filled the buffer (see `sys/inq_linux.rs`; reads that come back short
+//! prove it alone and use plain `recv`). Elsewhere only a short read does.
 
 #[cfg(any(
     target_os = "android",
@@ -43,7 +44,7 @@ mod inq;
 #[path = "sys/inq_other.rs"]
 mod inq;
 
-pub(crate) use inq::{enable_read_hint, recv_hinted, recv_hinted_uninit};
+pub(crate) use inq::{enable_read_hint, ReadHint};
 
 /// `read(2)` into memory that may be uninitialised: on `Ok(n)` the first `n` bytes of `buf` have
 /// been written by the kernel (so they are initialised).

@@ -51,6 +51,37 @@ flavors! {
         join(writer).await;
     }
 
+    /// Reads that alternate between filling the buffer and coming back short switch the stream
+    /// between hinted and plain reads (Linux) every message; each read must still find its
+    /// message, whether it was already queued or comes while the reader waits.
+    async fn reads_that_alternate_full_and_short_see_every_message() {
+        let (client, server) = tcp_pair().await;
+        let writer = weft_runtime::spawn(async move {
+            for i in 0..200u32 {
+                if i % 40 == 0 {
+                    sleep(Duration::from_millis(2)).await;
+                }
+                let len = if i % 2 == 0 { 64 } else { 1 + (i as usize % 63) };
+                client.write_all(&vec![(i % 251) as u8; len]).await.unwrap();
+                let mut ack = [0u8; 1];
+                client.read_exact(&mut ack).await.unwrap();
+                assert_eq!(ack[0], (i % 251) as u8);
+            }
+        });
+        let mut buf = [0u8; 64];
+        for i in 0..200u32 {
+            let len = if i % 2 == 0 { 64 } else { 1 + (i as usize % 63) };
+            let n = timeout(Duration::from_secs(5), server.read(&mut buf))
+                .await
+                .expect("a message was not read")
+                .unwrap();
+            assert_eq!(n, len, "message {i}");
+            assert!(buf[..n].iter().all(|&b| b == (i % 251) as u8));
+            server.write_all(&buf[..1]).await.unwrap();
+        }
+        join(writer).await;
+    }
+
     async fn end_of_stream_queued_behind_an_exact_read_is_seen() {
         let (mut client, mut server) = tcp_pair().await;
         client.write_all(&[5; 64]).await.unwrap();

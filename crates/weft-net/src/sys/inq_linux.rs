@@ -7,11 +7,91 @@
 //! request/response client reading exact-sized replies makes one `recvmsg` per reply, not two.
 //! On a kernel without `TCP_INQ` the option is refused, no control message comes, and reads
 //! fall back to the short-read rule.
+//!
+//! The hint has a price: `recvmsg` copies in a `msghdr` and its iovec array and writes a control
+//! message back, about 200 ns more than a plain `recv` of the same bytes on a recent kernel, which
+//! is close to what the `WouldBlock` read it saves costs. It pays only where reads fill the
+//! buffer exactly (a client reading fixed-size replies); a read into a buffer larger than what
+//! arrived is short, and a short read proves the socket drained by itself. So each stream keeps
+//! a [`ReadHint`]: it reads with plain `recv` until a read fills the buffer, asks for the hint from
+//! then on, and goes back to `recv` after a read that came back short.
 
-use std::io::{self, IoSliceMut};
+use std::io::{self, IoSliceMut, Read};
 use std::mem::{self, MaybeUninit};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+/// Which read a TCP stream makes next: a plain `recv`, or `recvmsg` with the `TCP_INQ` hint
+/// (see the module docs). Only a choice between two reads that both answer "emptied?" correctly,
+/// so a relaxed flag is enough: two tasks reading one stream at once at worst pick the dearer
+/// read once.
+#[derive(Debug, Default)]
+pub(crate) struct ReadHint {
+    /// The last read filled its buffer: ask the kernel how much is left.
+    ask: AtomicBool,
+}
+
+impl ReadHint {
+    /// Reads into `bufs`; returns the bytes read and whether the socket is now known to be empty
+    /// (a short read, or a full one after which `TCP_CM_INQ` said nothing is left).
+    pub(crate) fn recv(
+        &self,
+        stream: &TcpStream,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> io::Result<(usize, bool)> {
+        let asked: usize = bufs.iter().map(|b| b.len()).sum();
+        let (n, emptied) = if self.ask.load(Relaxed) {
+            recv_hinted(stream, bufs)?
+        } else {
+            let n = recv_plain(stream, bufs)?;
+            (n, n > 0 && n < asked)
+        };
+        self.learn(n, asked);
+        Ok((n, emptied))
+    }
+
+    /// [`recv`](ReadHint::recv) into memory that may be uninitialised: on `Ok((n, _))` the first
+    /// `n` bytes of `buf` have been written by the kernel (so they are initialised).
+    pub(crate) fn recv_uninit(
+        &self,
+        stream: &TcpStream,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> io::Result<(usize, bool)> {
+        let (n, emptied) = if self.ask.load(Relaxed) {
+            recv_hinted_uninit(stream, buf)?
+        } else {
+            let n = super::read_uninit(std::os::fd::AsFd::as_fd(stream), buf)?;
+            (n, n > 0 && n < buf.len())
+        };
+        self.learn(n, buf.len());
+        Ok((n, emptied))
+    }
+
+    /// After a read of `n` bytes out of `asked`: ask for the hint next time if the buffer was
+    /// filled (a plain read could not tell whether it emptied the socket), not if it came back
+    /// short (a plain read can). The flag is written only when it changes.
+    fn learn(&self, n: usize, asked: usize) {
+        let full = n == asked && asked > 0;
+        if self.ask.load(Relaxed) != full {
+            self.ask.store(full, Relaxed);
+        }
+    }
+
+    /// Whether the next read asks for the hint (tests).
+    #[cfg(test)]
+    pub(crate) fn asks(&self) -> bool {
+        self.ask.load(Relaxed)
+    }
+}
+
+/// One plain read into `bufs`: std's `recv` for one buffer, `readv` for several.
+fn recv_plain(mut stream: &TcpStream, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+    match bufs {
+        [buf] => stream.read(buf),
+        _ => stream.read_vectored(bufs),
+    }
+}
 
 /// Turns `TCP_INQ` on for `stream`; errors are ignored (an older kernel simply gives no hint).
 pub(crate) fn enable_read_hint(stream: &TcpStream) {
@@ -37,10 +117,7 @@ struct ControlBuf([u8; 32]);
 /// Reads into `bufs` with `recvmsg`; returns the bytes read and whether the socket is now known
 /// to be empty: bytes were read and `TCP_CM_INQ` said 0 are left (without the hint: the read was
 /// short).
-pub(crate) fn recv_hinted(
-    stream: &TcpStream,
-    bufs: &mut [IoSliceMut<'_>],
-) -> io::Result<(usize, bool)> {
+fn recv_hinted(stream: &TcpStream, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, bool)> {
     // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std guarantees it), so the
     // cast slice describes `bufs.len()` valid, writable buffers that live through the call.
     unsafe { recvmsg_hinted(stream, bufs.as_mut_ptr().cast::<libc::iovec>(), bufs.len()) }
@@ -48,7 +125,7 @@ pub(crate) fn recv_hinted(
 
 /// [`recv_hinted`] into memory that may be uninitialised: on `Ok((n, _))` the first `n` bytes of
 /// `buf` have been written by the kernel (so they are initialised).
-pub(crate) fn recv_hinted_uninit(
+fn recv_hinted_uninit(
     stream: &TcpStream,
     buf: &mut [MaybeUninit<u8>],
 ) -> io::Result<(usize, bool)> {
@@ -136,7 +213,7 @@ mod tests {
     use std::thread;
     use std::time::Duration;
 
-    use super::{enable_read_hint, recv_hinted};
+    use super::{enable_read_hint, recv_hinted, ReadHint};
 
     /// A connected pair with the hint on at the reading end (blocking sockets: each read below
     /// waits for the bytes the test wrote).
@@ -229,5 +306,79 @@ mod tests {
         assert_eq!(full, (64, false));
         let short = recv_hinted(&reader, &mut [IoSliceMut::new(&mut big)]).unwrap();
         assert_eq!(short, (32, true));
+    }
+
+    /// The stream's choice of read: plain until a read fills its buffer, hinted while reads fill
+    /// it, plain again after a short one; the "emptied" answer is right on both paths.
+    #[test]
+    fn the_hint_is_asked_for_only_after_a_read_that_filled_its_buffer() {
+        let (mut writer, reader) = pair();
+        let hint = ReadHint::default();
+        let read = |len: usize| {
+            let mut buf = vec![0u8; len];
+            hint.recv(&reader, &mut [IoSliceMut::new(&mut buf)])
+                .unwrap()
+        };
+        assert!(!hint.asks(), "a new stream reads plainly");
+        writer.write_all(&[1; 100]).unwrap();
+        settle();
+        // Plain and short: emptied, no hint needed next time.
+        assert_eq!(read(4096), (100, true));
+        assert!(!hint.asks());
+        writer.write_all(&[1; 64]).unwrap();
+        settle();
+        // Plain and full: a plain read cannot tell, so it says nothing and asks next time.
+        assert_eq!(read(64), (64, false));
+        assert!(hint.asks());
+        writer.write_all(&[1; 128]).unwrap();
+        settle();
+        // Hinted and full: the kernel says what is left.
+        assert_eq!(read(64), (64, false));
+        assert_eq!(read(64), (64, true));
+        assert!(hint.asks());
+        writer.write_all(&[1; 10]).unwrap();
+        settle();
+        // Hinted and short: back to plain reads.
+        assert_eq!(read(64), (10, true));
+        assert!(!hint.asks());
+    }
+
+    #[test]
+    fn uninitialised_and_vectored_reads_learn_the_same_way() {
+        let (mut writer, reader) = pair();
+        let hint = ReadHint::default();
+        writer.write_all(b"abcdefgh").unwrap();
+        settle();
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 8];
+        assert_eq!(hint.recv_uninit(&reader, &mut buf).unwrap(), (8, false));
+        assert!(hint.asks());
+        writer.write_all(b"headbody").unwrap();
+        settle();
+        let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
+        let got = hint.recv(
+            &reader,
+            &mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)],
+        );
+        assert_eq!(got.unwrap(), (8, true));
+        assert_eq!((&a, &b), (b"head", b"body"));
+        writer.write_all(b"xy").unwrap();
+        settle();
+        let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
+        let got = hint.recv(
+            &reader,
+            &mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)],
+        );
+        assert_eq!(got.unwrap(), (2, true));
+        assert!(!hint.asks());
+        // Plain vectored reads (readv) fill every buffer too.
+        writer.write_all(b"12345678").unwrap();
+        settle();
+        let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
+        let got = hint.recv(
+            &reader,
+            &mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)],
+        );
+        assert_eq!(got.unwrap(), (8, false));
+        assert_eq!((&a, &b), (b"1234", b"5678"));
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use socket2::{SockRef, Socket};
 
-use crate::sys::{recv_hinted, recv_hinted_uninit};
+use crate::sys::ReadHint;
 use crate::tcp::TcpSocket;
 use weft_io::Async;
 
@@ -52,6 +52,8 @@ use crate::tcp::split;
 /// ```
 pub struct TcpStream {
     pub(crate) io: Async<net::TcpStream>,
+    /// Whether reads ask the kernel how much is left (Linux; see `sys`).
+    hint: ReadHint,
 }
 
 impl TcpStream {
@@ -97,9 +99,9 @@ impl TcpStream {
     }
 
     /// Wraps a connection made with std (or socket2), registering it with the current reactor and
-    /// putting it in non-blocking mode. On Linux it also turns on `TCP_INQ`, so reads learn
-    /// whether they emptied the socket (every stream weft makes, connected or accepted, comes
-    /// through here).
+    /// putting it in non-blocking mode. On Linux it also turns on `TCP_INQ`, so reads that fill
+    /// their buffer can learn whether they emptied the socket (every stream weft makes, connected
+    /// or accepted, comes through here).
     ///
     /// # Errors
     /// The OS error from `fcntl` or from the poller.
@@ -111,6 +113,7 @@ impl TcpStream {
         crate::sys::enable_read_hint(&stream);
         Ok(TcpStream {
             io: Async::new(stream)?,
+            hint: ReadHint::default(),
         })
     }
 
@@ -244,8 +247,9 @@ impl TcpStream {
     /// Polls a read into memory that may be uninitialised, for buffers that are never zeroed
     /// (hyper's read buffer, a `Vec`'s spare capacity). On `Ready(Ok(n))` the first `n` bytes of
     /// `buf` hold the data read (`n <= buf.len()`; 0 means end of stream, or an empty `buf`) and
-    /// are initialised; the rest of `buf` is untouched. Like the `AsyncRead` impl it is one
-    /// `recvmsg` that also learns whether the socket is now empty (Linux `TCP_INQ`).
+    /// are initialised; the rest of `buf` is untouched. It reads as the `AsyncRead` impl does
+    /// (after reads that filled their buffer, a `recvmsg` that also learns whether the socket is
+    /// now empty: Linux `TCP_INQ`).
     ///
     /// # Errors
     /// The OS error from the read, or a [`ShutdownError`](weft_core::ShutdownError) if the
@@ -278,7 +282,7 @@ impl TcpStream {
         buf: &mut [MaybeUninit<u8>],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_read_drained_with(cx, |s| recv_hinted_uninit(s, buf))
+            .poll_read_drained_with(cx, |s| self.hint.recv_uninit(s, buf))
     }
 
     crate::readiness::readiness_methods!();
@@ -318,15 +322,17 @@ impl TcpStream {
 }
 
 impl TcpStream {
-    /// The read behind the futures-io impls: on Linux one `recvmsg` that also learns whether the
-    /// socket is now empty, so a read that exactly fills `bufs` and empties it spares the next
-    /// read's `WouldBlock` syscall (see `sys`).
+    /// The read behind the futures-io impls: on Linux, once reads fill their buffer, one
+    /// `recvmsg` that also learns whether the socket is now empty, so a read that exactly fills
+    /// `bufs` and empties it spares the next read's `WouldBlock` syscall; reads that come back
+    /// short use plain `recv` (see `sys`).
     pub(crate) fn poll_read_stream(
         &self,
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_drained_with(cx, |s| recv_hinted(s, bufs))
+        self.io
+            .poll_read_drained_with(cx, |s| self.hint.recv(s, bufs))
     }
 }
 
