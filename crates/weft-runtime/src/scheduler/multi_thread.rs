@@ -100,6 +100,9 @@ struct Core {
     until_turn: u32,
     lifo: Option<Runnable>,
     lifo_polls: u8,
+    /// Calls of `next_task` until the next one that looks at the injector first (counting down
+    /// from `global_queue_interval`).
+    until_global: u32,
     run_queue: Local<Runnable>,
     is_searching: bool,
     rand: FastRand,
@@ -140,6 +143,7 @@ pub(crate) fn build<G: 'static>(
     enter: fn(&Arc<Shared>) -> G,
 ) -> io::Result<Arc<Shared>> {
     let event_interval = config.event_interval;
+    let global_queue_interval = config.global_queue_interval;
     // More workers than CPUs: a spinning worker would hold a CPU that a busy one waits for.
     let cpus = thread::available_parallelism().map_or(1, |n| n.get());
     let spin = if workers <= cpus {
@@ -187,6 +191,7 @@ pub(crate) fn build<G: 'static>(
             until_turn: event_interval,
             lifo: None,
             lifo_polls: 0,
+            until_global: global_queue_interval,
             run_queue,
             is_searching: false,
             rand: FastRand::new((index as u32 + 1).wrapping_mul(0x9E37_79B9)),
@@ -265,24 +270,25 @@ impl WorkerCx {
         let event_interval = shared.common.config.event_interval;
         let mut tick = self.core.borrow().tick;
         while !shared.is_shutdown() {
-            let turn_due = {
-                let mut core = self.core.borrow_mut();
-                core.tick = core.tick.wrapping_add(1);
-                tick = core.tick;
-                core.until_turn -= 1;
-                core.until_turn == 0
-            };
-            if turn_due {
+            // One borrow of the core per task on the usual path (no turn due, a task queued here).
+            let mut core = self.core.borrow_mut();
+            core.tick = core.tick.wrapping_add(1);
+            tick = core.tick;
+            core.until_turn -= 1;
+            if core.until_turn == 0 {
+                drop(core);
                 // Every tick before this one ran a task (a tick that parks is counted there).
                 self.count_polls(tick.wrapping_sub(1), tick.wrapping_sub(1));
                 let fed = self.maintenance();
-                self.core.borrow_mut().until_turn = if fed {
+                core = self.core.borrow_mut();
+                core.until_turn = if fed {
                     HOT_EVENT_INTERVAL.min(event_interval)
                 } else {
                     event_interval
                 };
             }
-            let task = self.core.borrow_mut().next_task(shared);
+            let task = core.next_task(shared);
+            drop(core);
             let task = match task {
                 Some(task) => Some(task),
                 None => self.steal_work(),
@@ -437,6 +443,7 @@ impl WorkerCx {
         }
     }
 
+    #[inline]
     fn schedule_local(&self, task: Runnable, info: ScheduleInfo) {
         let shared = &*self.shared;
         let should_notify = {
@@ -500,7 +507,9 @@ impl Core {
 
     #[inline(always)]
     fn next_task(&mut self, shared: &Shared) -> Option<Runnable> {
-        if self.tick % shared.common.config.global_queue_interval == 0 {
+        self.until_global -= 1;
+        if self.until_global == 0 {
+            self.until_global = shared.common.config.global_queue_interval;
             if let Some(task) = shared.inject.pop() {
                 return Some(task);
             }
@@ -641,6 +650,7 @@ impl queue::Overflow<Runnable> for InjectOverflow<'_> {
 }
 
 impl TaskQueue for Arc<Shared> {
+    #[inline]
     fn schedule(&self, task: Runnable, info: ScheduleInfo) {
         let mut slot = Some(task);
         let _ = WORKER.try_with(|w| {
