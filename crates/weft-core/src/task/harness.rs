@@ -307,7 +307,8 @@ unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()
     // SAFETY: the handle's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let header = &cell.core.header;
-    if !can_read_output(header, waker) {
+    // The usual case (complete) is decided here; registering the waker is out of line.
+    if !header.state.load().is_complete() && !can_read_output(header, waker) {
         return;
     }
     // SAFETY: rule 4: COMPLETE with JOIN_INTEREST: the handle owns the output. The future is
@@ -323,8 +324,14 @@ unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()
             panic!("JoinHandle polled after it returned Ready: a finished JoinHandle must not be polled again")
         }
     };
-    // SAFETY: the caller's contract on `dst`; the old value is `Pending`, which owns nothing.
-    unsafe { *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(result) };
+    // SAFETY: the caller's contract on `dst`; the old value is `Pending`, which owns nothing, so
+    // it is overwritten without being dropped.
+    unsafe {
+        ptr::write(
+            dst.cast::<Poll<Result<F::Output, JoinError>>>(),
+            Poll::Ready(result),
+        )
+    };
 }
 
 /// Whether the task is complete; if not, makes sure `waker` is the one woken on completion.
@@ -445,7 +452,29 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 ///
 /// The caller is the `JoinHandle` of an `allocate::<F, S>` cell, holds its reference, and owns the
 /// output (rule 4: the task completed while the handle was alive).
+#[inline]
 unsafe fn drop_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the handle's reference.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // The usual case: the handle returned the output already, nothing is left to drop.
+    let consumed = cell.stage.with(|stage| {
+        // SAFETY: rule 4: the stage is the handle's.
+        matches!(unsafe { &*stage }, Stage::Consumed)
+    });
+    if consumed {
+        return;
+    }
+    // SAFETY: the caller's contract, passed on.
+    unsafe { drop_unreturned_output::<F, S>(ptr) }
+}
+
+/// [`drop_output`] for a stage that still holds something.
+///
+/// # Safety
+///
+/// As [`drop_output`].
+#[inline(never)]
+unsafe fn drop_unreturned_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the handle's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     cell.stage.with_mut(|stage| {
