@@ -15,7 +15,10 @@
 
 use std::fmt;
 
-use weft_core::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use weft_core::loom::sync::atomic::{
+    AtomicUsize,
+    Ordering::{Relaxed, SeqCst},
+};
 use weft_core::loom::sync::Mutex;
 
 /// Where the unparked count starts in the state word. The searching count below it gets 16 bits:
@@ -65,6 +68,21 @@ impl Idle {
         let worker = sleepers.pop();
         debug_assert!(worker.is_some(), "unparked < workers but no sleeper");
         worker
+    }
+
+    /// A first look for [`worker_to_notify`](Self::worker_to_notify) without a read-modify-write:
+    /// false if, as far as a plain load tells, every worker is awake or one is searching (then
+    /// `worker_to_notify` would return `None`).
+    ///
+    /// Only for wakes that rule 4 does not need: a worker that queued work on itself runs that
+    /// work anyway, the wake only lets an idle worker share it. A stale answer delays such a wake
+    /// to the worker's next push or turn of the park hook. Checked at every yield and every wake
+    /// between tasks of one worker, it keeps the busy workers from taking the shared word's cache
+    /// line from each other at each of them.
+    #[inline]
+    pub fn may_notify(&self) -> bool {
+        let state = self.state.load(Relaxed);
+        state & SEARCH_MASK == 0 && (state >> UNPARK_SHIFT) < self.num_workers
     }
 
     /// Records that `worker` parks. Returns true if it was the last searcher: the caller must then
@@ -154,6 +172,7 @@ mod tests {
     #[test]
     fn notify_only_when_nobody_searches() {
         let idle = Idle::new(3);
+        assert!(!idle.may_notify());
         assert_eq!(idle.worker_to_notify(), None, "nobody parked");
         assert!(!idle.transition_worker_to_parked(0, false));
         assert!(!idle.transition_worker_to_parked(1, false));
@@ -162,8 +181,10 @@ mod tests {
         assert_eq!(idle.num_searching(), 1);
         // A second wake while one worker searches wakes nobody.
         assert_eq!(idle.worker_to_notify(), None);
+        assert!(!idle.may_notify(), "a searcher will find the work");
         assert!(idle.transition_worker_from_searching());
         assert!(!idle.is_parked(w));
+        assert!(idle.may_notify(), "one worker parked, nobody searching");
         assert!(idle.worker_to_notify().is_some());
     }
 

@@ -103,6 +103,7 @@ impl Runnable {
     }
 
     /// A counted reference to the task, for registries and diagnostics.
+    #[inline]
     pub fn task(&self) -> TaskRef {
         self.header().state.ref_inc();
         TaskRef { ptr: self.ptr }
@@ -390,6 +391,7 @@ pub(super) unsafe fn abort(ptr: NonNull<Header>) {
 }
 
 impl Clone for TaskRef {
+    #[inline]
     fn clone(&self) -> Self {
         self.header().state.ref_inc();
         TaskRef { ptr: self.ptr }
@@ -397,6 +399,7 @@ impl Clone for TaskRef {
 }
 
 impl Drop for TaskRef {
+    #[inline]
     fn drop(&mut self) {
         let header = self.header();
         if header.state.ref_dec() {

@@ -471,7 +471,7 @@ impl WorkerCx {
                 }
             }
         };
-        if should_notify && !self.parked.get() {
+        if should_notify && !self.parked.get() && shared.idle.may_notify() {
             shared.notify_parked();
         }
     }
