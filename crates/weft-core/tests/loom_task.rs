@@ -383,6 +383,56 @@ fn registered_join_handle_dropped_vs_complete() {
     });
 }
 
+/// The JoinHandle registered a waker and takes the output while the runner completes the task
+/// and wakes that waker (so the handle may take it while the runner still holds the slot): the
+/// output is taken once and the handle's drop leaves it alone, and the registered wakers are
+/// released exactly once by whichever side owns the slot.
+#[test]
+fn output_taken_while_the_runner_wakes_the_joiner() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let (r, mut h, counts, _wakers) = spawn_probe(1);
+        let (flag, w) = flag_waker();
+        assert!(poll_handle(&mut h, &w).is_pending(), "not run yet");
+        let mut t = Some(thread::spawn(move || r.run()));
+        // A second poll with another waker races with completion: it either re-registers or
+        // takes the output.
+        let (flag2, w2) = flag_waker();
+        let out = match poll_handle(&mut h, &w2) {
+            Poll::Ready(res) => res,
+            Poll::Pending => {
+                t.take().unwrap().join().unwrap();
+                match poll_handle(&mut h, &w2) {
+                    Poll::Ready(res) => res,
+                    Poll::Pending => panic!("complete but not ready"),
+                }
+            }
+        };
+        let out = out.expect("the task returned a value");
+        drop(h);
+        assert_eq!(counts.output_drops.load(SeqCst), 0, "taken, not dropped");
+        drop(out);
+        if let Some(t) = t {
+            t.join().unwrap();
+        }
+        assert_eq!(counts.output_drops.load(SeqCst), 1);
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        drop((w, w2));
+        assert_eq!(
+            std::sync::Arc::strong_count(&flag),
+            1,
+            "a join waker leaked"
+        );
+        assert_eq!(
+            std::sync::Arc::strong_count(&flag2),
+            1,
+            "a join waker leaked"
+        );
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
 /// An un-run Runnable is dropped (cancelling the task) on one thread while the JoinHandle waits
 /// on another: the joiner is woken and sees the cancellation; the future is dropped once.
 #[test]

@@ -609,6 +609,64 @@ fn join_handle_dropped_with_a_registered_waker_releases_it() {
     f.assert_all_freed();
 }
 
+/// A handle that returned `Ready` took the output: a second poll panics, and the handle's drop
+/// drops nothing more (and releases the waker the handle registered). For each outcome: value,
+/// panic, cancellation.
+#[test]
+fn polling_a_handle_again_after_ready_panics_and_its_drop_drops_nothing() {
+    quiet_panics();
+    let f = Fixture::new();
+    for outcome in ["value", "panic", "cancel"] {
+        let counts = Counts::new();
+        let fut = Probe::new(&counts, move |_cx| match outcome {
+            "panic" => panic!("boom"),
+            _ => Poll::Ready(()),
+        });
+        let (runnable, mut handle) = f.spawn(fut);
+        let (c, w) = CountingWaker::new();
+        assert!(poll_once(&mut handle, &w).is_pending());
+        assert_eq!(Arc::strong_count(&c), 3, "registered");
+        if outcome == "cancel" {
+            drop(runnable);
+        } else {
+            runnable.run();
+        }
+        assert_eq!(c.wakes(), 1);
+        let res = poll_once(&mut handle, &w);
+        match (outcome, res) {
+            ("value", Poll::Ready(Ok(out))) => drop(out),
+            ("panic", Poll::Ready(Err(e))) => assert!(e.is_panic()),
+            ("cancel", Poll::Ready(Err(e))) => assert!(e.is_cancelled()),
+            (o, r) => panic!("{o}: unexpected {:?}", r.map(|r| r.is_ok())),
+        }
+        assert_eq!(counts.output_drops(), usize::from(outcome == "value"));
+        let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = poll_once(&mut handle, &w);
+        }));
+        let msg = again.expect_err("a second poll must panic");
+        let msg = msg.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert!(
+            msg.starts_with("JoinHandle polled after it returned Ready"),
+            "{msg}"
+        );
+        assert!(handle.is_finished());
+        drop(handle);
+        assert_eq!(
+            Arc::strong_count(&c),
+            2,
+            "{outcome}: the join waker is released"
+        );
+        assert_eq!(
+            counts.output_drops(),
+            usize::from(outcome == "value"),
+            "{outcome}"
+        );
+        assert_eq!(counts.future_drops(), 1);
+    }
+    assert!(f.sched.unhandled().is_empty(), "every panic was seen");
+    f.assert_all_freed();
+}
+
 #[test]
 fn join_handle_consumes_coop_budget() {
     use weft_core::coop;

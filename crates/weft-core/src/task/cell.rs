@@ -7,8 +7,12 @@
 //!   |   |              word: see `site.rs`), join waker slot
 //!   |   +-- Diag       polls, registry slot, what the last poll waited on (for task dumps)
 //!   |   +-- S          the scheduling hook
-//!   +-- stage          UnsafeCell<Stage<F>>: the future, then its output, then Consumed
+//!   +-- stage          UnsafeCell<Stage<F>>: the future, then its output; a union whose live
+//!                      field the state word names (no tag of its own)
 //! ```
+//!
+//! For `async {}` with the runtime's scheduler hook (one `Arc`): header 48 + diag 16 + hook 8 +
+//! stage 8 (the one-word panic payload is the largest field) = 80 bytes.
 //!
 //! Handles hold a `NonNull<Header>`. Because every struct is `#[repr(C)]` and starts with the one
 //! before it, a pointer to the header is also a pointer to the `Core<S>` and to the `Cell<F, S>`:
@@ -100,24 +104,36 @@ pub(super) struct Cell<F: Future, S> {
     pub(super) stage: UnsafeCell<Stage<F>>,
 }
 
-/// What the cell holds in place of the future as the task goes on.
-pub(super) enum Stage<F: Future> {
+/// What the cell holds in place of the future as the task goes on: the future, then its output (a
+/// value, a panic payload or nothing), then nothing.
+///
+/// A union, not an enum: which field is live follows from the state word, so the stage is the
+/// size of its largest field with no tag (for `async {}`, the one-word payload: 8 bytes where an
+/// enum took 16). The state word's `COMPLETE` bit and its outcome bits say which field is live:
+///
+/// - not `COMPLETE`: `future`, except inside the runner (rule 3), which drops it in place and
+///   writes the output before setting `COMPLETE`;
+/// - `COMPLETE` with outcome `Value`: `output`; `Panicked`: `panic`; `Cancelled`: none, until
+///   whoever owns the output (rule 4) moves it out or drops it, once: the runner, or the
+///   `JoinHandle` (which remembers whether it took the output). Once the last reference is gone
+///   nothing is left in a complete task's stage, so `dealloc` drops the stage only if the task is
+///   not complete.
+///
+/// # Invariants
+///
+/// Exactly the field named above is initialized, and only its owner (rules 3, 4, 8) touches it.
+pub(super) union Stage<F: Future> {
     /// Not finished: the future (pinned here, dropped in place).
-    Running(F),
+    pub(super) future: ManuallyDrop<F>,
     /// Finished with a value.
-    Finished(F::Output),
-    /// The poll panicked (or the future's destructor did): the payload, in one word (see
-    /// [`Payload`]).
-    Panicked(Payload),
-    /// Aborted or dropped before finishing.
-    Cancelled,
-    /// The output was taken (or dropped).
-    Consumed,
+    pub(super) output: ManuallyDrop<F::Output>,
+    /// The poll panicked (or the future's destructor did): the payload, in one word.
+    pub(super) panic: ManuallyDrop<Payload>,
 }
 
 /// A panic payload boxed once more, so that it is one word: a stage is then no bigger than a
-/// small future (`async {}`) and its tag, where the two-word `Box<dyn Any>` would add a word to
-/// every such task. A panic costs one more small allocation.
+/// one-word future, where the two-word `Box<dyn Any>` would add a word to every task with a
+/// smaller one (`async {}`). A panic costs one more small allocation.
 ///
 /// Freeing it is kept out of line (a cold function), so that the stage's drop glue stays small
 /// enough to be inlined where tasks complete and are freed.
@@ -171,8 +187,9 @@ pub(super) struct Vtable {
     /// `JoinHandle::poll`: writes `Poll<Result<F::Output, JoinError>>` to the pointer if finished,
     /// otherwise registers the waker.
     pub(super) read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
-    /// `JoinHandle::drop` (consumes its reference).
-    pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// `JoinHandle::drop` (consumes its reference); the flag says whether the handle took the
+    /// output.
+    pub(super) drop_join_handle: unsafe fn(NonNull<Header>, bool),
     /// Frees the cell; called by whoever dropped the last reference.
     pub(super) dealloc: unsafe fn(NonNull<Header>),
 }

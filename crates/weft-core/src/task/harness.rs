@@ -14,7 +14,7 @@ use super::cell::{Cell, Core, Diag, Header, Payload, Stage, Vtable};
 use super::current::CurrentIdGuard;
 use super::guard::AbortOnPanic;
 use super::join::JoinError;
-use super::state::{TransitionToIdle, TransitionToRunning};
+use super::state::{Outcome, Snapshot, TransitionToIdle, TransitionToRunning};
 use super::{count, waker, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskId, TaskRef};
 
 /// The vtable for a task of future `F` and scheduler `S`.
@@ -48,7 +48,9 @@ pub(super) fn allocate<F: Future, S: Schedule>(
             diag: Diag::default(),
             scheduler,
         },
-        stage: crate::loom::cell::UnsafeCell::new(Stage::Running(future)),
+        stage: crate::loom::cell::UnsafeCell::new(Stage {
+            future: ManuallyDrop::new(future),
+        }),
     });
     count::inc();
     NonNull::from(Box::leak(cell)).cast::<Header>()
@@ -118,16 +120,11 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
     let id = CurrentIdGuard::enter(ptr);
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|stage| {
-            // SAFETY: rule 3: while RUNNING, only the runner touches the stage.
-            match unsafe { &mut *stage } {
-                Stage::Running(future) => {
-                    // SAFETY: the future is never moved out of the cell: it is dropped in place
-                    // by `drop_stage`.
-                    let future = unsafe { Pin::new_unchecked(future) };
-                    future.poll(&mut cx)
-                }
-                _ => unreachable!("a running task's stage holds no future"),
-            }
+            // SAFETY: rule 3: while RUNNING, only the runner touches the stage, and a task that is
+            // not complete holds its future (the stage's invariant). The future is never moved
+            // out of the cell: it is dropped in place by `drop_future`.
+            let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
+            future.poll(&mut cx)
         })
     }));
     let outcome = match polled {
@@ -160,31 +157,71 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
             };
         }
         Ok(Poll::Ready(output)) => {
-            // SAFETY: rule 3 (RUNNING).
-            match unsafe { drop_stage(&cell.stage) } {
-                Ok(()) => Stage::Finished(output),
+            // SAFETY: rule 3 (RUNNING); the stage holds the future.
+            match unsafe { drop_future(&cell.stage) } {
+                Ok(()) => {
+                    // SAFETY: rule 3; the future is gone, so nothing is overwritten.
+                    unsafe {
+                        write_stage(
+                            &cell.stage,
+                            Stage {
+                                output: ManuallyDrop::new(output),
+                            },
+                        )
+                    };
+                    Outcome::Value
+                }
                 Err(payload) => {
                     // The future's destructor panicked: that is what the joiner sees.
                     drop_quietly(output);
-                    Stage::Panicked(Payload::new(payload))
+                    // SAFETY: rule 3; the future is gone.
+                    unsafe { write_panic(&cell.stage, payload) };
+                    Outcome::Panicked
                 }
             }
         }
         Err(payload) => {
-            // SAFETY: rule 3 (RUNNING).
-            if let Err(second) = unsafe { drop_stage(&cell.stage) } {
+            // SAFETY: rule 3 (RUNNING); the stage holds the future.
+            if let Err(second) = unsafe { drop_future(&cell.stage) } {
                 drop_quietly(second);
             }
-            Stage::Panicked(Payload::new(payload))
+            // SAFETY: rule 3; the future is gone.
+            unsafe { write_panic(&cell.stage, payload) };
+            Outcome::Panicked
         }
     };
     drop(id);
-    // SAFETY: rule 3 (RUNNING); drop_stage left it Consumed, so nothing is overwritten.
-    cell.stage
-        .with_mut(|stage| unsafe { ptr::write(stage, outcome) });
-    // SAFETY: we hold RUNNING and the runner's reference; the output is stored.
-    unsafe { complete::<F, S>(ptr) };
+    // SAFETY: we hold RUNNING and the runner's reference; the stage holds what `outcome` says.
+    unsafe { complete::<F, S>(ptr, outcome) };
     false
+}
+
+/// Writes `stage` over the stage, whose previous content is gone (dropped or moved out).
+///
+/// # Safety
+///
+/// The caller has exclusive access to the stage (rule 3) and nothing in it is live.
+unsafe fn write_stage<F: Future>(cell: &crate::loom::cell::UnsafeCell<Stage<F>>, stage: Stage<F>) {
+    // SAFETY: the caller's exclusive access; nothing live is overwritten.
+    cell.with_mut(|slot| unsafe { ptr::write(slot, stage) });
+}
+
+/// Stores a panic payload in the stage (out of line: panics are rare).
+///
+/// # Safety
+///
+/// As [`write_stage`].
+#[cold]
+#[inline(never)]
+unsafe fn write_panic<F: Future>(
+    cell: &crate::loom::cell::UnsafeCell<Stage<F>>,
+    payload: Box<dyn std::any::Any + Send>,
+) {
+    let stage = Stage {
+        panic: ManuallyDrop::new(Payload::new(payload)),
+    };
+    // SAFETY: the caller's contract.
+    unsafe { write_stage(cell, stage) };
 }
 
 /// `Drop for Runnable`: cancels a task whose `Runnable` was never run.
@@ -209,17 +246,18 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let id = CurrentIdGuard::enter(ptr);
-    // SAFETY: rule 3 (RUNNING).
-    let outcome = match unsafe { drop_stage(&cell.stage) } {
-        Ok(()) => Stage::Cancelled,
-        Err(payload) => Stage::Panicked(Payload::new(payload)),
+    // SAFETY: rule 3 (RUNNING); a task that is not complete holds its future.
+    let outcome = match unsafe { drop_future(&cell.stage) } {
+        Ok(()) => Outcome::Cancelled,
+        Err(payload) => {
+            // SAFETY: rule 3; the future is gone.
+            unsafe { write_panic(&cell.stage, payload) };
+            Outcome::Panicked
+        }
     };
     drop(id);
-    // SAFETY: rule 3; the stage is Consumed.
-    cell.stage
-        .with_mut(|stage| unsafe { ptr::write(stage, outcome) });
-    // SAFETY: RUNNING, a reference, output stored.
-    unsafe { complete::<F, S>(ptr) };
+    // SAFETY: RUNNING, a reference, the stage holds what `outcome` says.
+    unsafe { complete::<F, S>(ptr, outcome) };
 }
 
 /// (3) Publishes the output, wakes the joiner or drops the output, tells the scheduler, and
@@ -227,8 +265,9 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 ///
 /// # Safety
 ///
-/// The caller holds `RUNNING` and a reference (consumed here), and has stored the final stage.
-unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+/// The caller holds `RUNNING` and a reference (consumed here), and has stored the output that
+/// `outcome` names in the stage.
+unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, outcome: Outcome) {
     // SAFETY: the caller's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let header = &cell.core.header;
@@ -240,20 +279,15 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // From here to the end the cell is between states; a panic (in the scheduler's hooks, say)
     // must not leave it so.
     let guard = AbortOnPanic("completing a task");
-    let snapshot = header.state.transition_to_complete();
+    let snapshot = header.state.transition_to_complete(outcome);
     if !snapshot.is_join_interested() {
         // Rule 4: no JoinHandle at completion, so the runner owns the output.
-        cell.stage.with_mut(|stage| {
-            // SAFETY: rule 4.
-            if let Stage::Panicked(payload) = unsafe { &*stage } {
-                let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                    scheduler.unhandled_panic(&task, payload.get())
-                }))
-                .map_err(drop_quietly);
-            }
-        });
+        if outcome == Outcome::Panicked {
+            // SAFETY: rule 4: ours, and the outcome says it is a panic.
+            unsafe { report_unhandled_panic::<F, S>(ptr, &cell.stage) };
+        }
         // SAFETY: rule 4.
-        if let Err(payload) = unsafe { drop_stage(&cell.stage) } {
+        if let Err(payload) = unsafe { drop_output(&cell.stage, outcome) } {
             drop_quietly(payload);
         }
     } else if snapshot.is_join_waker() {
@@ -301,28 +335,39 @@ pub(super) unsafe fn schedule<S: Schedule>(ptr: NonNull<Header>, info: ScheduleI
 ///
 /// # Safety
 ///
-/// `ptr` is an `allocate::<F, S>` cell, the caller is its `JoinHandle` (holding its reference),
-/// and `dst` points to a `Poll<Result<F::Output, JoinError>>`.
+/// `ptr` is an `allocate::<F, S>` cell, the caller is its `JoinHandle` (holding its reference)
+/// and has not taken the output yet (it never calls again once this wrote `Ready`), and `dst`
+/// points to a `Poll<Result<F::Output, JoinError>>`.
 unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
     // SAFETY: the handle's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let header = &cell.core.header;
     // The usual case (complete) is decided here; registering the waker is out of line.
-    if !header.state.load().is_complete() && !can_read_output(header, waker) {
-        return;
-    }
-    // SAFETY: rule 4: COMPLETE with JOIN_INTEREST: the handle owns the output. The future is
-    // gone, so moving the stage out does not break its pin.
-    let stage = cell
-        .stage
-        .with_mut(|stage| unsafe { ptr::replace(stage, Stage::Consumed) });
-    let result = match stage {
-        Stage::Finished(output) => Ok(output),
-        Stage::Panicked(payload) => Err(JoinError::panic(header, payload.into_inner())),
-        Stage::Cancelled => Err(JoinError::cancelled(header)),
-        Stage::Running(_) | Stage::Consumed => {
-            panic!("JoinHandle polled after it returned Ready: a finished JoinHandle must not be polled again")
+    let seen = header.state.load();
+    let done = if seen.is_complete() {
+        seen
+    } else {
+        match can_read_output(header, waker) {
+            Some(done) => done,
+            None => return,
         }
+    };
+    // Rule 4: COMPLETE with JOIN_INTEREST: the handle owns the output, which the outcome names.
+    // The future is gone, so moving the output out breaks no pin.
+    let result = match done.outcome() {
+        Outcome::Value => Ok(cell
+            .stage
+            // SAFETY: rule 4; the output is live and taken once (the handle remembers it took it
+            // and never calls again).
+            .with_mut(|stage| unsafe { ManuallyDrop::take(&mut (*stage).output) })),
+        Outcome::Panicked => {
+            // SAFETY: as for the value.
+            let payload = cell
+                .stage
+                .with_mut(|stage| unsafe { ManuallyDrop::take(&mut (*stage).panic) });
+            Err(JoinError::panic(header, payload.into_inner()))
+        }
+        Outcome::Cancelled => Err(JoinError::cancelled(header)),
     };
     // SAFETY: the caller's contract on `dst`; the old value is `Pending`, which owns nothing, so
     // it is overwritten without being dropped.
@@ -334,12 +379,12 @@ unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()
     };
 }
 
-/// Whether the task is complete; if not, makes sure `waker` is the one woken on completion.
-/// Rules 4 and 5 (the JOIN_WAKER protocol).
-fn can_read_output(header: &Header, waker: &Waker) -> bool {
+/// The state word if the task is complete; if not (`None`), makes sure `waker` is the one woken
+/// on completion. Rules 4 and 5 (the JOIN_WAKER protocol).
+fn can_read_output(header: &Header, waker: &Waker) -> Option<Snapshot> {
     let snapshot = header.state.load();
     if snapshot.is_complete() {
-        return true;
+        return Some(snapshot);
     }
     let published = if !snapshot.is_join_waker() {
         // Rule 5: JOIN_INTEREST without JOIN_WAKER: the handle owns the slot.
@@ -352,31 +397,28 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
             slot.as_ref().is_some_and(|old| old.will_wake(waker))
         });
         if same {
-            return false;
+            return None;
         }
         match header.state.unset_waker() {
             Ok(_) => set_join_waker(header, waker.clone()),
             Err(done) => {
                 debug_assert!(done.is_complete());
-                return true;
+                return Some(done);
             }
         }
     };
     match published {
-        Ok(_) => false,
+        Ok(_) => None,
         Err(done) => {
             debug_assert!(done.is_complete());
-            true
+            Some(done)
         }
     }
 }
 
 /// Stores `waker` in the slot and publishes it. The caller owns the slot (rule 5); on failure
 /// (the task completed meanwhile) it still does and the slot is emptied again.
-fn set_join_waker(
-    header: &Header,
-    waker: Waker,
-) -> Result<super::state::Snapshot, super::state::Snapshot> {
+fn set_join_waker(header: &Header, waker: Waker) -> Result<Snapshot, Snapshot> {
     // SAFETY: rule 5: the handle owns the slot (JOIN_INTEREST, no JOIN_WAKER).
     let old = header
         .join_waker
@@ -391,12 +433,14 @@ fn set_join_waker(
     res
 }
 
-/// `Drop for JoinHandle`.
+/// `Drop for JoinHandle`; `taken`: the handle took the output (its poll returned `Ready`), so
+/// there is none left to drop.
 ///
 /// # Safety
 ///
-/// `ptr` is an `allocate::<F, S>` cell and the caller, its `JoinHandle`, hands over its reference.
-unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+/// `ptr` is an `allocate::<F, S>` cell and the caller, its `JoinHandle`, hands over its reference;
+/// `taken` is true exactly if [`read_output`] wrote `Ready` for this handle.
+unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>, taken: bool) {
     // SAFETY: the handle's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let header = &cell.core.header;
@@ -412,10 +456,10 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         if let Some(old) = header.join_waker.with_mut(|slot| unsafe { (*slot).take() }) {
             drop_quietly(old);
         }
-        if seen.is_complete() {
-            // SAFETY: rule 4: complete while the handle is alive: the handle owns the output; we
-            // hold its reference.
-            unsafe { drop_output::<F, S>(ptr) };
+        if seen.is_complete() && !taken {
+            // SAFETY: rule 4: complete while the handle is alive, and not taken: the handle owns
+            // the output; we hold its reference.
+            unsafe { drop_handle_output::<F, S>(ptr, seen.outcome()) };
         }
         match header.state.transition_to_join_handle_released(seen) {
             Ok(last) => {
@@ -430,10 +474,10 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         }
     }
     let dropped = header.state.transition_to_join_handle_dropped();
-    if dropped.drop_output {
-        // SAFETY: rule 4: complete while the handle was alive: the handle owns the output; we
-        // hold its reference.
-        unsafe { drop_output::<F, S>(ptr) };
+    if let Some(outcome) = dropped.drop_output.filter(|_| !taken) {
+        // SAFETY: rule 4: complete while the handle was alive, not taken: the handle owns the
+        // output; we hold its reference.
+        unsafe { drop_handle_output::<F, S>(ptr, outcome) };
     }
     if dropped.drop_waker {
         // SAFETY: rule 5: the transition gave the slot to the handle.
@@ -451,47 +495,18 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 /// # Safety
 ///
 /// The caller is the `JoinHandle` of an `allocate::<F, S>` cell, holds its reference, and owns the
-/// output (rule 4: the task completed while the handle was alive).
-#[inline]
-unsafe fn drop_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: the handle's reference.
-    let cell = unsafe { cell::<F, S>(ptr) };
-    // The usual case: the handle returned the output already, nothing is left to drop.
-    let consumed = cell.stage.with(|stage| {
-        // SAFETY: rule 4: the stage is the handle's.
-        matches!(unsafe { &*stage }, Stage::Consumed)
-    });
-    if consumed {
-        return;
-    }
-    // SAFETY: the caller's contract, passed on.
-    unsafe { drop_unreturned_output::<F, S>(ptr) }
-}
-
-/// [`drop_output`] for a stage that still holds something.
-///
-/// # Safety
-///
-/// As [`drop_output`].
+/// output (rule 4: the task completed while the handle was alive), which `outcome` names. Out of
+/// line: a handle usually returned its output (and then never calls this).
 #[inline(never)]
-unsafe fn drop_unreturned_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn drop_handle_output<F: Future, S: Schedule>(ptr: NonNull<Header>, outcome: Outcome) {
     // SAFETY: the handle's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
-    cell.stage.with_mut(|stage| {
-        // SAFETY: rule 4.
-        if let Stage::Panicked(payload) = unsafe { &*stage } {
-            // SAFETY: the handle's reference.
-            let scheduler = unsafe { scheduler::<S>(ptr) };
-            // SAFETY: the handle's reference outlives `task`.
-            let task = unsafe { borrowed_task_ref(ptr) };
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                scheduler.unhandled_panic(&task, payload.get())
-            }))
-            .map_err(drop_quietly);
-        }
-    });
+    if outcome == Outcome::Panicked {
+        // SAFETY: rule 4: ours, and the outcome says it is a panic.
+        unsafe { report_unhandled_panic::<F, S>(ptr, &cell.stage) };
+    }
     // SAFETY: rule 4.
-    if let Err(payload) = unsafe { drop_stage(&cell.stage) } {
+    if let Err(payload) = unsafe { drop_output(&cell.stage, outcome) } {
         drop_quietly(payload);
     }
 }
@@ -507,45 +522,83 @@ pub(super) unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
     // SAFETY: rule 8 (exclusive); the site is dropped once, here, and never read again.
     unsafe { ManuallyDrop::drop(&mut cell.core.header.site) };
-    // SAFETY: rule 8 (exclusive).
-    if let Err(payload) = unsafe { drop_stage(&cell.stage) } {
-        drop_quietly(payload);
+    // The stage's invariant: a complete task's output was moved out or dropped by its owner
+    // before the last reference went, so only a task that never completed holds something: its
+    // future (never to be woken again).
+    if !cell.core.header.state.load().is_complete() {
+        // SAFETY: rule 8 (exclusive); not complete, so the future is live.
+        if let Err(payload) = unsafe { drop_future(&cell.stage) } {
+            drop_quietly(payload);
+        }
     }
     drop_quietly(cell);
     count::dec();
 }
 
-/// Drops the stage in place (the future must not move) and leaves `Consumed`, also if a
-/// destructor panics; returns that panic.
+/// Drops the future in place (it must not move); returns the panic of its destructor, if any.
 ///
 /// # Safety
 ///
-/// The caller has exclusive access to the stage (rules 3, 4 or 8).
-unsafe fn drop_stage<F: Future>(
+/// The caller has exclusive access to the stage (rules 3 or 8) and its future is live; it is
+/// not used again.
+unsafe fn drop_future<F: Future>(
     stage: &crate::loom::cell::UnsafeCell<Stage<F>>,
 ) -> Result<(), Box<dyn std::any::Any + Send>> {
     stage.with_mut(|stage| {
-        /// Writes `Consumed` over the (dropped or half-dropped) stage, also while unwinding.
-        struct Reset<F: Future>(*mut Stage<F>);
-        impl<F: Future> Drop for Reset<F> {
-            fn drop(&mut self) {
-                // SAFETY: the stage was dropped in place (or its drop unwound): overwrite without
-                // dropping again.
-                unsafe { ptr::write(self.0, Stage::Consumed) };
-            }
-        }
-        // SAFETY: the caller's exclusive access (rules 3, 4 or 8) makes this read sound. A
-        // Consumed stage owns nothing: skip the work.
-        if matches!(unsafe { &*stage }, Stage::Consumed) {
-            return Ok(());
-        }
         panic::catch_unwind(AssertUnwindSafe(|| {
-            let _reset = Reset(stage);
-            // SAFETY: the caller's exclusive access; `_reset` rewrites the slot afterwards, so it
-            // is dropped exactly once.
-            unsafe { ptr::drop_in_place(stage) };
+            // SAFETY: the caller's exclusive access to the live future, dropped in place, once.
+            unsafe { ManuallyDrop::drop(&mut (*stage).future) }
         }))
     })
+}
+
+/// Drops the output of a complete task, as `outcome` names it; returns the panic of its
+/// destructor, if any.
+///
+/// # Safety
+///
+/// The caller owns the output (rule 4), which `outcome` names; it is not used again.
+unsafe fn drop_output<F: Future>(
+    stage: &crate::loom::cell::UnsafeCell<Stage<F>>,
+    outcome: Outcome,
+) -> Result<(), Box<dyn std::any::Any + Send>> {
+    stage.with_mut(|stage| match outcome {
+        Outcome::Value => panic::catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: the caller owns the live output; dropped once.
+            unsafe { ManuallyDrop::drop(&mut (*stage).output) }
+        })),
+        Outcome::Panicked => panic::catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: as for the value: the payload is live and ours.
+            unsafe { ManuallyDrop::drop(&mut (*stage).panic) }
+        })),
+        Outcome::Cancelled => Ok(()),
+    })
+}
+
+/// Tells the scheduler about a panic nobody will see (rule 7).
+///
+/// # Safety
+///
+/// `ptr` is an `allocate::<F, S>` cell, the caller holds a reference and owns the output (rule
+/// 4), which is a panic payload.
+#[cold]
+#[inline(never)]
+unsafe fn report_unhandled_panic<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    stage: &crate::loom::cell::UnsafeCell<Stage<F>>,
+) {
+    // SAFETY: the caller's reference.
+    let scheduler = unsafe { scheduler::<S>(ptr) };
+    // SAFETY: the caller's reference outlives `task`.
+    let task = unsafe { borrowed_task_ref(ptr) };
+    stage.with(|stage| {
+        // SAFETY: the caller owns the payload; only read here.
+        let payload = unsafe { &(*stage).panic };
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+            scheduler.unhandled_panic(&task, payload.get())
+        }))
+        .map_err(drop_quietly);
+    });
 }
 
 /// Drops `value`, swallowing a panic from its destructor (and from that panic's payload).

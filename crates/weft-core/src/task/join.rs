@@ -56,12 +56,20 @@ use super::{AbortHandle, TaskId, TaskRef};
 ///
 /// # Invariants
 ///
-/// `raw` points to a live task cell whose future's output is `T`, and this value owns one of its
-/// references and its `JOIN_INTEREST` bit.
+/// `raw`, with bit 0 ([`TAKEN`]) cleared, points to a live task cell whose future's output is
+/// `T`, and this value owns one of its references and its `JOIN_INTEREST` bit. Bit 0 is set once
+/// `poll` returned `Ready`: the output was taken out of the cell.
 pub struct JoinHandle<T> {
     raw: NonNull<Header>,
     _output: PhantomData<T>,
 }
+
+/// The bit of `JoinHandle::raw` that says the output was taken: the cell keeps no mark of its own
+/// (its stage has no tag), and the handle, the output's only reader, knows. Free in the pointer,
+/// since headers are aligned to 8.
+const TAKEN: usize = 1;
+
+const _: () = assert!(std::mem::align_of::<Header>() > TAKEN);
 
 // SAFETY: the handle only moves a `T` out of the cell (rule 4); sending the handle sends the T.
 unsafe impl<T: Send> Send for JoinHandle<T> {}
@@ -84,9 +92,22 @@ impl<T> JoinHandle<T> {
         }
     }
 
+    /// The cell's header pointer (without the [`TAKEN`] bit).
+    #[inline]
+    fn ptr(&self) -> NonNull<Header> {
+        // SAFETY: clearing bit 0 of the address of an aligned header leaves it non-null.
+        unsafe { NonNull::new_unchecked(self.raw.as_ptr().map_addr(|a| a & !TAKEN)) }
+    }
+
+    /// Whether `poll` returned `Ready` (the output was taken).
+    #[inline]
+    fn taken(&self) -> bool {
+        self.raw.as_ptr().addr() & TAKEN != 0
+    }
+
     fn header(&self) -> &Header {
         // SAFETY: invariant: we own a reference.
-        unsafe { Header::from_ptr(self.raw) }
+        unsafe { Header::from_ptr(self.ptr()) }
     }
 
     /// Aborts the task. An idle task is cancelled by its scheduler's next run; a running one when
@@ -94,7 +115,7 @@ impl<T> JoinHandle<T> {
     /// cancelled `JoinError` (unless the task finished first).
     pub fn abort(&self) {
         // SAFETY: we own a reference.
-        unsafe { super::runnable::abort(self.raw) }
+        unsafe { super::runnable::abort(self.ptr()) }
     }
 
     /// Whether the task has finished (output stored, panicked or cancelled), so that awaiting the
@@ -113,7 +134,7 @@ impl<T> JoinHandle<T> {
     pub fn abort_handle(&self) -> AbortHandle {
         self.header().state.ref_inc();
         // SAFETY: the reference just added is handed to the TaskRef.
-        AbortHandle::new(unsafe { TaskRef::from_raw_ref(self.raw) })
+        AbortHandle::new(unsafe { TaskRef::from_raw_ref(self.ptr()) })
     }
 }
 
@@ -124,18 +145,25 @@ impl<T> Future for JoinHandle<T> {
     // task waits on.
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.taken() {
+            polled_after_ready();
+        }
         let coop = ready!(crate::coop::poll_proceed(cx));
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
-        let vtable = self.header().vtable;
-        // SAFETY: we are the handle (invariant) and `out` has the output type the vtable writes.
+        let vtable = this.header().vtable;
+        // SAFETY: we are the handle (invariant), the output is not taken, and `out` has the
+        // output type the vtable writes.
         unsafe {
             (vtable.read_output)(
-                self.raw,
+                this.ptr(),
                 (&mut out as *mut Poll<Result<T, JoinError>>).cast(),
                 cx.waker(),
             )
         };
         if out.is_ready() {
+            // The output is ours now: remember it (for a second poll and for the drop).
+            this.raw = this.raw.map_addr(|a| a | TAKEN);
             coop.made_progress();
         } else {
             // For dumps: the awaiting task waits here, at the line that awaits the handle.
@@ -145,11 +173,22 @@ impl<T> Future for JoinHandle<T> {
     }
 }
 
+/// A misuse of a `JoinHandle`: out of line, so that `poll` stays small.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn polled_after_ready() -> ! {
+    panic!(
+        "JoinHandle polled after it returned Ready: a finished JoinHandle must not be polled again"
+    )
+}
+
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         let vtable = self.header().vtable;
-        // SAFETY: the handle's reference and JOIN_INTEREST are handed over.
-        unsafe { (vtable.drop_join_handle)(self.raw) }
+        // SAFETY: the handle's reference and JOIN_INTEREST are handed over; `taken` is whether
+        // `poll` returned `Ready`.
+        unsafe { (vtable.drop_join_handle)(self.ptr(), self.taken()) }
     }
 }
 

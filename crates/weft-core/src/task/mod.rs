@@ -52,9 +52,11 @@
 //!
 //! # The state word
 //!
-//! Six flags and the reference count share one atomic word (`state.rs`, the only code that
-//! touches it): `RUNNING`, `COMPLETE`, `NOTIFIED`, `CANCELLED`, `JOIN_INTEREST` (the `JoinHandle`
-//! is alive) and `JOIN_WAKER` (the join waker slot is published to the runner).
+//! Six flags, the outcome and the reference count share one atomic word (`state.rs`, the only
+//! code that touches it): `RUNNING`, `COMPLETE`, `NOTIFIED`, `CANCELLED`, `JOIN_INTEREST` (the
+//! `JoinHandle` is alive), `JOIN_WAKER` (the join waker slot is
+//! published to the runner), and two outcome bits set with `COMPLETE` (value, panic or
+//! cancellation: what the stage holds, which therefore needs no tag of its own).
 //!
 //! # Life cycle
 //!
@@ -100,7 +102,9 @@
 //! 4. **The output.** At (3) the output belongs to the `JoinHandle` if `JOIN_INTEREST` is set
 //!    in the word (3) produced, else to the runner, which drops it (reporting an unseen panic). A
 //!    handle dropped before (3) clears `JOIN_INTEREST` at (7) and so leaves the output to the
-//!    runner; a handle dropped after (3) drops it itself.
+//!    runner; a handle dropped after (3) drops it itself, unless it took it (the handle remembers
+//!    that it returned `Ready`). The outcome bits say which output it is; nothing is left in a
+//!    complete task's stage once its owner is done.
 //! 5. **The join waker slot.** With `JOIN_INTEREST` set and `JOIN_WAKER` clear, only the
 //!    `JoinHandle` touches the slot; it publishes a waker by setting `JOIN_WAKER` (8), which fails
 //!    once `COMPLETE` is set. With `JOIN_WAKER` set, both sides may only read it; the handle takes
@@ -114,8 +118,9 @@
 //!    [`Schedule::unhandled_panic`] is called at most once: by the runner at (3) when no handle
 //!    is left, or by the handle at (7) when it drops a panic it never returned.
 //! 8. **Freeing.** When the count reaches zero no one else can reach the cell: `dealloc` drops
-//!    whatever the stage still holds (a future that can never be woken again, an output nobody
-//!    took), the scheduler and the header, and frees the memory.
+//!    the future of a task that never completed (it can never be woken again; a complete task's
+//!    output was taken or dropped by its owner, rule 4), the scheduler and the header, and frees
+//!    the memory.
 //!
 //! Panics: a panic in `poll` or in the future's destructor is caught and becomes the
 //! [`JoinError`]; a panic in a destructor run by the cell elsewhere, in the join waker or in the
@@ -499,11 +504,12 @@ mod tests {
         assert_eq!(std::mem::size_of::<cell::Header>(), 48);
         // Diag: polls, registry slot, waiting_on.
         assert_eq!(std::mem::size_of::<cell::Diag>(), 16);
-        // The stage of a small future: one word for the payload (a thin panic box), one for the tag.
+        // The stage of a small future: one word, the largest field being the (thin) panic box;
+        // no tag (the state word's outcome bits say which field is live).
         assert_eq!(
             std::mem::size_of::<cell::Stage<std::future::Ready<()>>>(),
-            16
+            8
         );
-        assert!(size <= 88, "empty task cell is {size} bytes");
+        assert!(size <= 80, "empty task cell is {size} bytes");
     }
 }

@@ -1,11 +1,19 @@
 //! The task's state word. This is the only file that touches the atomic.
 //!
-//! One `usize` holds six flags in its low bits and the reference count above them:
+//! One `usize` holds six flags and the two bits of the outcome in its low bits and the reference
+//! count above them:
 //!
 //! ```text
-//!   bit:   ... 6 | 5          | 4             | 3         | 2        | 1        | 0
-//!        refcount| JOIN_WAKER | JOIN_INTEREST | CANCELLED | NOTIFIED | COMPLETE | RUNNING
+//!   bit:   ... 8 | 7                 | 6                | 5          | 4             |
+//!        refcount| OUTCOME_CANCELLED | OUTCOME_PANICKED | JOIN_WAKER | JOIN_INTEREST |
+//!
+//!   bit:  3         | 2        | 1        | 0
+//!         CANCELLED | NOTIFIED | COMPLETE | RUNNING
 //! ```
+//!
+//! The outcome bits say what the stage holds once `COMPLETE` is set (a value, a panic payload or
+//! nothing), so the stage needs no tag of its own (see `cell.rs`): they are set by the same
+//! instruction that sets `COMPLETE` and never change after.
 //!
 //! Every transition is a method named after the state it moves to. It runs one CAS loop
 //! ([`State::transition`], written once), decides from a snapshot what the new word is, and returns
@@ -35,9 +43,23 @@ const CANCELLED: usize = 1 << 3;
 const JOIN_INTEREST: usize = 1 << 4;
 /// The join waker slot holds a waker that the runner will wake on completion.
 const JOIN_WAKER: usize = 1 << 5;
+/// Outcome, set with `COMPLETE`: the task panicked (the stage holds the payload).
+const OUTCOME_PANICKED: usize = 1 << 6;
+/// Outcome, set with `COMPLETE`: the task was cancelled (the stage holds nothing). With neither
+/// outcome bit, the stage holds the output value.
+const OUTCOME_CANCELLED: usize = 1 << 7;
 
 /// All flag bits.
-const FLAG_MASK: usize = RUNNING | COMPLETE | NOTIFIED | CANCELLED | JOIN_INTEREST | JOIN_WAKER;
+const FLAG_MASK: usize = RUNNING
+    | COMPLETE
+    | NOTIFIED
+    | CANCELLED
+    | JOIN_INTEREST
+    | JOIN_WAKER
+    | OUTCOME_PANICKED
+    | OUTCOME_CANCELLED;
+/// The outcome bits.
+const OUTCOME_MASK: usize = OUTCOME_PANICKED | OUTCOME_CANCELLED;
 /// The unit of the reference count: the first bit above the flags.
 const REF_ONE: usize = FLAG_MASK + 1;
 /// The reference count bits.
@@ -105,12 +127,34 @@ pub(super) enum TransitionToNotifiedByRef {
     Submit,
 }
 
+/// How a task ended: what its stage holds once it is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// The future's output.
+    Value,
+    /// The payload of a panic (in the poll or in the future's destructor).
+    Panicked,
+    /// Nothing: the task was cancelled before it finished.
+    Cancelled,
+}
+
+impl Outcome {
+    fn bits(self) -> usize {
+        match self {
+            Outcome::Value => 0,
+            Outcome::Panicked => OUTCOME_PANICKED,
+            Outcome::Cancelled => OUTCOME_CANCELLED,
+        }
+    }
+}
+
 /// What a dropped `JoinHandle` must do after [`State::transition_to_join_handle_dropped`].
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct JoinHandleDropped {
-    /// The task is complete: the handle owns the output and must drop it.
-    pub(super) drop_output: bool,
+    /// The task is complete: the handle owns the output, which is this, and must drop it (unless
+    /// it took it already).
+    pub(super) drop_output: Option<Outcome>,
     /// The handle owns the join waker slot and must empty it.
     pub(super) drop_waker: bool,
 }
@@ -205,16 +249,19 @@ impl State {
         })
     }
 
-    /// (3) Running -> Complete. The caller has stored the output. Returns the new word: its
-    /// `JOIN_INTEREST` and `JOIN_WAKER` bits say who owns the output and whether to wake the joiner.
+    /// (3) Running -> Complete, recording `outcome` (what the caller stored in the stage). Returns
+    /// the new word: its `JOIN_INTEREST` and `JOIN_WAKER` bits say who owns the output and whether
+    /// to wake the joiner.
     #[must_use]
-    pub(super) fn transition_to_complete(&self) -> Snapshot {
-        let prev = Snapshot(self.val.fetch_xor(RUNNING | COMPLETE, AcqRel));
-        if !prev.is_running() || prev.is_complete() {
+    pub(super) fn transition_to_complete(&self, outcome: Outcome) -> Snapshot {
+        // The outcome bits are clear before completion, so the XOR sets them.
+        let flip = RUNNING | COMPLETE | outcome.bits();
+        let prev = Snapshot(self.val.fetch_xor(flip, AcqRel));
+        if !prev.is_running() || prev.is_complete() || prev.0 & OUTCOME_MASK != 0 {
             let _guard = AbortOnPanic("transition_to_complete");
             panic!("transition_to_complete on a task that is not running: {prev:?}");
         }
-        Snapshot(prev.0 ^ (RUNNING | COMPLETE))
+        Snapshot(prev.0 ^ flip)
     }
 
     /// (4) Idle -> Notified through a consuming wake (`Waker::wake`). The waker's reference is
@@ -288,8 +335,8 @@ impl State {
 
     /// (7) The `JoinHandle` is dropped: clears `JOIN_INTEREST`. Before completion it also takes the
     /// join waker slot back (clears `JOIN_WAKER`) and leaves the output to the runner; after
-    /// completion it owns the output. Does not release the handle's reference (see
-    /// [`ref_dec`](State::ref_dec)).
+    /// completion it owns the output (unless it took it already: the handle knows). Does not
+    /// release the handle's reference (see [`ref_dec`](State::ref_dec)).
     pub(super) fn transition_to_join_handle_dropped(&self) -> JoinHandleDropped {
         self.transition(|s| {
             assert!(
@@ -302,7 +349,7 @@ impl State {
                 next.0 &= !JOIN_WAKER;
             }
             let action = JoinHandleDropped {
-                drop_output: s.is_complete(),
+                drop_output: s.is_complete().then(|| s.outcome()),
                 drop_waker: !next.is_join_waker(),
             };
             (action, Some(next))
@@ -462,6 +509,17 @@ impl Snapshot {
         (self.0 & REF_MASK) / REF_ONE
     }
 
+    /// What the stage holds; meaningful only once the task is complete.
+    pub(super) fn outcome(self) -> Outcome {
+        if self.0 & OUTCOME_PANICKED != 0 {
+            Outcome::Panicked
+        } else if self.0 & OUTCOME_CANCELLED != 0 {
+            Outcome::Cancelled
+        } else {
+            Outcome::Value
+        }
+    }
+
     /// A `Runnable` exists only for a notified task that is neither running nor complete.
     fn assert_runnable(self) {
         assert!(
@@ -480,13 +538,15 @@ impl Snapshot {
 
 impl fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(usize, &str); 6] = [
+        const NAMES: [(usize, &str); 8] = [
             (RUNNING, "RUNNING"),
             (COMPLETE, "COMPLETE"),
             (NOTIFIED, "NOTIFIED"),
             (CANCELLED, "CANCELLED"),
             (JOIN_INTEREST, "JOIN_INTEREST"),
             (JOIN_WAKER, "JOIN_WAKER"),
+            (OUTCOME_PANICKED, "OUTCOME_PANICKED"),
+            (OUTCOME_CANCELLED, "OUTCOME_CANCELLED"),
         ];
         f.write_str("State { ")?;
         let mut first = true;
@@ -557,10 +617,12 @@ mod tests {
     fn complete_then_drop_handle() {
         let s = State::new();
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        let done = s.transition_to_complete();
+        let done = s.transition_to_complete(Outcome::Value);
         assert!(done.is_complete() && done.is_join_interested() && !done.is_running());
+        assert_eq!(done.outcome(), Outcome::Value);
         let d = s.transition_to_join_handle_dropped();
-        assert!(d.drop_output && d.drop_waker);
+        assert_eq!(d.drop_output, Some(Outcome::Value));
+        assert!(d.drop_waker);
         assert!(!s.ref_dec());
         assert!(s.ref_dec());
         assert_eq!(format!("{s:?}"), "State { COMPLETE, refs: 0 }");
@@ -571,7 +633,7 @@ mod tests {
         // After completion: the handle's reference and JOIN_INTEREST go together.
         let s = State::new();
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        let _ = s.transition_to_complete();
+        let _ = s.transition_to_complete(Outcome::Value);
         assert!(!s.ref_dec(), "the runner's reference");
         assert_eq!(s.transition_to_join_handle_released(s.load()), Ok(true));
         assert_eq!(format!("{s:?}"), "State { COMPLETE, refs: 0 }");
@@ -586,10 +648,13 @@ mod tests {
         let s = State::new();
         let seen = s.load();
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        let done = s.transition_to_complete();
+        let done = s.transition_to_complete(Outcome::Panicked);
         assert_eq!(s.transition_to_join_handle_released(seen), Err(done));
         assert_eq!(s.transition_to_join_handle_released(done), Ok(false));
-        assert_eq!(format!("{s:?}"), "State { COMPLETE, refs: 1 }");
+        assert_eq!(
+            format!("{s:?}"),
+            "State { COMPLETE | OUTCOME_PANICKED, refs: 1 }"
+        );
     }
 
     #[test]
@@ -615,8 +680,9 @@ mod tests {
         assert!(s.unset_waker().is_ok());
         assert!(s.set_join_waker().is_ok());
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        let done = s.transition_to_complete();
+        let done = s.transition_to_complete(Outcome::Panicked);
         assert!(done.is_join_waker());
+        assert_eq!(done.outcome(), Outcome::Panicked);
         assert!(s.unset_waker().is_err());
         let after = s.unset_waker_after_complete();
         assert!(after.is_join_interested() && !after.is_join_waker());
