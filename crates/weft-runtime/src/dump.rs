@@ -18,45 +18,44 @@ use std::time::{Duration, Instant};
 pub use weft_core::task::{Resource, TaskState, WaitingOn};
 use weft_core::task::{TaskId, TaskRef};
 
-/// The coarse clock's resolution: ages are shown to the millisecond.
-const COARSE_STEP_MICROS: u64 = 1000;
-
 /// A clock the workers set when they read the time anyway; read (one relaxed load) by spawns.
+/// Its unit, the millisecond, is the resolution ages are shown with (and what lets the registry
+/// keep a stamp in 40 bits: 34 years).
 pub(crate) struct CoarseClock {
     epoch: Instant,
-    /// Microseconds since `epoch`, as of the last `set`.
-    micros: AtomicU64,
+    /// Milliseconds since `epoch`, as of the last `set`.
+    millis: AtomicU64,
 }
 
 impl CoarseClock {
     pub(crate) fn new() -> CoarseClock {
         CoarseClock {
             epoch: Instant::now(),
-            micros: AtomicU64::new(0),
+            millis: AtomicU64::new(0),
         }
     }
 
-    /// Moves the clock to `now`, if that is at least [`COARSE_STEP_MICROS`] later than it reads
-    /// (never backwards: another thread may have set a later time). Writing at most once per
-    /// step keeps the clock's cache line shared by the spawning workers instead of bouncing
-    /// between them at every park and wake.
+    /// Moves the clock to `now`, if that is a later millisecond than it reads (never backwards:
+    /// another thread may have set a later time). Writing at most once a millisecond keeps the
+    /// clock's cache line shared by the spawning workers instead of bouncing between them at
+    /// every park and wake.
     #[inline]
     pub(crate) fn set(&self, now: Instant) {
-        let micros = now.saturating_duration_since(self.epoch).as_micros() as u64;
-        if micros >= self.micros.load(Relaxed) + COARSE_STEP_MICROS {
-            self.micros.store(micros, Relaxed);
+        let millis = now.saturating_duration_since(self.epoch).as_millis() as u64;
+        if millis > self.millis.load(Relaxed) {
+            self.millis.store(millis, Relaxed);
         }
     }
 
-    /// The stamp for a task spawned now.
+    /// The stamp for a task spawned now: milliseconds since the runtime started.
     #[inline(always)]
     pub(crate) fn stamp(&self) -> u64 {
-        self.micros.load(Relaxed)
+        self.millis.load(Relaxed)
     }
 
     fn age(&self, stamp: u64, now: Instant) -> Duration {
-        let now = now.saturating_duration_since(self.epoch).as_micros() as u64;
-        Duration::from_micros(now.saturating_sub(stamp))
+        let now = now.saturating_duration_since(self.epoch).as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(stamp))
     }
 }
 

@@ -2,11 +2,20 @@
 //!
 //! Shutdown needs it (to abort every task that still waits on something) and diagnostics read it
 //! ([`Handle::live_tasks`](crate::Handle::live_tasks)). It is sharded by task address over small
-//! mutex-protected slabs so that spawns on different workers rarely meet on the same lock. An
-//! entry is one [`TaskRef`] with its spawn stamp; the task keeps its index in the slab in its own
-//! cell ([`TaskRef::registry_slot`]), so neither insert nor remove hashes or searches: insert takes
-//! the first free slot (a free list threads through the vacant ones), remove reads the index and
-//! frees that slot. The task's `Schedule::release` removes it.
+//! mutex-protected slabs so that spawns on different workers rarely meet on the same lock. The
+//! task keeps its index in its shard's slab in its own cell ([`TaskRef::registry_slot`]), so
+//! neither insert nor remove hashes or searches: insert takes the first free slot (a free list
+//! threads through the vacant ones), remove reads the index and frees that slot. The task's
+//! `Schedule::release` removes it.
+//!
+//! # Memory
+//!
+//! A slot costs 13 bytes: the task reference (8, `None` when vacant) and the spawn stamp in 40
+//! bits (milliseconds since the runtime started: 34 years), kept as a `u32` and a `u8` in arrays
+//! of their own so that nothing is padding. A vacant slot's `u32` holds the free list's next index instead. The slots
+//! live in pages of [`PAGE`] that are never moved or reallocated, so the slab has no growth slack
+//! (a `Vec` that doubles holds on average a third more slots than live tasks): at most one page
+//! per shard is partly used.
 
 use std::fmt;
 
@@ -17,17 +26,48 @@ use weft_core::task::TaskRef;
 /// No free slot (the end of the free list).
 const NONE: u32 = u32::MAX;
 
-/// One place in a shard's slab.
-enum Slot {
-    /// A live task and its spawn time on the runtime's coarse clock.
-    Taken(TaskRef, u64),
-    /// Vacant; the next vacant slot (or [`NONE`]).
-    Free(u32),
+/// Slots per page, as a power of two.
+const PAGE_BITS: u32 = 8;
+/// Slots per page: 256 slots are 3.25 KiB.
+const PAGE: usize = 1 << PAGE_BITS;
+
+/// The largest stamp kept whole (40 bits: 34 years of milliseconds).
+const STAMP_MAX: u64 = (1 << 40) - 1;
+
+/// [`PAGE`] slots, one array per field.
+struct Page {
+    /// The task in each slot, `None` if vacant.
+    tasks: [Option<TaskRef>; PAGE],
+    /// Taken: the low 32 bits of the task's spawn stamp. Vacant: the next vacant slot (or
+    /// [`NONE`]).
+    low: [u32; PAGE],
+    /// Taken: bits 32..40 of the spawn stamp.
+    high: [u8; PAGE],
 }
 
-/// One shard: a slab of slots and the head of its free list.
+impl Page {
+    fn new() -> Box<Page> {
+        Box::new(Page {
+            tasks: [const { None }; PAGE],
+            low: [0; PAGE],
+            high: [0; PAGE],
+        })
+    }
+
+    fn stamp(&self, i: usize) -> u64 {
+        (u64::from(self.high[i]) << 32) | u64::from(self.low[i])
+    }
+}
+
+/// One shard: a slab of slots in pages and the head of its free list.
 struct Shard {
-    slots: Vec<Slot>,
+    /// Boxed: a page is allocated once and never moved, so growing the slab copies one pointer
+    /// per page and leaves no unused slots behind (a `Vec<Page>` would double, and copy).
+    #[allow(clippy::vec_box)]
+    pages: Vec<Box<Page>>,
+    /// Slots handed out so far (taken or on the free list); those past it are vacant and not on
+    /// the free list.
+    used: u32,
     free: u32,
     live: usize,
     closed: bool,
@@ -36,12 +76,60 @@ struct Shard {
     spawned: u64,
 }
 
+/// The page and the place in it of slot `index`.
+#[inline]
+fn split(index: u32) -> (usize, usize) {
+    ((index >> PAGE_BITS) as usize, index as usize & (PAGE - 1))
+}
+
 impl Shard {
+    fn new() -> Shard {
+        Shard {
+            pages: Vec::new(),
+            used: 0,
+            free: NONE,
+            live: 0,
+            closed: false,
+            spawned: 0,
+        }
+    }
+
+    /// Every listed task with its spawn stamp.
     fn tasks(&self) -> impl Iterator<Item = (&TaskRef, u64)> {
-        self.slots.iter().filter_map(|s| match s {
-            Slot::Taken(t, stamp) => Some((t, *stamp)),
-            Slot::Free(_) => None,
+        self.pages.iter().flat_map(|page| {
+            page.tasks
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| t.as_ref().map(|t| (t, page.stamp(i))))
         })
+    }
+
+    /// A vacant slot's index: the head of the free list, or the next never-used slot.
+    #[inline]
+    fn vacant(&mut self) -> u32 {
+        if self.free != NONE {
+            let index = self.free;
+            let (p, i) = split(index);
+            self.free = self.pages[p].low[i];
+            return index;
+        }
+        let index = self.used;
+        assert!(
+            index != NONE,
+            "more than 2^32 - 1 live tasks in one registry shard"
+        );
+        if split(index).0 == self.pages.len() {
+            self.grow();
+        }
+        self.used += 1;
+        index
+    }
+
+    /// Adds a page (every [`PAGE`] spawns at most; out of line).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        self.pages.push(Page::new());
     }
 }
 
@@ -57,15 +145,7 @@ impl Registry {
         let n = shards.next_power_of_two().clamp(1, 1024);
         Registry {
             shards: (0..n)
-                .map(|_| {
-                    CachePadded::new(Mutex::new(Shard {
-                        slots: Vec::new(),
-                        free: NONE,
-                        live: 0,
-                        closed: false,
-                        spawned: 0,
-                    }))
-                })
+                .map(|_| CachePadded::new(Mutex::new(Shard::new())))
                 .collect(),
             mask: n - 1,
         }
@@ -79,31 +159,24 @@ impl Registry {
         &self.shards[(h >> 40) as usize & self.mask]
     }
 
-    /// Registers `task`, spawned at `stamp` (the coarse clock), or hands it back if the registry
-    /// is closed (the runtime shut down).
+    /// Registers `task`, spawned at `stamp` (the coarse clock's milliseconds; kept in 40 bits,
+    /// larger ones are kept as the largest), or hands it back if the registry is closed (the
+    /// runtime shut down).
     pub(crate) fn insert(&self, task: TaskRef, stamp: u64) -> Result<(), TaskRef> {
+        let stamp = stamp.min(STAMP_MAX);
         let mut guard = self.shard(&task).lock();
         let shard = &mut *guard;
         if shard.closed {
             return Err(task);
         }
-        if shard.free != NONE {
-            let index = shard.free;
-            let slot = &mut shard.slots[index as usize];
-            match *slot {
-                Slot::Free(next) => shard.free = next,
-                Slot::Taken(..) => unreachable!("the registry's free list names a live slot"),
-            }
-            task.set_registry_slot(index);
-            *slot = Slot::Taken(task, stamp);
-        } else {
-            let index = u32::try_from(shard.slots.len())
-                .ok()
-                .filter(|&i| i != NONE)
-                .expect("more than 2^32 - 1 live tasks in one registry shard");
-            task.set_registry_slot(index);
-            shard.slots.push(Slot::Taken(task, stamp));
-        }
+        let index = shard.vacant();
+        task.set_registry_slot(index);
+        let (p, i) = split(index);
+        let page = &mut *shard.pages[p];
+        page.low[i] = stamp as u32;
+        page.high[i] = (stamp >> 32) as u8;
+        let old = page.tasks[i].replace(task);
+        debug_assert!(old.is_none(), "the registry's free list names a live slot");
         shard.live += 1;
         shard.spawned += 1;
         Ok(())
@@ -113,22 +186,18 @@ impl Registry {
     /// Our reference is dropped after the lock is released.
     pub(crate) fn remove(&self, task: &TaskRef) {
         let index = task.registry_slot();
+        let (p, i) = split(index);
         let removed = {
             let mut guard = self.shard(task).lock();
             let shard = &mut *guard;
-            let listed = matches!(
-                shard.slots.get(index as usize),
-                Some(Slot::Taken(t, _)) if t == task
-            );
-            if listed {
-                let free = std::mem::replace(&mut shard.free, index);
-                shard.live -= 1;
-                Some(std::mem::replace(
-                    &mut shard.slots[index as usize],
-                    Slot::Free(free),
-                ))
-            } else {
-                None
+            match shard.pages.get_mut(p) {
+                Some(page) if page.tasks[i].as_ref() == Some(task) => {
+                    page.low[i] = shard.free;
+                    shard.free = index;
+                    shard.live -= 1;
+                    page.tasks[i].take()
+                }
+                _ => None,
             }
         };
         drop(removed);
@@ -155,17 +224,18 @@ impl Registry {
         out
     }
 
-    /// Removes and returns every entry.
+    /// Removes and returns every entry. The pages are kept (as a `Vec` keeps its capacity), all
+    /// of their slots unused again.
     pub(crate) fn take_all(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
+            for page in shard.pages.iter_mut() {
+                out.extend(page.tasks.iter_mut().filter_map(Option::take));
+            }
             shard.free = NONE;
+            shard.used = 0;
             shard.live = 0;
-            out.extend(shard.slots.drain(..).filter_map(|s| match s {
-                Slot::Taken(t, _) => Some(t),
-                Slot::Free(_) => None,
-            }));
         }
         out
     }
@@ -263,8 +333,9 @@ mod tests {
     }
 
     proptest! {
-        /// The slab registry against a map: inserts, removes (also of tasks no longer listed,
-        /// whose slot another task may hold by now) and take_all, over 1, 2 and 4 shards.
+        /// The slab registry against a map: inserts (stamps of any size: 40 bits are kept, larger
+        /// ones saturate), removes (also of tasks no longer listed, whose slot another task may
+        /// hold by now) and take_all, over 1, 2 and 4 shards.
         #[test]
         fn registry_matches_a_map(
             ops in prop::collection::vec(op(), 1..200),
@@ -282,7 +353,7 @@ mod tests {
                         let (runnable, task) = new_task();
                         runnables.push(runnable);
                         registry.insert(task.clone(), stamp).expect("open");
-                        model.insert(task.id(), stamp);
+                        model.insert(task.id(), stamp.min(STAMP_MAX));
                         live.push(task);
                         spawned += 1;
                     }
@@ -309,6 +380,62 @@ mod tests {
             let (_runnable, task) = new_task();
             prop_assert!(registry.insert(task, 0).is_err(), "a closed registry refuses");
         }
+    }
+
+    /// Several pages: slots past the first page are found, freed and reused; `take_all` leaves
+    /// the pages to be reused from slot 0; stamps keep all 40 bits.
+    #[test]
+    fn slots_span_pages_and_take_all_reuses_them() {
+        let registry = Registry::new(1);
+        let n = 2 * PAGE + PAGE / 2;
+        let mut runnables = Vec::new();
+        let mut tasks = Vec::new();
+        for k in 0..n {
+            let (r, t) = new_task();
+            runnables.push(r);
+            let stamp = (k as u64) << 29 | 7;
+            registry.insert(t.clone(), stamp).unwrap();
+            assert_eq!(t.registry_slot(), k as u32);
+            tasks.push((t, stamp));
+        }
+        assert_eq!(registry.shards[0].lock().pages.len(), 3);
+        // Free every third slot, across all three pages, then take them again.
+        for (t, _) in tasks.iter().step_by(3) {
+            registry.remove(t);
+        }
+        assert_eq!(registry.len(), n - n.div_ceil(3));
+        let mut again = Vec::new();
+        for _ in 0..n.div_ceil(3) {
+            let (r, t) = new_task();
+            runnables.push(r);
+            registry.insert(t.clone(), STAMP_MAX).unwrap();
+            assert!(t.registry_slot() % 3 == 0, "a freed slot is reused first");
+            again.push(t);
+        }
+        assert_eq!(registry.len(), n);
+        assert_eq!(registry.shards[0].lock().pages.len(), 3, "no page added");
+        let mut entries = Vec::new();
+        registry.entries(&mut entries);
+        let got: HashMap<TaskId, u64> = entries.iter().map(|(t, s)| (t.id(), *s)).collect();
+        for (k, (t, stamp)) in tasks.iter().enumerate() {
+            assert_eq!(got.get(&t.id()).copied(), (k % 3 != 0).then_some(*stamp));
+        }
+        for t in &again {
+            assert_eq!(got[&t.id()], STAMP_MAX);
+        }
+        assert_eq!(registry.take_all().len(), n);
+        assert_eq!(registry.len(), 0);
+        let (_r, t) = new_task();
+        registry.insert(t.clone(), 1).unwrap();
+        assert_eq!(
+            t.registry_slot(),
+            0,
+            "after take_all the slots are used from the start"
+        );
+        assert_eq!(registry.shards[0].lock().pages.len(), 3);
+        // A task removed long ago whose slot is in use again: removing it changes nothing.
+        registry.remove(&tasks[0].0);
+        assert_eq!(registry.len(), 1);
     }
 
     #[test]
