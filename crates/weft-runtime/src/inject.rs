@@ -25,6 +25,31 @@ struct State<T> {
     closed: bool,
 }
 
+/// The capacity (in elements) an emptied queue keeps. A burst of spawns from outside the workers
+/// (100,000 at once, say) grows the deque to the burst's backlog; without this it would keep that
+/// block (8 bytes per element) for the runtime's life.
+const KEEP_CAPACITY: usize = 4096;
+
+impl<T> State<T> {
+    /// After a pop: the deque's buffer if the queue is now empty and holds more than
+    /// [`KEEP_CAPACITY`], for the caller to drop once the lock is released.
+    #[inline]
+    fn shed(&mut self) -> Option<VecDeque<T>> {
+        if self.items.is_empty() && self.items.capacity() > KEEP_CAPACITY {
+            Some(shed(&mut self.items))
+        } else {
+            None
+        }
+    }
+}
+
+/// Out of line: once per burst.
+#[cold]
+#[inline(never)]
+fn shed<T>(items: &mut VecDeque<T>) -> VecDeque<T> {
+    std::mem::take(items)
+}
+
 impl<T> Inject<T> {
     /// An empty, open injector.
     pub fn new() -> Self {
@@ -83,6 +108,9 @@ impl<T> Inject<T> {
         let mut st = self.state.lock();
         let item = st.items.pop_front();
         self.len.store(st.items.len(), SeqCst);
+        let spare = st.shed();
+        drop(st);
+        drop(spare);
         item
     }
 
@@ -96,6 +124,9 @@ impl<T> Inject<T> {
         let n = max.min(st.items.len());
         f(st.items.drain(..n));
         self.len.store(st.items.len(), SeqCst);
+        let spare = st.shed();
+        drop(st);
+        drop(spare);
     }
 
     /// Closes the queue: later pushes fail. Returns false if it was already closed.
@@ -154,6 +185,35 @@ mod tests {
         q.pop_n(2, |d| got.extend(d));
         assert_eq!(got, vec![1, 2]);
         assert_eq!(q.len(), 2);
+    }
+
+    #[test]
+    fn an_emptied_queue_gives_back_a_large_buffer() {
+        let q = Inject::new();
+        for i in 0..3 * KEEP_CAPACITY {
+            q.push(i).unwrap();
+        }
+        assert!(q.state.lock().items.capacity() >= 3 * KEEP_CAPACITY);
+        let mut got = 0;
+        while got < 3 * KEEP_CAPACITY - 1 {
+            q.pop_n((3 * KEEP_CAPACITY - 1 - got).min(KEEP_CAPACITY), |d| {
+                got += d.count()
+            });
+        }
+        assert!(
+            q.state.lock().items.capacity() > KEEP_CAPACITY,
+            "not empty yet: kept"
+        );
+        assert_eq!(q.pop(), Some(3 * KEEP_CAPACITY - 1));
+        assert_eq!(
+            q.state.lock().items.capacity(),
+            0,
+            "empty: the buffer is freed"
+        );
+        // A small queue keeps its buffer when emptied.
+        q.push(1).unwrap();
+        assert_eq!(q.pop(), Some(1));
+        assert!(q.state.lock().items.capacity() > 0);
     }
 
     #[test]
