@@ -433,6 +433,57 @@ fn output_taken_while_the_runner_wakes_the_joiner() {
     });
 }
 
+/// Keeps one reference to its task and hands it back at the end (`release_ref`), as a runtime's
+/// registry does; runs what it is given inline.
+#[derive(Default)]
+struct Keeper(Mutex<Option<task::TaskRef>>);
+
+impl Schedule for Keeper {
+    fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+        task.run();
+    }
+    fn release_ref(&self, task: &task::TaskRef) -> Option<task::TaskRef> {
+        let held = self.0.lock().take();
+        assert!(held.as_ref().is_none_or(|t| t == task));
+        held
+    }
+}
+
+/// The scheduler's reference, handed back at the end, is dropped with the runner's in one step
+/// while a waker clone and the JoinHandle are dropped on another thread: the cell is freed once,
+/// by whoever is last, and the output dropped once.
+#[test]
+fn reference_handed_back_at_the_end_vs_handle_and_waker_drops() {
+    let _g = serial();
+    loom::model(|| {
+        let base = task::live_task_count();
+        let counts = Arc::new(Counts::default());
+        let wakers = Arc::new(Mutex::new(Vec::new()));
+        let fut = Probe {
+            counts: counts.clone(),
+            until: 2,
+            wakers: wakers.clone(),
+        };
+        let keeper = std::sync::Arc::new(Keeper::default());
+        let (r, h) = task::spawn(fut, keeper.clone(), SpawnOptions::new());
+        *keeper.0.lock() = Some(r.task());
+        r.run();
+        let w = wakers.lock().pop().unwrap();
+        let w2 = w.clone();
+        let t = thread::spawn(move || {
+            drop(w2);
+            drop(h);
+        });
+        // The second poll completes the task here, racing with the drops.
+        w.wake();
+        t.join().unwrap();
+        assert!(keeper.0.lock().is_none(), "handed back");
+        assert_eq!(counts.future_drops.load(SeqCst), 1);
+        assert_eq!(counts.output_drops.load(SeqCst), 1);
+        assert_eq!(task::live_task_count(), base);
+    });
+}
+
 /// An un-run Runnable is dropped (cancelling the task) on one thread while the JoinHandle waits
 /// on another: the joiner is woken and sees the cancellation; the future is dropped once.
 #[test]

@@ -667,6 +667,69 @@ fn polling_a_handle_again_after_ready_panics_and_its_drop_drops_nothing() {
     f.assert_all_freed();
 }
 
+/// A scheduler that keeps a reference to each task and hands it back from `release_ref`: the
+/// cell drops it with the runner's (and frees the cell when those two were the last); a reference
+/// to another task handed back by mistake is dropped as it is.
+#[test]
+fn release_ref_hands_back_the_schedulers_reference() {
+    use std::sync::atomic::AtomicUsize;
+    use weft_core::task::{Schedule, ScheduleInfo};
+
+    #[derive(Default)]
+    struct Keeper {
+        held: Mutex<Vec<TaskRef>>,
+        /// Hand back this task's reference instead of the released one's.
+        other: Mutex<Option<TaskRef>>,
+        releases: AtomicUsize,
+    }
+    impl Schedule for Keeper {
+        fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+            drop(task);
+        }
+        fn release_ref(&self, task: &TaskRef) -> Option<TaskRef> {
+            self.releases.fetch_add(1, SeqCst);
+            if let Some(other) = self.other.lock().unwrap().take() {
+                return Some(other);
+            }
+            let mut held = self.held.lock().unwrap();
+            let i = held.iter().position(|t| t == task)?;
+            Some(held.swap_remove(i))
+        }
+    }
+
+    let _g = serial();
+    let base = task::live_task_count();
+    let keeper = Arc::new(Keeper::default());
+    // Handle dropped first: the runner's and the keeper's references are the last two.
+    let (r, h) = task::spawn(async { 1 }, keeper.clone(), SpawnOptions::new());
+    keeper.held.lock().unwrap().push(r.task());
+    drop(h);
+    r.run();
+    assert_eq!(keeper.releases.load(SeqCst), 1);
+    assert!(keeper.held.lock().unwrap().is_empty());
+    assert_eq!(
+        task::live_task_count(),
+        base,
+        "freed with both references gone"
+    );
+    // The handle outlives the task: the cell stays until it goes.
+    let (r, h) = task::spawn(async { 2 }, keeper.clone(), SpawnOptions::new());
+    keeper.held.lock().unwrap().push(r.task());
+    r.run();
+    assert_eq!(task::live_task_count(), base + 1);
+    assert_eq!(block_on(h).unwrap(), 2);
+    assert_eq!(task::live_task_count(), base);
+    // Another task's reference handed back: that one is dropped as is, ours released once.
+    let (r_other, h_other) = task::spawn(async { 3 }, keeper.clone(), SpawnOptions::new());
+    let (r, h) = task::spawn(async { 4 }, keeper.clone(), SpawnOptions::new());
+    *keeper.other.lock().unwrap() = Some(r_other.task());
+    r.run();
+    assert_eq!(block_on(h).unwrap(), 4);
+    assert_eq!(task::live_task_count(), base + 1, "the other task lives on");
+    drop((r_other, h_other));
+    assert_eq!(task::live_task_count(), base);
+}
+
 #[test]
 fn join_handle_consumes_coop_budget() {
     use weft_core::coop;

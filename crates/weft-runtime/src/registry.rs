@@ -179,25 +179,23 @@ impl Registry {
         Ok(())
     }
 
-    /// Forgets `task` (it ended); nothing if it is not listed (a shutdown took every entry).
-    /// Our reference is dropped after the lock is released.
-    pub(crate) fn remove(&self, task: &TaskRef) {
+    /// Forgets `task` (it ended) and returns the registry's reference to it, for the caller to
+    /// drop (after the lock is released); `None` if it is not listed (a shutdown took every
+    /// entry).
+    pub(crate) fn remove(&self, task: &TaskRef) -> Option<TaskRef> {
         let index = task.registry_slot();
         let (p, i) = split(index);
-        let removed = {
-            let mut guard = self.shard(task).lock();
-            let shard = &mut *guard;
-            match shard.pages.get_mut(p) {
-                Some(page) if page.tasks[i].as_ref() == Some(task) => {
-                    page.low[i] = shard.free;
-                    shard.free = index;
-                    shard.live -= 1;
-                    page.tasks[i].take()
-                }
-                _ => None,
+        let mut guard = self.shard(task).lock();
+        let shard = &mut *guard;
+        match shard.pages.get_mut(p) {
+            Some(page) if page.tasks[i].as_ref() == Some(task) => {
+                page.low[i] = shard.free;
+                shard.free = index;
+                shard.live -= 1;
+                page.tasks[i].take()
             }
-        };
-        drop(removed);
+            _ => None,
+        }
     }
 
     /// Whether [`close`](Registry::close) was called.

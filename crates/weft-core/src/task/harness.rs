@@ -307,11 +307,29 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, outcome: Outcom
             drop_quietly(old);
         }
     }
-    let _ =
-        panic::catch_unwind(AssertUnwindSafe(|| scheduler.release(&task))).map_err(drop_quietly);
+    let held = match panic::catch_unwind(AssertUnwindSafe(|| scheduler.release_ref(&task))) {
+        Ok(held) => held,
+        Err(payload) => {
+            drop_quietly(payload);
+            None
+        }
+    };
     guard.disarm();
-    if header.state.ref_dec() {
-        // SAFETY: ours was the last reference.
+    // A reference the scheduler handed back goes with ours, in one step.
+    let last = match held {
+        Some(held) if held == *task => {
+            // Its count is released by `ref_dec_two` instead of its drop.
+            let _ = held.into_raw();
+            header.state.ref_dec_two()
+        }
+        other => {
+            // Another task's reference (a scheduler's mistake, but a valid one): dropped as is.
+            drop_quietly(other);
+            header.state.ref_dec()
+        }
+    };
+    if last {
+        // SAFETY: ours was the last reference (with the scheduler's).
         unsafe { dealloc::<F, S>(ptr) };
     }
 }

@@ -114,7 +114,9 @@
 //!    back at (7).
 //! 6. **Immutable parts.** The header's vtable, id and spawn site and the scheduler never
 //!    change after spawn; any reference holder may read them.
-//! 7. **End of life.** [`Schedule::release`] is called once, by the runner, right after (3).
+//! 7. **End of life.** [`Schedule::release_ref`] (by default [`Schedule::release`]) is called
+//!    once, by the runner, right after (3); a reference it hands back is dropped with the
+//!    runner's.
 //!    [`Schedule::unhandled_panic`] is called at most once: by the runner at (3) when no handle
 //!    is left, or by the handle at (7) when it drops a panic it never returned.
 //! 8. **Freeing.** When the count reaches zero no one else can reach the cell: `dealloc` drops
@@ -357,6 +359,46 @@ pub trait Schedule: Send + Sync + 'static {
         let _ = task;
     }
 
+    /// [`release`](Schedule::release), for a scheduler that holds a reference to the task itself
+    /// (a runtime's registry of live tasks): it may hand that reference back instead of dropping
+    /// it, and the cell drops it together with the runner's own in one atomic step. The cell
+    /// calls this one (not `release`) at the task's end. The default calls `release` and hands
+    /// nothing back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use weft_core::task::{self, Runnable, Schedule, ScheduleInfo, SpawnOptions, TaskRef};
+    ///
+    /// #[derive(Default)]
+    /// struct Rt {
+    ///     queue: Mutex<Vec<Runnable>>,
+    ///     live: Mutex<Vec<TaskRef>>,
+    /// }
+    /// impl Schedule for Rt {
+    ///     fn schedule(&self, task: Runnable, _info: ScheduleInfo) {
+    ///         self.queue.lock().unwrap().push(task);
+    ///     }
+    ///     fn release_ref(&self, task: &TaskRef) -> Option<TaskRef> {
+    ///         let mut live = self.live.lock().unwrap();
+    ///         let i = live.iter().position(|t| t == task)?;
+    ///         Some(live.swap_remove(i))
+    ///     }
+    /// }
+    ///
+    /// let rt = Arc::new(Rt::default());
+    /// let (runnable, handle) = task::spawn(async { 7 }, rt.clone(), SpawnOptions::new());
+    /// rt.live.lock().unwrap().push(runnable.task());
+    /// runnable.run();
+    /// assert!(rt.live.lock().unwrap().is_empty());
+    /// assert_eq!(futures_executor::block_on(handle).unwrap(), 7);
+    /// ```
+    fn release_ref(&self, task: &TaskRef) -> Option<TaskRef> {
+        self.release(task);
+        None
+    }
+
     /// A panic nobody will ever see: the task panicked with its `JoinHandle` already dropped, or
     /// the `JoinHandle` was dropped while holding an unretrieved panic. Called at most once per
     /// task. The default prints one line to stderr (see [`report_unhandled_panic`]).
@@ -374,6 +416,11 @@ impl<S: Schedule> Schedule for std::sync::Arc<S> {
     #[inline]
     fn release(&self, task: &TaskRef) {
         (**self).release(task)
+    }
+
+    #[inline]
+    fn release_ref(&self, task: &TaskRef) -> Option<TaskRef> {
+        (**self).release_ref(task)
     }
 
     fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn Any + Send)) {

@@ -458,6 +458,19 @@ impl State {
         }
     }
 
+    /// (9) Drops two references at once (the runner's and one the scheduler handed back at the
+    /// end, see `Schedule::release_ref`). Returns `true` if they were the last: the caller must
+    /// deallocate.
+    #[must_use]
+    pub(super) fn ref_dec_two(&self) -> bool {
+        let prev = Snapshot(self.val.fetch_sub(2 * REF_ONE, AcqRel));
+        if prev.ref_count() < 2 {
+            let _guard = AbortOnPanic("ref_dec_two");
+            panic!("task reference count underflow: {prev:?}");
+        }
+        prev.ref_count() == 2
+    }
+
     /// (9) Drops a reference. Returns `true` if it was the last: the caller must deallocate.
     #[must_use]
     pub(super) fn ref_dec(&self) -> bool {

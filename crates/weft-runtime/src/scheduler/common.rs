@@ -302,9 +302,13 @@ impl<Q: TaskQueue> Schedule for TaskHook<Q> {
     }
 
     fn release(&self, task: &TaskRef) {
-        if let Some(registry) = self.0.registry() {
-            registry.remove(task);
-        }
+        drop(self.release_ref(task));
+    }
+
+    /// The registry's reference goes back to the cell, which drops it with the runner's.
+    #[inline]
+    fn release_ref(&self, task: &TaskRef) -> Option<TaskRef> {
+        self.0.registry()?.remove(task)
     }
 
     fn unhandled_panic(&self, task: &TaskRef, payload: &(dyn Any + Send)) {
