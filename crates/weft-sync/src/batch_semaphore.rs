@@ -33,9 +33,12 @@
 //!
 //!   release_deferred(n): fetch_add pending += n; done unless WAITING was set
 //!                        else lock; move all pending into the wait list as release(n) does
-//!   try_acquire(n):      as above; when `state` is short, move pending into it (release) and retry
-//!   acquire(n) slow:     lock; move pending into `state`; take what is free; if a waiter is
-//!                        queued, set WAITING and move whatever was released meanwhile to the list
+//!   try_acquire(n):      as above; when `state` is short and not QUEUED, move pending into it
+//!                        (release) and retry
+//!   acquire(n) slow:     lock; if QUEUED, queue behind the others (WAITING is set, nothing is
+//!                        pending); else move pending into `state`, take what is free, and if
+//!                        that is not enough queue, set WAITING and move whatever was released
+//!                        meanwhile to the list
 //! ```
 //!
 //! A deferred release is one uncontended atomic add on the releaser's line; the acquirers touch
@@ -49,9 +52,9 @@
 //! - A waiter's slot is freed only by its future (on completion or drop).
 //! - `WAITING` (deferred word) is set exactly when `QUEUED` is, apart from the moments inside the
 //!   lock between the two changes; it too changes only under the lock. While it is set every
-//!   deferred release takes the lock and hands its permits to the waiters, and a waiter is queued
-//!   only after it set `WAITING` and moved the pending permits: no permit stays pending while a
-//!   waiter waits.
+//!   deferred release takes the lock and hands its permits to the waiters, and the first waiter
+//!   of a queue sets `WAITING` and moves the pending permits before it lets go of the lock: no
+//!   permit stays pending while a waiter waits.
 //! - The free permits are `state`'s count plus the deferred word's pending count.
 
 use std::fmt;
@@ -171,8 +174,10 @@ impl<D: Deferred> RawSemaphore<D> {
         let Some(cell) = self.deferred.cell() else {
             return false;
         };
-        // A plain load first: the common "nothing pending" case leaves the releaser's line shared.
-        if cell.load(Relaxed) >> 1 == 0 {
+        // While waiters are queued every deferred release goes to them (WAITING), so there is
+        // nothing for us to take: looking would only pull the releaser's line away from it. And a
+        // plain load first: the common "nothing pending" case leaves that line shared.
+        if self.state.load(Relaxed) & QUEUED != 0 || cell.load(Relaxed) >> 1 == 0 {
             return false;
         }
         let pending = cell.fetch_and(WAITING, AcqRel) >> 1;
@@ -389,8 +394,13 @@ impl<D: Deferred> Acquire<'_, D> {
                 }
                 let mut wakers = WakeList::new();
                 let mut list = sem.waiters.lock();
-                // Deferred releases count as free permits from here on (queued waiters first).
-                sem.collect_deferred_locked(&mut list, &mut wakers);
+                // QUEUED changes only under the lock. If it is set, so is WAITING: deferred
+                // releases already go to the list and nothing is pending for us.
+                let was_queued = sem.state.load(Acquire) & QUEUED != 0;
+                if !was_queued {
+                    // Deferred releases count as free permits from here on.
+                    sem.collect_deferred_locked(&mut list, &mut wakers);
+                }
                 let mut s = sem.state.load(Acquire);
                 let needed = loop {
                     if s & CLOSED != 0 {
@@ -421,9 +431,10 @@ impl<D: Deferred> Acquire<'_, D> {
                     waker: Some(cx.waker().clone()),
                     needed,
                 });
-                if let Some(cell) = sem.deferred.cell() {
-                    // From now on deferred releases come to the list; those made since the
-                    // collection above are moved here (they may complete this very waiter).
+                if let Some(cell) = sem.deferred.cell().filter(|_| !was_queued) {
+                    // The first waiter: from now on deferred releases come to the list; those
+                    // made since the collection above are moved here (they may complete this
+                    // very waiter).
                     if cell.fetch_or(WAITING, AcqRel) >> 1 != 0 {
                         sem.collect_deferred_locked(&mut list, &mut wakers);
                     }
