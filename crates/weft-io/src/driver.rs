@@ -21,6 +21,7 @@ use std::io;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use crossbeam_utils::CachePadded;
 use weft_core::loom::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use weft_core::loom::sync::{Arc, Condvar, Mutex};
 use weft_runtime::builder::{MakePark, ParkSettings, PausableClock};
@@ -114,8 +115,10 @@ pub(crate) struct Inner {
     pub(crate) timers: TimerQueue,
     /// The park thread's scratch space (poller events, wakers to call).
     scratch: Mutex<Scratch>,
-    /// IDLE / PARKED / NOTIFIED: skips the notify syscall when the driver is not blocked.
-    park_state: AtomicU8,
+    /// IDLE / PARKED / NOTIFIED: skips the notify syscall when the driver is not blocked. On its
+    /// own cache line: every park and unpark writes it, while `shut_down` beside it is read by
+    /// every timer and I/O poll on every worker.
+    park_state: CachePadded<AtomicU8>,
     shut_down: AtomicBool,
     /// Once the poller failed for good, a blocking `park` waits on `fallback_cv` (while the state
     /// is PARKED) and `unpark` notifies it.
@@ -231,7 +234,7 @@ impl Driver {
                     wake: Vec::new(),
                     error_streak: 0,
                 }),
-                park_state: AtomicU8::new(IDLE),
+                park_state: CachePadded::new(AtomicU8::new(IDLE)),
                 shut_down: AtomicBool::new(false),
                 fallback: Mutex::new(()),
                 fallback_cv: Condvar::new(),

@@ -11,6 +11,7 @@
 use std::fmt;
 use std::task::Waker;
 
+use crossbeam_utils::CachePadded;
 use weft_core::loom::sync::atomic::{AtomicU64, Ordering};
 use weft_core::loom::sync::{Arc, Mutex};
 use weft_core::task::AtomicWaker;
@@ -67,7 +68,10 @@ impl Positioned for Arc<TimerEntry> {
 /// The clock and the wheel of one driver.
 pub(crate) struct TimerQueue {
     pub(crate) clock: Clock,
-    state: Mutex<State>,
+    /// On its own cache line: every insert and every firing writes the lock and the wheel, while
+    /// the clock's fields (and the driver's around the queue) are read by every `sleep` on every
+    /// worker.
+    state: CachePadded<Mutex<State>>,
 }
 
 struct State {
@@ -105,10 +109,10 @@ impl TimerQueue {
     pub(crate) fn new(paused: bool) -> Self {
         TimerQueue {
             clock: Clock::new(paused),
-            state: Mutex::new(State {
+            state: CachePadded::new(Mutex::new(State {
                 wheel: Wheel::new(),
                 next_wake: NEVER,
-            }),
+            })),
         }
     }
 

@@ -44,7 +44,7 @@ use crate::driver::Handle;
 pub fn sleep(duration: Duration) -> Sleep {
     let handle = Handle::current();
     let deadline = handle.now().saturating_add(duration);
-    Sleep::new(handle, deadline, Some(Location::caller()))
+    Sleep::after(handle, deadline, duration, Some(Location::caller()))
 }
 
 /// Waits until `deadline`.
@@ -75,6 +75,14 @@ pub struct Sleep {
     /// The line that called `sleep`, recorded in the task while it waits (for task dumps);
     /// `None` inside `timeout` and `Interval`, whose own callers' futures say more.
     at: Option<WaitSite>,
+    /// Whether the first poll reads the clock to complete at once when the deadline has already
+    /// passed. `false` for a sleep of a positive duration from now ([`sleep`], [`timeout`]): its
+    /// deadline was in the future when it was made, so the first poll goes straight to the wheel,
+    /// which completes it if its tick is already processed and otherwise fires it at the next
+    /// timer turn, as for any timer (never early: the tick rounds the deadline up).
+    ///
+    /// [`timeout`]: crate::time::timeout
+    check_clock: bool,
 }
 
 impl Sleep {
@@ -90,7 +98,22 @@ impl Sleep {
             handle,
             entry: None,
             at: at.map(|at| WaitSite::new(Resource::Sleep, at)),
+            check_clock: true,
         }
+    }
+
+    /// A sleep until `deadline`, made `duration` after the clock's reading `deadline` was
+    /// computed from (`deadline = now + duration`): a positive duration means the deadline is
+    /// still ahead, so the first poll need not read the clock again.
+    pub(crate) fn after(
+        handle: Handle,
+        deadline: Instant,
+        duration: Duration,
+        at: Option<&'static Location<'static>>,
+    ) -> Sleep {
+        let mut sleep = Sleep::new(handle, deadline, at);
+        sleep.check_clock = duration.is_zero();
+        sleep
     }
 
     pub(crate) fn handle(&self) -> &Handle {
@@ -113,6 +136,7 @@ impl Sleep {
     /// Moves the sleep to a new deadline (also after it completed: it then waits again).
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
+        self.check_clock = true;
         self.tick = self
             .handle
             .inner
@@ -163,7 +187,7 @@ impl Sleep {
         let entry = match &this.entry {
             Some(entry) => entry,
             None => {
-                if timers.clock.now() >= this.deadline.into_std() {
+                if this.check_clock && timers.clock.now() >= this.deadline.into_std() {
                     coop.made_progress();
                     return Poll::Ready(());
                 }

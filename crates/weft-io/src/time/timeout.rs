@@ -84,7 +84,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
     let deadline = handle.now().saturating_add(duration);
     Timeout {
         future: future.into_future(),
-        delay: Sleep::new(handle, deadline, None),
+        delay: Sleep::after(handle, deadline, duration, None),
         site: WaitSite::caller(Resource::Sleep),
     }
 }

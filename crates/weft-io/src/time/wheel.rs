@@ -17,8 +17,11 @@
 //!
 //! Each slot is a `Vec` of `(when, item)`. An item knows its own [`Position`] (level, slot, index),
 //! so removal is a `swap_remove` plus fixing the moved item's position: insert and remove are O(1)
-//! and the wheel never scans. A slot's `Vec` is moved out when the slot is processed and dropped once
-//! drained, so the memory of fired timers is given back.
+//! and the wheel never scans. A slot's `Vec` is moved out when the slot is processed; once drained
+//! it is kept as a *spare* (at most [`SPARES`] of them, each of at most [`SPARE_CAPACITY`] items,
+//! larger ones are freed) and handed to the next empty slot that receives a timer, so a steady
+//! stream of timers does not grow a fresh `Vec` by doubling in every slot, and the memory of a
+//! burst of timers is given back.
 //!
 //! This module is a pure data structure with no clock, lock or waker; the timer driver wraps it.
 //!
@@ -41,6 +44,12 @@ pub(crate) const SLOTS: usize = 64;
 const SLOT_BITS: u32 = 6;
 /// The pseudo-level that names the processing buffer in a [`Position`].
 const PROCESSING: u64 = LEVELS as u64;
+/// How many drained slot buffers the wheel keeps for reuse: one per slot coming into use in a
+/// tick is the steady state, a few more absorb a cascade.
+const SPARES: usize = 4;
+/// The largest buffer (in items) kept as a spare: 16384 items of 16 bytes, 256 KiB, so at most
+/// 1 MiB stays allocated after a burst.
+const SPARE_CAPACITY: usize = 16384;
 
 /// Where an item is stored in a [`Wheel`]: level, slot and index, packed in one word.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -126,6 +135,8 @@ pub(crate) struct Wheel<T> {
     levels: Box<[Level<T>; LEVELS]>,
     /// The slot being drained by `poll`.
     processing: Vec<(u64, T)>,
+    /// Empty buffers of drained slots, for the next slots that fill (see the module docs).
+    spare: Vec<Vec<(u64, T)>>,
     len: usize,
 }
 
@@ -136,6 +147,7 @@ impl<T: Positioned> Wheel<T> {
             elapsed: 0,
             levels: Box::new(std::array::from_fn(|_| Level::new())),
             processing: Vec::new(),
+            spare: Vec::new(),
             len: 0,
         }
     }
@@ -166,6 +178,11 @@ impl<T: Positioned> Wheel<T> {
     fn insert_unchecked(&mut self, when: u64, item: T) {
         let (level, slot) = self.place(when);
         let vec = &mut self.levels[level].slots[slot];
+        if vec.capacity() == 0 {
+            if let Some(spare) = self.spare.pop() {
+                *vec = spare;
+            }
+        }
         item.set_position(Position::new(level as u64, slot as u64, vec.len()));
         vec.push((when, item));
         self.levels[level].occupied |= 1 << slot;
@@ -270,8 +287,15 @@ impl<T: Positioned> Wheel<T> {
                     self.elapsed = self.elapsed.max(deadline);
                     let lvl = &mut self.levels[level];
                     lvl.occupied &= !(1 << slot);
-                    // The drained buffer (now empty) is dropped here: its memory goes back.
-                    self.processing = std::mem::take(&mut lvl.slots[slot]);
+                    let drained = std::mem::replace(
+                        &mut self.processing,
+                        std::mem::take(&mut lvl.slots[slot]),
+                    );
+                    if self.spare.len() < SPARES
+                        && (1..=SPARE_CAPACITY).contains(&drained.capacity())
+                    {
+                        self.spare.push(drained);
+                    }
                     for (index, (_, item)) in self.processing.iter().enumerate() {
                         item.set_position(Position::new(PROCESSING, 0, index));
                     }
