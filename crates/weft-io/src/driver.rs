@@ -115,11 +115,11 @@ pub(crate) struct Inner {
     pub(crate) timers: TimerQueue,
     /// The park thread's scratch space (poller events, wakers to call).
     scratch: Mutex<Scratch>,
-    /// IDLE / PARKED / NOTIFIED: skips the notify syscall when the driver is not blocked. On its
-    /// own cache line: every park and unpark writes it, while `shut_down` beside it is read by
-    /// every timer and I/O poll on every worker.
-    park_state: CachePadded<AtomicU8>,
-    shut_down: AtomicBool,
+    /// IDLE / PARKED / NOTIFIED: skips the notify syscall when the driver is not blocked.
+    park_state: AtomicU8,
+    /// On its own cache line: read by every timer poll on every worker, while the fields around
+    /// it (the park state, the metrics counters) are written by every park.
+    shut_down: CachePadded<AtomicBool>,
     /// Once the poller failed for good, a blocking `park` waits on `fallback_cv` (while the state
     /// is PARKED) and `unpark` notifies it.
     fallback: Mutex<()>,
@@ -234,8 +234,8 @@ impl Driver {
                     wake: Vec::new(),
                     error_streak: 0,
                 }),
-                park_state: CachePadded::new(AtomicU8::new(IDLE)),
-                shut_down: AtomicBool::new(false),
+                park_state: AtomicU8::new(IDLE),
+                shut_down: CachePadded::new(AtomicBool::new(false)),
                 fallback: Mutex::new(()),
                 fallback_cv: Condvar::new(),
                 ready_count: Default::default(),
