@@ -373,7 +373,7 @@ async fn first_byte_arrives(
 ) -> bool {
     let mut byte = [0u8; 1];
     let mut peek = pin!(stream.peek(&mut byte));
-    let mut deadline = limit.map(weft_io::time::sleep);
+    let mut deadline = pin!(limit.map(weft_io::time::sleep));
     poll_fn(|cx| {
         if let Poll::Ready(peeked) = peek.as_mut().poll(cx) {
             return Poll::Ready(matches!(peeked, Ok(n) if n > 0));
@@ -381,7 +381,7 @@ async fn first_byte_arrives(
         if stop.as_mut().poll(cx).is_ready() {
             return Poll::Ready(false);
         }
-        match deadline.as_mut().map(|d| Pin::new(d).poll(cx)) {
+        match deadline.as_mut().as_pin_mut().map(|d| d.poll(cx)) {
             Some(Poll::Ready(())) => Poll::Ready(false),
             _ => Poll::Pending,
         }

@@ -83,22 +83,33 @@ impl hyper::rt::Timer for HyperTimer {
 
     fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {
         match sleep.as_mut().downcast_mut_pin::<HyperSleep>() {
-            Some(mut ours) => ours.inner.reset(time::Instant::from_std(new_deadline)),
+            Some(ours) => ours.inner().reset(time::Instant::from_std(new_deadline)),
             None => *sleep = self.sleep_until(new_deadline),
         }
     }
 }
 
 /// A weft [`Sleep`] as hyper's `Sleep`.
+///
+/// # Invariants
+/// `inner` is structurally pinned: it is only handed out pinned ([`HyperSleep::inner`]) and never
+/// moved out.
 struct HyperSleep {
     inner: Sleep,
+}
+
+impl HyperSleep {
+    fn inner(self: Pin<&mut Self>) -> Pin<&mut Sleep> {
+        // SAFETY: `inner` is structurally pinned (type invariant).
+        unsafe { self.map_unchecked_mut(|s| &mut s.inner) }
+    }
 }
 
 impl Future for HyperSleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.inner).poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.inner().poll(cx)
     }
 }
 

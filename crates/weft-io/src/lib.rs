@@ -58,6 +58,13 @@ pub mod io;
 mod reactor;
 #[cfg(not(loom))]
 pub mod time;
+/// Under loom only the timer queue is built (for `tests/loom_timer.rs`).
+#[cfg(loom)]
+mod time {
+    mod clock;
+    pub(crate) mod entry;
+    mod wheel;
+}
 
 #[cfg(not(loom))]
 pub use driver::{Driver, DriverConfig, EnterGuard, Handle, MakeDriver};
@@ -70,6 +77,91 @@ pub use io::Async;
 pub mod __loom {
     pub use crate::reactor::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
     pub use crate::reactor::waiters::WaiterKey;
+
+    /// The timer queue and its entries, as a `Sleep` and the driver use them.
+    pub mod timer {
+        use std::task::Waker;
+
+        use crate::time::entry::{Inserted, TimerEntry, TimerQueue};
+
+        /// A driver's timer queue (on a paused clock: time is the `now` given to `process`).
+        #[derive(Debug)]
+        pub struct Queue(TimerQueue);
+
+        /// A timer entry, as embedded in a `Sleep`.
+        #[derive(Debug)]
+        pub struct Entry(TimerEntry);
+
+        impl Queue {
+            /// An empty queue at tick 0.
+            #[allow(clippy::new_without_default)]
+            pub fn new() -> Self {
+                Queue(TimerQueue::new(true))
+            }
+
+            /// Arms `entry` for `tick`; `false` if it was already due.
+            ///
+            /// # Safety
+            /// As `TimerQueue::insert`: `entry` stays put and alive until it is done or removed.
+            pub unsafe fn insert(&self, entry: &Entry, tick: u64) -> bool {
+                // SAFETY: the caller's promise.
+                let inserted = unsafe { self.0.insert(&entry.0, tick) };
+                matches!(inserted, Inserted::Armed { .. })
+            }
+
+            /// Moves `entry` to `tick` (lock-free when later).
+            ///
+            /// # Safety
+            /// As for [`insert`](Self::insert).
+            pub unsafe fn reset(&self, entry: &Entry, tick: u64) {
+                // SAFETY: the caller's promise.
+                unsafe { self.0.reset(&entry.0, tick) };
+            }
+
+            /// Takes `entry` out of the wheel (what dropping an armed `Sleep` does).
+            pub fn remove(&self, entry: &Entry) {
+                self.0.remove(&entry.0);
+            }
+
+            /// Fires the timers due at `now` and wakes their tasks; returns how many fired.
+            pub fn process(&self, now: u64) -> usize {
+                self.0.process(now, &mut Vec::new())
+            }
+
+            /// Pending timers.
+            pub fn len(&self) -> usize {
+                self.0.len()
+            }
+        }
+
+        impl Entry {
+            /// An entry for `tick`, not in a wheel.
+            pub fn new(tick: u64) -> Self {
+                Entry(TimerEntry::new(tick))
+            }
+
+            /// Registers the waiting task's waker.
+            pub fn register(&self, waker: &Waker) {
+                self.0.waker.register(waker);
+            }
+
+            /// Whether it fired (or is firing), as a `Sleep`'s poll asks.
+            pub fn is_fired(&self) -> bool {
+                self.0.is_fired()
+            }
+
+            /// Whether the queue let go of it, as a `Sleep`'s drop asks.
+            pub fn is_done(&self) -> bool {
+                self.0.is_done()
+            }
+
+            /// Marks the entry's memory as freed: loom reports it if the queue's last access is
+            /// not ordered before this.
+            pub fn free(&self) {
+                self.0.memory.with_mut(|_| ());
+            }
+        }
+    }
 }
 
 /// Not public API: helpers for doc examples and tests.

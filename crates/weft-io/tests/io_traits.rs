@@ -25,14 +25,33 @@ fn public_types_are_send_sync_unpin() {
     all::<DriverConfig>();
     all::<Handle>();
     all::<Async<UnixStream>>();
-    all::<Sleep>();
-    all::<Timeout<Sleep>>();
+    // A `Sleep` carries the timer entry the wheel points at: pinned, like tokio's.
+    send::<Sleep>();
+    sync::<Sleep>();
+    send::<Timeout<Sleep>>();
+    sync::<Timeout<Sleep>>();
     all::<Interval>();
     all::<Instant>();
     all::<Elapsed>();
     all::<MissedTickBehavior>();
     // The guard is tied to the thread that entered.
     unpin::<EnterGuard>();
+}
+
+/// `Sleep` is `!Unpin` on purpose (the wheel points into it), and so is a `Timeout`.
+#[test]
+fn sleep_and_timeout_are_not_unpin() {
+    trait MaybeUnpin {
+        const UNPIN: bool = false;
+    }
+    impl<T: ?Sized> MaybeUnpin for T {}
+    struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+    impl<T: ?Sized + Unpin> Probe<T> {
+        const UNPIN: bool = true;
+    }
+    const { assert!(!<Probe<Sleep>>::UNPIN) };
+    const { assert!(!<Probe<Timeout<std::future::Ready<()>>>>::UNPIN) };
+    const { assert!(<Probe<Interval>>::UNPIN) };
 }
 
 #[test]

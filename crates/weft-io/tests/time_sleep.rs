@@ -91,11 +91,11 @@ fn huge_durations_never_overflow() {
         assert!(!forever.is_elapsed());
         let r = weft_io::time::timeout(Duration::from_secs(1), forever).await;
         assert!(r.is_err());
-        let mut s = sleep(Duration::from_secs(u64::MAX));
-        let r = weft_io::time::timeout(Duration::from_secs(365 * 86_400), &mut s).await;
+        let mut s = std::pin::pin!(sleep(Duration::from_secs(u64::MAX)));
+        let r = weft_io::time::timeout(Duration::from_secs(365 * 86_400), s.as_mut()).await;
         assert!(r.is_err());
         // The far deadline can still be moved near.
-        s.reset(Instant::now() + Duration::from_millis(5));
+        s.as_mut().reset(Instant::now() + Duration::from_millis(5));
         s.await;
     });
 }
@@ -104,22 +104,22 @@ fn huge_durations_never_overflow() {
 fn reset_moves_the_deadline_both_ways() {
     each_flavor(true, || async {
         let start = Instant::now();
-        let mut s = sleep(Duration::from_secs(10));
+        let mut s = std::pin::pin!(sleep(Duration::from_secs(10)));
         // Register it, then move it later (the cheap path) and earlier (the locked path).
-        assert!(weft_io::time::timeout(Duration::from_secs(1), &mut s)
+        assert!(weft_io::time::timeout(Duration::from_secs(1), s.as_mut())
             .await
             .is_err());
-        s.reset(start + Duration::from_secs(20));
-        s.reset(start + Duration::from_secs(30));
-        (&mut s).await;
+        s.as_mut().reset(start + Duration::from_secs(20));
+        s.as_mut().reset(start + Duration::from_secs(30));
+        s.as_mut().await;
         assert_eq!(start.elapsed(), Duration::from_secs(30));
         // After completing, a reset makes it wait again.
-        s.reset(Instant::now() + Duration::from_secs(5));
+        s.as_mut().reset(Instant::now() + Duration::from_secs(5));
         assert!(!s.is_elapsed());
-        (&mut s).await;
+        s.as_mut().await;
         assert_eq!(start.elapsed(), Duration::from_secs(35));
-        s.reset(start + Duration::from_secs(100));
-        s.reset(start + Duration::from_secs(40));
+        s.as_mut().reset(start + Duration::from_secs(100));
+        s.as_mut().reset(start + Duration::from_secs(40));
         s.await;
         assert_eq!(start.elapsed(), Duration::from_secs(40));
     });
@@ -129,10 +129,12 @@ fn reset_moves_the_deadline_both_ways() {
 fn dropping_a_sleep_frees_its_timer() {
     each_flavor(true, || async {
         let handle = Handle::current();
-        let mut sleeps: Vec<_> = (1..=100).map(|s| sleep(Duration::from_secs(s))).collect();
+        let mut sleeps: Vec<_> = (1..=100)
+            .map(|s| Box::pin(sleep(Duration::from_secs(s))))
+            .collect();
         for s in &mut sleeps {
             // Poll once so each is registered.
-            let _ = weft_io::time::timeout(Duration::ZERO, s).await;
+            let _ = weft_io::time::timeout(Duration::ZERO, s.as_mut()).await;
         }
         assert_eq!(handle.pending_timers(), 100);
         sleeps.truncate(40);
@@ -217,16 +219,16 @@ fn resets_racing_the_driver_never_fire_early() {
             .map(|k| {
                 spawn(async move {
                     for round in 0..20u64 {
-                        let mut s = sleep(Duration::from_millis(1));
+                        let mut s = std::pin::pin!(sleep(Duration::from_millis(1)));
                         // Register, then move while the driver may be firing it.
-                        let _ = weft_io::time::timeout(Duration::ZERO, &mut s).await;
+                        let _ = weft_io::time::timeout(Duration::ZERO, s.as_mut()).await;
                         let later = Instant::now() + Duration::from_millis(1 + (k + round) % 3);
-                        s.reset(later);
+                        s.as_mut().reset(later);
                         if round % 2 == 0 {
-                            s.reset(later + Duration::from_millis(4)); // later: lock-free
+                            s.as_mut().reset(later + Duration::from_millis(4)); // later: lock-free
                         }
                         if round % 3 == 0 {
-                            s.reset(later); // earlier again: under the lock
+                            s.as_mut().reset(later); // earlier again: under the lock
                         }
                         let deadline = s.deadline();
                         s.await;

@@ -45,8 +45,9 @@ pub(crate) fn is_resource_exhaustion(e: &io::Error) -> bool {
 /// pause over ends it and wakes the others too, so none depends on the timer's wake reaching it.
 #[derive(Debug)]
 pub(crate) struct AcceptBackoff {
-    /// The pending pause, if any. Lock order: `pause`, then `WakeAll::waiters`.
-    pause: Mutex<Option<Sleep>>,
+    /// The pending pause, if any (boxed: a `Sleep` is polled pinned). Lock order: `pause`, then
+    /// `WakeAll::waiters`.
+    pause: Mutex<Option<Pin<Box<Sleep>>>>,
     waiters: Arc<WakeAll>,
     /// `waiters` as a waker: what the pause's timer entry holds.
     wake_all: Waker,
@@ -143,7 +144,7 @@ impl AcceptBackoff {
         // budget would wake every waiter instead of this task (the accept that follows spends
         // this task's budget).
         let mut all = Context::from_waker(&self.wake_all);
-        if coop::unconstrained(|| Pin::new(sleep).poll(&mut all)).is_pending() {
+        if coop::unconstrained(|| sleep.as_mut().poll(&mut all)).is_pending() {
             return Poll::Pending;
         }
         *pause = None;
@@ -162,7 +163,7 @@ impl AcceptBackoff {
         if is_resource_exhaustion(e) {
             let mut pause = self.pause.lock();
             if pause.is_none() {
-                *pause = Some(sleep(BACKOFF));
+                *pause = Some(Box::pin(sleep(BACKOFF)));
             }
         }
     }
@@ -223,7 +224,7 @@ mod tests {
             let backoff = AcceptBackoff::default();
             let emfile = io::Error::from_raw_os_error(libc::EMFILE);
             backoff.on_error(&emfile);
-            let deadline = |b: &AcceptBackoff| b.pause.lock().as_ref().map(Sleep::deadline);
+            let deadline = |b: &AcceptBackoff| b.pause.lock().as_ref().map(|s| s.deadline());
             let first = deadline(&backoff).expect("EMFILE starts a pause");
             weft_io::time::sleep(Duration::from_millis(5)).await;
             backoff.on_error(&emfile);

@@ -44,8 +44,31 @@
 //! ```
 
 pub use weft_io::time::{
-    interval_at, sleep_until, timeout_at, Interval, Sleep, StreamTimeout, Throttle, Timeout,
+    interval_at, sleep_until, timeout_at, Interval, StreamTimeout, Throttle, Timeout,
 };
+
+/// The future of [`sleep`]: `!Unpin` (as tokio's), so pin it to poll it more than once or to
+/// [`reset`](Sleep::reset) it.
+///
+/// ```
+/// use std::pin::pin;
+/// use std::time::Duration;
+/// use weft::time::{sleep, Instant};
+///
+/// #[weft::main]
+/// async fn main() {
+///     // An idle timeout that activity pushes back: reset in place.
+///     let mut idle = pin!(sleep(Duration::from_secs(30)));
+///     idle.as_mut().reset(Instant::now() + Duration::from_millis(5));
+///     idle.as_mut().await;
+///     assert!(idle.is_elapsed());
+/// }
+/// ```
+///
+/// *From weft-io's documentation, where this is `weft_io::time::Sleep`:*
+///
+#[doc(inline)]
+pub use weft_io::time::Sleep;
 
 /// `timeout` and `throttle` for every stream (tokio-stream's shapes): a limit on the wait for each
 /// item, and a minimum gap between items. An [`Interval`] is itself a stream of its ticks.

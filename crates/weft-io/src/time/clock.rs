@@ -132,10 +132,16 @@ impl Clock {
         ticks(since, since.subsec_nanos() / NANOS_PER_TICK).min(NEVER - 1)
     }
 
-    /// The tick of a deadline, rounded up; [`NEVER`] if it cannot be represented.
+    /// The tick of a deadline, rounded up; [`NEVER`] if it cannot be represented. Below
+    /// `NEVER - 1` otherwise: the two top values are a timer entry's fired states.
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
         let since = deadline.saturating_duration_since(self.base);
-        ticks(since, since.subsec_nanos().div_ceil(NANOS_PER_TICK))
+        let tick = ticks(since, since.subsec_nanos().div_ceil(NANOS_PER_TICK));
+        if tick >= NEVER - 1 {
+            NEVER
+        } else {
+            tick
+        }
     }
 
     /// The instant at which `tick` begins.

@@ -101,7 +101,7 @@ fn interval_with(handle: Handle, start: Instant, period: Duration) -> Interval {
         "`interval` needs a non-zero period: pass a period of at least one millisecond"
     );
     Interval {
-        delay: Sleep::new(handle, start, None),
+        delay: Box::pin(Sleep::new(handle, start, None)),
         period,
         missed_tick_behavior: MissedTickBehavior::default(),
     }
@@ -110,7 +110,8 @@ fn interval_with(handle: Handle, start: Instant, period: Duration) -> Interval {
 /// Ticks at a fixed period; see [`interval`].
 #[derive(Debug)]
 pub struct Interval {
-    delay: Sleep,
+    /// Boxed so that `Interval` stays `Unpin` (one allocation per interval, none per tick).
+    delay: Pin<Box<Sleep>>,
     period: Duration,
     missed_tick_behavior: MissedTickBehavior,
 }
@@ -130,7 +131,7 @@ impl Interval {
 
     /// Polls for the next tick.
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        ready!(Pin::new(&mut self.delay).poll(cx));
+        ready!(self.delay.as_mut().poll(cx));
         let due = self.delay.deadline();
         let now = self.delay_now();
         // A tick taken within a millisecond of its time is on schedule, whatever the behaviour.
@@ -139,7 +140,7 @@ impl Interval {
         } else {
             due.saturating_add(self.period)
         };
-        self.delay.reset(next);
+        self.delay.as_mut().reset(next);
         Poll::Ready(due)
     }
 
@@ -154,24 +155,24 @@ impl Interval {
     /// Makes the next tick due one period from now.
     pub fn reset(&mut self) {
         let next = self.delay_now().saturating_add(self.period);
-        self.delay.reset(next);
+        self.delay.as_mut().reset(next);
     }
 
     /// Makes the next tick due now.
     pub fn reset_immediately(&mut self) {
         let now = self.delay_now();
-        self.delay.reset(now);
+        self.delay.as_mut().reset(now);
     }
 
     /// Makes the next tick due `after` from now.
     pub fn reset_after(&mut self, after: Duration) {
         let next = self.delay_now().saturating_add(after);
-        self.delay.reset(next);
+        self.delay.as_mut().reset(next);
     }
 
     /// Makes the next tick due at `deadline`.
     pub fn reset_at(&mut self, deadline: Instant) {
-        self.delay.reset(deadline);
+        self.delay.as_mut().reset(deadline);
     }
 
     /// The behaviour for missed ticks.

@@ -1,9 +1,10 @@
 //! Timers: [`sleep`], [`timeout`], [`interval`] and [`Instant`], on a hierarchical timing wheel,
 //! with virtual (paused) time for tests.
 //!
-//! Each driver has one wheel (6 levels of 64 slots, 1 ms ticks; see `wheel.rs`). A timer is
-//! allocated on the first poll that has to wait, inserted and removed in O(1), never fires before
-//! its deadline and at most about a millisecond (plus scheduling) after it. Durations too large to
+//! Each driver has one wheel (6 levels of 64 slots, 1 ms ticks; see `wheel.rs`). A timer's entry
+//! lives inside its [`Sleep`] (so a `Sleep` is `!Unpin`); it goes into the wheel on the first poll
+//! that has to wait, is inserted and removed in O(1) without allocating, never fires before its
+//! deadline and at most about a millisecond (plus scheduling) after it. Durations too large to
 //! represent mean "never" and do not overflow.
 //!
 //! With paused time ([`DriverConfig::start_paused`](crate::DriverConfig::start_paused)) the

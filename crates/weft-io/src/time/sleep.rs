@@ -8,8 +8,9 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use weft_core::task::{Resource, WaitSite};
 
+use std::marker::PhantomPinned;
+
 use weft_core::coop;
-use weft_core::loom::sync::Arc;
 
 use super::clock::NEVER;
 use super::entry::{Inserted, TimerEntry};
@@ -61,17 +62,48 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 
 /// The future returned by [`sleep`] and [`sleep_until`].
 ///
-/// A `Sleep` takes no memory in the timer wheel until it is first polled before its deadline;
-/// dropping it removes its entry. [`reset`](Sleep::reset) moves it to a new deadline cheaply
-/// (without a lock when the new deadline is later, as for a connection's idle timeout).
+/// A `Sleep` carries its own timer entry, so arming it allocates nothing; the entry goes into the
+/// timer wheel on the first poll before the deadline, and dropping the `Sleep` takes it out.
+/// [`reset`](Sleep::reset) moves it to a new deadline cheaply (without a lock when the new
+/// deadline is later, as for a connection's idle timeout).
+///
+/// `Sleep` is `!Unpin` (the wheel points at the entry inside it): `.await` it directly, or pin it
+/// to poll it by hand or keep it across loop turns, with [`std::pin::pin!`] or [`Box::pin`].
+///
+/// # Examples
+///
+/// ```
+/// use std::pin::pin;
+/// use std::time::Duration;
+/// use weft_io::time::{sleep, Instant};
+/// # let driver = std::sync::Arc::new(weft_io::Driver::new(weft_io::DriverConfig::default().start_paused(true))?);
+/// # let _guard = driver.handle().enter();
+/// # let run = |f| weft_io::__private::block_on_driver(&driver, f);
+/// run(async {
+///     let mut idle = pin!(sleep(Duration::from_secs(30)));
+///     // Activity: push the deadline back (no lock: the new deadline is later).
+///     idle.as_mut().reset(Instant::now() + Duration::from_secs(60));
+///     idle.as_mut().await;
+///     assert!(idle.is_elapsed());
+/// });
+/// # std::io::Result::Ok(())
+/// ```
+///
+/// # Invariants
+/// `entry` is structurally pinned: it never moves once the `Sleep` is pinned. While `armed` and
+/// the entry is not done ([`TimerEntry::is_done`]), the wheel of `handle` may point at it, so
+/// `Drop` (and a reset to "never") takes it out under the queue's lock first.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     deadline: Instant,
     /// `deadline` as a wheel tick (rounded up), or `NEVER`.
     tick: u64,
     handle: Handle,
-    /// Allocated on the first poll that must wait.
-    entry: Option<Arc<TimerEntry>>,
+    /// The timer entry; in the wheel from the first poll that must wait.
+    entry: TimerEntry,
+    /// Whether `entry` was given to the queue (and not taken back since): the wheel may point at
+    /// it until it is done.
+    armed: bool,
     /// The line that called `sleep`, recorded in the task while it waits (for task dumps);
     /// `None` inside `timeout` and `Interval`, whose own callers' futures say more.
     at: Option<WaitSite>,
@@ -83,6 +115,7 @@ pub struct Sleep {
     ///
     /// [`timeout`]: crate::time::timeout
     check_clock: bool,
+    _pinned: PhantomPinned,
 }
 
 impl Sleep {
@@ -96,9 +129,11 @@ impl Sleep {
             deadline,
             tick,
             handle,
-            entry: None,
+            entry: TimerEntry::new(tick),
+            armed: false,
             at: at.map(|at| WaitSite::new(Resource::Sleep, at)),
             check_clock: true,
+            _pinned: PhantomPinned,
         }
     }
 
@@ -127,31 +162,38 @@ impl Sleep {
 
     /// Whether the deadline has been reached.
     pub fn is_elapsed(&self) -> bool {
-        match &self.entry {
-            Some(entry) => entry.is_fired(),
-            None => self.handle.now() >= self.deadline,
+        if self.armed {
+            self.entry.is_fired()
+        } else {
+            self.handle.now() >= self.deadline
         }
     }
 
     /// Moves the sleep to a new deadline (also after it completed: it then waits again).
-    pub fn reset(&mut self, deadline: Instant) {
-        self.deadline = deadline;
-        self.check_clock = true;
-        self.tick = self
-            .handle
-            .inner
-            .timers
-            .clock
-            .deadline_tick(deadline.into_std());
-        if let Some(entry) = &self.entry {
-            if self.tick == NEVER {
-                self.handle.inner.timers.remove(entry);
-                self.entry = None;
-            } else if let Inserted::Armed { unpark: true } =
-                self.handle.inner.timers.reset(entry, self.tick)
-            {
-                self.handle.inner.unpark();
-            }
+    ///
+    /// # Examples
+    ///
+    /// See [`Sleep`].
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        // SAFETY: `entry` is structurally pinned (type invariant): it is only used in place here.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.deadline = deadline;
+        this.check_clock = true;
+        let timers = &this.handle.inner.timers;
+        this.tick = timers.clock.deadline_tick(deadline.into_std());
+        if !this.armed {
+            return; // the next poll arms it
+        }
+        if this.tick == NEVER {
+            timers.remove(&this.entry);
+            this.armed = false;
+            return;
+        }
+        // SAFETY: the entry is pinned inside this `Sleep` and `Drop` removes it unless it is done
+        // (type invariant), as `insert` asks.
+        let inserted = unsafe { timers.reset(&this.entry, this.tick) };
+        if let Inserted::Armed { unpark: true } = inserted {
+            this.handle.inner.unpark();
         }
     }
 
@@ -179,39 +221,39 @@ impl Future for Sleep {
 }
 
 impl Sleep {
-    fn poll_sleep(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
+    fn poll_sleep(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: `entry` is structurally pinned (type invariant): it is only used in place here.
+        let this = unsafe { self.get_unchecked_mut() };
         this.check_runtime();
         let coop = ready!(coop::poll_proceed(cx));
-        let timers = &this.handle.inner.timers;
-        let entry = match &this.entry {
-            Some(entry) => entry,
-            None => {
-                if this.check_clock && timers.clock.now() >= this.deadline.into_std() {
-                    coop.made_progress();
-                    return Poll::Ready(());
-                }
-                if this.tick == NEVER {
-                    return Poll::Pending;
-                }
-                let entry = Arc::new(TimerEntry::new(this.tick));
-                entry.waker.register(cx.waker());
-                let inserted = timers.insert(&entry, this.tick);
-                this.entry = Some(entry);
-                match inserted {
-                    Inserted::Armed { unpark } => {
-                        if unpark {
-                            this.handle.inner.unpark();
-                        }
-                        return Poll::Pending;
-                    }
-                    Inserted::Due => {
-                        coop.made_progress();
-                        return Poll::Ready(());
-                    }
-                }
+        let entry = &this.entry;
+        if !this.armed {
+            let timers = &this.handle.inner.timers;
+            if this.check_clock && timers.clock.now() >= this.deadline.into_std() {
+                coop.made_progress();
+                return Poll::Ready(());
             }
-        };
+            if this.tick == NEVER {
+                return Poll::Pending;
+            }
+            entry.waker.register(cx.waker());
+            // SAFETY: the entry is pinned inside this `Sleep` and `Drop` removes it unless it is
+            // done (type invariant), as `insert` asks.
+            let inserted = unsafe { timers.insert(entry, this.tick) };
+            this.armed = true;
+            return match inserted {
+                Inserted::Armed { unpark } => {
+                    if unpark {
+                        this.handle.inner.unpark();
+                    }
+                    Poll::Pending
+                }
+                Inserted::Due => {
+                    coop.made_progress();
+                    Poll::Ready(())
+                }
+            };
+        }
         if !entry.is_fired() {
             entry.waker.register(cx.waker());
             if !entry.is_fired() {
@@ -225,8 +267,8 @@ impl Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let Some(entry) = &self.entry {
-            self.handle.inner.timers.remove(entry);
+        if self.armed && !self.entry.is_done() {
+            self.handle.inner.timers.remove(&self.entry);
         }
     }
 }
@@ -235,7 +277,7 @@ impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
             .field("deadline", &self.deadline)
-            .field("registered", &self.entry.is_some())
+            .field("registered", &self.armed)
             .finish_non_exhaustive()
     }
 }

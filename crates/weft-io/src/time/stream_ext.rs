@@ -52,7 +52,7 @@ pub trait StreamTimeExt: Stream {
     {
         StreamTimeout {
             stream: self,
-            deadline: sleep(duration),
+            deadline: Box::pin(sleep(duration)),
             duration,
             armed: true,
         }
@@ -71,7 +71,7 @@ pub trait StreamTimeExt: Stream {
     {
         Throttle {
             stream: self,
-            delay: sleep(Duration::ZERO),
+            delay: Box::pin(sleep(Duration::ZERO)),
             duration,
             waiting: false,
         }
@@ -90,7 +90,8 @@ impl<S: Stream + ?Sized> StreamTimeExt for S {}
 #[must_use = "streams do nothing unless polled"]
 pub struct StreamTimeout<S> {
     stream: S,
-    deadline: Sleep,
+    /// Boxed so that the adapter is `Unpin` when the stream is (one allocation per adapter).
+    deadline: Pin<Box<Sleep>>,
     duration: Duration,
     /// Whether `deadline` may still report a gap (it does once per gap).
     armed: bool,
@@ -107,7 +108,7 @@ impl<S> StreamTimeout<S> {
         self.stream
     }
 
-    fn project(self: Pin<&mut Self>) -> (Pin<&mut S>, &mut Sleep, Duration, &mut bool) {
+    fn project(self: Pin<&mut Self>) -> (Pin<&mut S>, Pin<&mut Sleep>, Duration, &mut bool) {
         // SAFETY: `stream` is pinned structurally and the rest is not (type invariants): the
         // stream is only handed out pinned, the other fields only by `&mut`, and nothing moves
         // the stream out of a pinned `StreamTimeout`.
@@ -115,7 +116,7 @@ impl<S> StreamTimeout<S> {
             let this = self.get_unchecked_mut();
             (
                 Pin::new_unchecked(&mut this.stream),
-                &mut this.deadline,
+                this.deadline.as_mut(),
                 this.duration,
                 &mut this.armed,
             )
@@ -127,17 +128,17 @@ impl<S: Stream> Stream for StreamTimeout<S> {
     type Item = Result<S::Item, Elapsed>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let (stream, deadline, duration, armed) = self.project();
+        let (stream, mut deadline, duration, armed) = self.project();
         if let Poll::Ready(item) = stream.poll_next(cx) {
             if item.is_some() {
                 let now = deadline.handle().now();
-                deadline.reset(now.saturating_add(duration));
+                deadline.as_mut().reset(now.saturating_add(duration));
                 *armed = true;
             }
             return Poll::Ready(item.map(Ok));
         }
         if *armed {
-            ready!(Pin::new(deadline).poll(cx));
+            ready!(deadline.poll(cx));
             *armed = false;
             return Poll::Ready(Some(Err(Elapsed(()))));
         }
@@ -166,7 +167,8 @@ impl<S: FusedStream> FusedStream for StreamTimeout<S> {
 #[must_use = "streams do nothing unless polled"]
 pub struct Throttle<S> {
     stream: S,
-    delay: Sleep,
+    /// Boxed so that the adapter is `Unpin` when the stream is (one allocation per adapter).
+    delay: Pin<Box<Sleep>>,
     duration: Duration,
     /// Whether an item went out and `delay` runs to the earliest time of the next.
     waiting: bool,
@@ -183,14 +185,14 @@ impl<S> Throttle<S> {
         self.stream
     }
 
-    fn project(self: Pin<&mut Self>) -> (Pin<&mut S>, &mut Sleep, Duration, &mut bool) {
+    fn project(self: Pin<&mut Self>) -> (Pin<&mut S>, Pin<&mut Sleep>, Duration, &mut bool) {
         // SAFETY: `stream` is pinned structurally and the rest is not (type invariants), as in
         // `StreamTimeout::project`.
         unsafe {
             let this = self.get_unchecked_mut();
             (
                 Pin::new_unchecked(&mut this.stream),
-                &mut this.delay,
+                this.delay.as_mut(),
                 this.duration,
                 &mut this.waiting,
             )
@@ -202,15 +204,15 @@ impl<S: Stream> Stream for Throttle<S> {
     type Item = S::Item;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let (stream, delay, duration, waiting) = self.project();
+        let (stream, mut delay, duration, waiting) = self.project();
         if *waiting {
-            ready!(Pin::new(&mut *delay).poll(cx));
+            ready!(delay.as_mut().poll(cx));
             *waiting = false;
         }
         let item = ready!(stream.poll_next(cx));
         if item.is_some() && !duration.is_zero() {
             let now = delay.handle().now();
-            delay.reset(now.saturating_add(duration));
+            delay.as_mut().reset(now.saturating_add(duration));
             *waiting = true;
         }
         Poll::Ready(item)

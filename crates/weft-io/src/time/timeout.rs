@@ -111,8 +111,8 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
 /// The future returned by [`timeout`] and [`timeout_at`].
 ///
 /// # Invariants
-/// `future` is structurally pinned: it is never moved out of a pinned `Timeout` (`delay` is
-/// `Unpin` and is not pinned).
+/// `future` and `delay` are structurally pinned: neither is moved out of a pinned `Timeout`
+/// (`into_inner` takes an unpinned one).
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Timeout<F> {
     future: F,
@@ -149,13 +149,13 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is structurally pinned (see `# Invariants`): we never move it, and
-        // `delay` is `Unpin` so handing out `&mut` to it is fine.
-        let (future, delay, site) = unsafe {
+        // SAFETY: `future` and `delay` are structurally pinned (see `# Invariants`): both are
+        // only handed out pinned and never moved.
+        let (future, mut delay, site) = unsafe {
             let this = self.get_unchecked_mut();
             (
                 Pin::new_unchecked(&mut this.future),
-                &mut this.delay,
+                Pin::new_unchecked(&mut this.delay),
                 this.site,
             )
         };
@@ -166,9 +166,9 @@ impl<F: Future> Future for Timeout<F> {
         // If the inner future spent the last unit of budget, still check the deadline: otherwise a
         // future that always exhausts the budget could never time out.
         let expired = if had_budget && !coop::has_budget_remaining() {
-            coop::unconstrained(|| Pin::new(delay).poll(cx))
+            coop::unconstrained(|| delay.as_mut().poll(cx))
         } else {
-            Pin::new(delay).poll(cx)
+            delay.as_mut().poll(cx)
         };
         match expired {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
