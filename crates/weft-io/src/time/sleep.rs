@@ -91,7 +91,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// # Invariants
 /// `entry` is structurally pinned: it never moves once the `Sleep` is pinned. While `armed` and
-/// the entry is not done ([`TimerEntry::is_done`]), the wheel of `handle` may point at it, so
+/// the entry is not done (`TimerEntry::is_done`), the wheel of `handle` may point at it, so
 /// `Drop` (and a reset to "never") takes it out under the queue's lock first.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
