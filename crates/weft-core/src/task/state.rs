@@ -196,13 +196,17 @@ impl State {
 
     /// (1) Notified -> Running. Called by `Runnable::run`; the `Runnable`'s reference becomes the
     /// runner's.
+    #[inline]
     pub(super) fn transition_to_running(&self) -> TransitionToRunning {
         // The precondition (NOTIFIED set, RUNNING clear) makes one XOR flip exactly those two
         // bits: cheaper than a CAS loop on the hottest transition. A broken precondition aborts.
         let prev = Snapshot(self.val.fetch_xor(NOTIFIED | RUNNING, AcqRel));
         if !prev.is_notified() || prev.is_running() || prev.is_complete() {
-            let _guard = AbortOnPanic("transition_to_running");
-            prev.assert_runnable();
+            broken(
+                "transition_to_running",
+                "a Runnable was used for a task that is not runnable",
+                prev,
+            );
         }
         if prev.is_cancelled() {
             TransitionToRunning::Cancelled
@@ -253,13 +257,17 @@ impl State {
     /// the new word: its `JOIN_INTEREST` and `JOIN_WAKER` bits say who owns the output and whether
     /// to wake the joiner.
     #[must_use]
+    #[inline]
     pub(super) fn transition_to_complete(&self, outcome: Outcome) -> Snapshot {
         // The outcome bits are clear before completion, so the XOR sets them.
         let flip = RUNNING | COMPLETE | outcome.bits();
         let prev = Snapshot(self.val.fetch_xor(flip, AcqRel));
         if !prev.is_running() || prev.is_complete() || prev.0 & OUTCOME_MASK != 0 {
-            let _guard = AbortOnPanic("transition_to_complete");
-            panic!("transition_to_complete on a task that is not running: {prev:?}");
+            broken(
+                "transition_to_complete",
+                "transition_to_complete on a task that is not running",
+                prev,
+            );
         }
         Snapshot(prev.0 ^ flip)
     }
@@ -450,6 +458,7 @@ impl State {
     }
 
     /// (9) Adds a reference (a cloned waker, a `TaskRef`). The caller already holds one.
+    #[inline]
     pub(super) fn ref_inc(&self) {
         let prev = self.val.fetch_add(REF_ONE, Relaxed);
         if prev > isize::MAX as usize {
@@ -462,25 +471,34 @@ impl State {
     /// end, see `Schedule::release_ref`). Returns `true` if they were the last: the caller must
     /// deallocate.
     #[must_use]
+    #[inline]
     pub(super) fn ref_dec_two(&self) -> bool {
         let prev = Snapshot(self.val.fetch_sub(2 * REF_ONE, AcqRel));
         if prev.ref_count() < 2 {
-            let _guard = AbortOnPanic("ref_dec_two");
-            panic!("task reference count underflow: {prev:?}");
+            broken("ref_dec_two", "task reference count underflow", prev);
         }
         prev.ref_count() == 2
     }
 
     /// (9) Drops a reference. Returns `true` if it was the last: the caller must deallocate.
     #[must_use]
+    #[inline]
     pub(super) fn ref_dec(&self) -> bool {
         let prev = Snapshot(self.val.fetch_sub(REF_ONE, AcqRel));
         if prev.ref_count() == 0 {
-            let _guard = AbortOnPanic("ref_dec");
-            panic!("task reference count underflow: {prev:?}");
+            broken("ref_dec", "task reference count underflow", prev);
         }
         prev.ref_count() == 1
     }
+}
+
+/// A broken invariant found by the transition `what`: prints `msg` and the word, and aborts (out
+/// of line, so that the transitions that call it stay small enough to inline).
+#[cold]
+#[inline(never)]
+fn broken(what: &'static str, msg: &str, word: Snapshot) -> ! {
+    let _guard = AbortOnPanic(what);
+    panic!("{msg}: {word:?}");
 }
 
 /// A broken invariant in [`State::transition_to_join_handle_released`]: aborts.
