@@ -154,6 +154,7 @@ impl Registry {
     /// Registers `task`, spawned at `stamp` (the coarse clock's milliseconds, kept in 40 bits: a
     /// stamp wraps after 34 years of the runtime's life), or hands it back if the registry is
     /// closed (the runtime shut down).
+    #[inline]
     pub(crate) fn insert(&self, task: TaskRef, stamp: u64) -> Result<(), TaskRef> {
         let mut guard = self.shard(&task).lock();
         let shard = &mut *guard;
@@ -182,6 +183,7 @@ impl Registry {
     /// Forgets `task` (it ended) and returns the registry's reference to it, for the caller to
     /// drop (after the lock is released); `None` if it is not listed (a shutdown took every
     /// entry).
+    #[inline]
     pub(crate) fn remove(&self, task: &TaskRef) -> Option<TaskRef> {
         let index = task.registry_slot();
         let (p, i) = split(index);
