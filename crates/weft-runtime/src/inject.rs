@@ -25,10 +25,11 @@ struct State<T> {
     closed: bool,
 }
 
-/// The capacity (in elements) an emptied queue keeps. A burst of spawns from outside the workers
-/// (100,000 at once, say) grows the deque to the burst's backlog; without this it would keep that
-/// block (8 bytes per element) for the runtime's life.
-const KEEP_CAPACITY: usize = 4096;
+/// The capacity (in elements) an emptied queue keeps: 128 KiB of `Runnable`s. A burst of spawns
+/// from outside the workers (100,000 at once, say) grows the deque to the burst's backlog; without
+/// this it would keep that block (8 bytes per element) for the runtime's life. Bursts up to this
+/// size (10,000 spawns, say) keep their buffer and do not grow it again each time.
+const KEEP_CAPACITY: usize = 16_384;
 
 impl<T> State<T> {
     /// After a pop: the deque's buffer if the queue is now empty and holds more than
