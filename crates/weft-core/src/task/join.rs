@@ -56,7 +56,7 @@ use super::{AbortHandle, TaskId, TaskRef};
 ///
 /// # Invariants
 ///
-/// `raw`, with bit 0 ([`TAKEN`]) cleared, points to a live task cell whose future's output is
+/// `raw`, with bit 0 (`TAKEN`) cleared, points to a live task cell whose future's output is
 /// `T`, and this value owns one of its references and its `JOIN_INTEREST` bit. Bit 0 is set once
 /// `poll` returned `Ready`: the output was taken out of the cell.
 pub struct JoinHandle<T> {
