@@ -196,6 +196,7 @@ mod count {
 pub struct TaskId(NonZeroU64);
 
 impl TaskId {
+    #[inline]
     fn next() -> TaskId {
         use std::cell::Cell;
         use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
