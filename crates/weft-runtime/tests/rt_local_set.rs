@@ -10,20 +10,10 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 
-use support::{oneshot, yield_now};
+use support::{oneshot, runtimes, yield_now};
 use weft_core::task_local;
 use weft_runtime::task::LocalSet;
-use weft_runtime::{spawn, spawn_local, Builder, Runtime};
-
-fn runtimes() -> [Runtime; 2] {
-    [
-        Builder::new_current_thread().build().unwrap(),
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    ]
-}
+use weft_runtime::{spawn, spawn_local, Builder};
 
 #[test]
 fn local_tasks_run_on_the_owner_thread_on_both_flavours() {

@@ -6,19 +6,9 @@ mod support;
 use std::collections::HashSet;
 use std::future::pending;
 
-use support::{oneshot, yield_now, DropCounter};
+use support::{oneshot, runtimes, yield_now, DropCounter};
 use weft_runtime::task::{self, TaskId};
-use weft_runtime::{spawn, spawn_blocking, Builder, Runtime};
-
-fn runtimes() -> [Runtime; 2] {
-    [
-        Builder::new_current_thread().build().unwrap(),
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    ]
-}
+use weft_runtime::{spawn, spawn_blocking, Builder};
 
 #[test]
 fn id_inside_a_task_is_its_join_handles_id() {

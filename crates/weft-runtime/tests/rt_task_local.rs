@@ -10,24 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
-use support::{oneshot, yield_now};
+use support::{oneshot, runtimes, yield_now};
 use weft_core::task_local;
 use weft_runtime::task::{Builder as TaskBuilder, JoinHandle};
-use weft_runtime::{spawn, spawn_blocking, spawn_local, Builder, Handle, Runtime};
+use weft_runtime::{spawn, spawn_blocking, spawn_local, Builder, Handle};
 
 task_local! {
     static REQUEST: u64;
     static USER: String;
-}
-
-fn runtimes() -> [Runtime; 2] {
-    [
-        Builder::new_current_thread().build().unwrap(),
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    ]
 }
 
 type Seen = (Option<u64>, Option<String>);

@@ -9,19 +9,9 @@ mod support;
 
 use std::sync::Arc;
 
-use support::yield_now;
+use support::{runtimes, yield_now};
 use weft_core::task_local;
-use weft_runtime::{spawn, Builder, Runtime};
-
-fn runtimes() -> [Runtime; 2] {
-    [
-        Builder::new_current_thread().build().unwrap(),
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    ]
-}
+use weft_runtime::spawn;
 
 #[test]
 fn a_hundred_thousand_inheriting_tasks_leave_no_reference_behind() {

@@ -146,6 +146,18 @@ pub fn wait_no_live_tasks(handle: &weft_runtime::Handle) {
     }
 }
 
+/// One runtime of each flavour: current-thread, and multi-thread with 2 workers.
+pub fn runtimes() -> [weft_runtime::Runtime; 2] {
+    use weft_runtime::Builder;
+    [
+        Builder::new_current_thread().build().unwrap(),
+        Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap(),
+    ]
+}
+
 /// One runtime of each flavour (the multi-thread one with 2 workers) with `policy` for panics no
 /// `JoinHandle` sees, and their stderr reports off.
 pub fn runtimes_with_policy(policy: weft_runtime::UnhandledPanic) -> [weft_runtime::Runtime; 2] {
