@@ -26,20 +26,26 @@ fn drop_entry(queue: &Queue, entry: &Entry) {
     entry.free();
 }
 
+/// A queue with one entry armed for tick 1, and a driver thread processing tick 1 (its result:
+/// the entries it fired). The entry must go through `drop_entry` or be done before it is freed.
+fn armed_and_firing() -> (Arc<Queue>, Box<Entry>, thread::JoinHandle<usize>) {
+    let queue = Arc::new(Queue::new());
+    let entry = Box::new(Entry::new(1));
+    // SAFETY: every model frees the entry through `drop_entry`, which removes it unless it is
+    // done, after the queue's last access.
+    assert!(unsafe { queue.insert(&entry, 1) });
+    let driver = {
+        let queue = queue.clone();
+        thread::spawn(move || queue.process(1))
+    };
+    (queue, entry, driver)
+}
+
 /// The owner drops its armed sleep while the driver fires it.
 #[test]
 fn drop_racing_the_firing_frees_only_after_the_last_access() {
     loom::model(|| {
-        let queue = Arc::new(Queue::new());
-        let entry = Box::new(Entry::new(1));
-        // SAFETY: `drop_entry` removes the entry unless it is done before freeing it.
-        assert!(unsafe { queue.insert(&entry, 1) });
-        let driver = {
-            let queue = queue.clone();
-            thread::spawn(move || {
-                queue.process(1);
-            })
-        };
+        let (queue, entry, driver) = armed_and_firing();
         // Lets loom run the driver first too (it then sees the entry done).
         thread::yield_now();
         drop_entry(&queue, &entry);
@@ -53,16 +59,7 @@ fn drop_racing_the_firing_frees_only_after_the_last_access() {
 #[test]
 fn poll_racing_the_firing_is_woken() {
     loom::model(|| {
-        let queue = Arc::new(Queue::new());
-        let entry = Box::new(Entry::new(1));
-        // SAFETY: as above.
-        assert!(unsafe { queue.insert(&entry, 1) });
-        let driver = {
-            let queue = queue.clone();
-            thread::spawn(move || {
-                assert_eq!(queue.process(1), 1);
-            })
-        };
+        let (queue, entry, driver) = armed_and_firing();
         loom::future::block_on(poll_fn(|cx| {
             if entry.is_fired() {
                 return Poll::Ready(());
@@ -75,7 +72,7 @@ fn poll_racing_the_firing_is_woken() {
             }
         }));
         drop_entry(&queue, &entry);
-        driver.join().unwrap();
+        assert_eq!(driver.join().unwrap(), 1, "the driver fired the entry");
     });
 }
 
@@ -85,16 +82,7 @@ fn poll_racing_the_firing_is_woken() {
 #[test]
 fn reset_racing_the_firing_never_fires_early() {
     loom::model(|| {
-        let queue = Arc::new(Queue::new());
-        let entry = Box::new(Entry::new(1));
-        // SAFETY: as above.
-        assert!(unsafe { queue.insert(&entry, 1) });
-        let driver = {
-            let queue = queue.clone();
-            thread::spawn(move || {
-                queue.process(1);
-            })
-        };
+        let (queue, entry, driver) = armed_and_firing();
         // Lets loom run the firing first too (the reset then re-arms under the lock).
         thread::yield_now();
         // SAFETY: as above.
